@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdministratorsConfig(AppConfig):
+    name = "administrators"
+    verbose_name = "Réseau"

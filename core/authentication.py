@@ -1,0 +1,46 @@
+"""Token authentication for REST clients: `Authorization: Token amd_<id>_<secret>`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from core.models import TOKEN_PREFIX, ApiToken
+
+
+class HashedTokenAuthentication(BaseAuthentication):
+    keywords = (b"token", b"bearer")
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("En-tête d'authentification mal formé.")
+        try:
+            raw = parts[1].decode()
+            prefix, key_id, secret = raw.split("_", 2)
+        except (UnicodeDecodeError, ValueError):
+            raise exceptions.AuthenticationFailed("Jeton invalide.") from None
+        if prefix != TOKEN_PREFIX:
+            raise exceptions.AuthenticationFailed("Jeton invalide.")
+        token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
+        if token is None or not token.matches(secret):
+            raise exceptions.AuthenticationFailed("Jeton inconnu.")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("Ce jeton a été révoqué.")
+        if not token.is_active:
+            raise exceptions.AuthenticationFailed("Ce jeton a expiré.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Le compte associé à ce jeton est désactivé.")
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Token realm="api"'

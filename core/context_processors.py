@@ -1,0 +1,61 @@
+"""Template context shared by every page, without any database query."""
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.http import HttpRequest
+
+from core.access import access_for
+
+SITE_CONFIG = SimpleNamespace(
+    site_title="Réseau des administrateurs ministériels des données",
+    site_tagline="Portail de l'administrateur général des données (DINUM)",
+    header_brand_html="République<br>française",
+    footer_brand_html="République<br>française",
+    footer_brand="République française",
+    footer_description=(
+        "Portail du réseau des administrateurs ministériels des données, des algorithmes et des "
+        "codes sources, animé par la DINUM."
+    ),
+    accessibility_status="NOT",
+    mourning=False,
+    beta_tag=True,
+    notice_title="",
+    notice_description="",
+)
+
+
+# (label, path, who sees it): "all", "auth" (signed in), "ministry" (has a ministry role),
+# "staff" (network staff and network viewers).
+NAV = [
+    ("Accueil", "/", "all"),
+    ("Réseau", "/ministeres/", "auth"),
+    ("Mon ministère", "/mon-ministere/", "ministry"),
+    ("Inventaire", "/inventaire/", "auth"),
+    ("Supervision", "/supervision/", "staff"),
+    ("Formations", "/formations/", "all"),
+    ("Guides", "/guides/", "all"),
+    ("Annuaire public", "/annuaire/", "all"),
+    ("Transparence", "/supervision/transparence/", "all"),
+]
+
+
+def _visible(who: str, access: Any) -> bool:
+    if who == "all":
+        return True
+    if who == "auth":
+        return access.authenticated
+    if who == "ministry":
+        return bool(access.visible_ministry_ids)
+    return access.sees_all_ministries
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    access = access_for(getattr(request, "user", None))
+    path = request.path
+    nav_items = [
+        {"label": label, "url": url, "active": path == url if url == "/" else path.startswith(url)}
+        for label, url, who in NAV
+        if _visible(who, access)
+    ]
+    return {"SITE_CONFIG": SITE_CONFIG, "access": access, "nav_items": nav_items}

@@ -1,0 +1,73 @@
+"""Validators shared by every app, with messages a person can act on (in French)."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+# La Poste's establishments share SIREN 356000000 and use a different check (sum of digits % 5).
+_LA_POSTE_SIREN = "356000000"
+
+
+def validate_siren(value: str) -> None:
+    if not value:
+        return
+    if len(value) != 9 or not value.isdigit():
+        raise ValidationError(_("Le SIREN doit comporter exactement 9 chiffres."), code="siren")
+    if not _luhn_ok(value):
+        raise ValidationError(
+            _("Le SIREN « %(value)s » est invalide (clé de contrôle incorrecte).") % {"value": value},
+            code="siren",
+        )
+
+
+def validate_siret(value: str) -> None:
+    if not value:
+        return
+    if len(value) != 14 or not value.isdigit():
+        raise ValidationError(_("Le SIRET doit comporter exactement 14 chiffres."), code="siret")
+    if value.startswith(_LA_POSTE_SIREN):
+        ok = sum(int(c) for c in value) % 5 == 0
+    else:
+        ok = _luhn_ok(value)
+    if not ok:
+        raise ValidationError(
+            _("Le SIRET « %(value)s » est invalide (clé de contrôle incorrecte).") % {"value": value},
+            code="siret",
+        )
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def validate_public_url(value: str) -> None:
+    """Only http(s) links: refuses javascript:, data:, file: and the like."""
+    if not value:
+        return
+    scheme = urlsplit(value.strip()).scheme.lower()
+    if scheme not in {"http", "https"}:
+        raise ValidationError(
+            _("Le lien « %(value)s » doit commencer par http:// ou https://.") % {"value": value[:80]},
+            code="url_scheme",
+        )
+    try:
+        _url_validator(value)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("Le lien « %(value)s » n'est pas une adresse web valide.") % {"value": value[:80]},
+            code="url",
+        ) from exc

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+admin.site.site_header = "Administration du portail du réseau des AMD"
+admin.site.site_title = "Portail AMD"
+
+api_v1 = [
+    path("", include("administrators.api.urls")),
+    path("", include("datasets.api.urls")),
+    path("", include("supervision.api.urls")),
+    path("", include("guides.api.urls")),
+    path("", include("trainings.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("", include("administrators.urls")),
+    path("inventaire/", include("datasets.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("guides/", include("guides.urls")),
+    path("formations/", include("trainings.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,164 @@
+"""Fixtures shared by the suite (STYLE §7): ministries, one client per role, a token client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from administrators.models import Membership
+from core.models import ApiToken
+from network_portal.celery import app as celery_app
+from tests.factories import MembershipFactory, MinistryFactory, OrganizationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_tasks(request):
+    """Each test starts with an empty shared cache; tasks run in-process unless the test is an
+    integration test that drives a real worker."""
+    cache.clear()
+    eager = "integration" not in request.keywords
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def ministry(db):
+    return MinistryFactory(name="Ministère de l'Intérieur", short_name="Intérieur", code="interieur")
+
+
+@pytest.fixture
+def other_ministry(db):
+    return MinistryFactory(name="Ministère de la Culture", short_name="Culture", code="culture")
+
+
+@pytest.fixture
+def organization(ministry):
+    return OrganizationFactory(ministry=ministry, name="Direction des libertés publiques")
+
+
+@pytest.fixture
+def other_organization(other_ministry):
+    return OrganizationFactory(ministry=other_ministry, name="Direction générale des patrimoines")
+
+
+def _user_with(role: str, ministry=None, **kwargs):
+    user = UserFactory()
+    membership = MembershipFactory(user=user, role=role, ministry=ministry, **kwargs)
+    return user, membership
+
+
+@pytest.fixture
+def amd_user(ministry):
+    return _user_with(Membership.Role.MINISTRY_ADMIN, ministry, admin_kind="TITULAIRE")[0]
+
+
+@pytest.fixture
+def agd_user(db):
+    return _user_with(Membership.Role.CHIEF_DATA_OFFICER)[0]
+
+
+@pytest.fixture
+def dinum_user(db):
+    return _user_with(Membership.Role.DINUM_STAFF)[0]
+
+
+@pytest.fixture
+def correspondent_user(ministry, organization):
+    user, membership = _user_with(Membership.Role.CORRESPONDENT, ministry)
+    membership.organizations.add(organization)
+    return user
+
+
+@pytest.fixture
+def trainer_user(db):
+    return _user_with(Membership.Role.TRAINER)[0]
+
+
+@pytest.fixture
+def viewer_user(db):
+    """A network-wide read-only viewer."""
+    return _user_with(Membership.Role.VIEWER)[0]
+
+
+@pytest.fixture
+def ministry_viewer_user(ministry):
+    return _user_with(Membership.Role.VIEWER, ministry)[0]
+
+
+@pytest.fixture
+def plain_user(db):
+    """Signed in, with no role at all."""
+    return UserFactory()
+
+
+def _client_for(user):
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def amd_client(amd_user):
+    return _client_for(amd_user)
+
+
+@pytest.fixture
+def agd_client(agd_user):
+    return _client_for(agd_user)
+
+
+@pytest.fixture
+def dinum_client(dinum_user):
+    return _client_for(dinum_user)
+
+
+@pytest.fixture
+def correspondent_client(correspondent_user):
+    return _client_for(correspondent_user)
+
+
+@pytest.fixture
+def trainer_client(trainer_user):
+    return _client_for(trainer_user)
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    return _client_for(viewer_user)
+
+
+@pytest.fixture
+def plain_client(plain_user):
+    return _client_for(plain_user)
+
+
+def make_token(user, *, can_write: bool = False) -> str:
+    key, key_id, secret_hash = ApiToken.generate()
+    ApiToken.objects.create(
+        user=user, name="jeton de test", key_id=key_id, secret_hash=secret_hash, can_write=can_write
+    )
+    return key
+
+
+@pytest.fixture
+def api_client(amd_user):
+    """A REST client authenticated by a read-only token of the ministry administrator."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(amd_user)}")
+    return client
+
+
+@pytest.fixture
+def network_api_client(viewer_user):
+    """A read-only token of a network-wide viewer (what a dashboard integration would use)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(viewer_user)}")
+    return client
