@@ -58,4 +58,13 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         for label, url, who in NAV
         if _visible(who, access)
     ]
-    return {"SITE_CONFIG": SITE_CONFIG, "access": access, "nav_items": nav_items}
+    # django-csp 4 creates the nonce lazily and dsfr_js tests its truth value, which stays False
+    # until something reads it: reading it here puts it in the header and on the DSFR scripts.
+    # Templates use `{{ csp_nonce }}` on their own <script> tags.
+    nonce = getattr(request, "csp_nonce", None)
+    return {
+        "SITE_CONFIG": SITE_CONFIG,
+        "access": access,
+        "nav_items": nav_items,
+        "csp_nonce": str(nonce) if nonce is not None else "",
+    }
