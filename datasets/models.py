@@ -111,9 +111,14 @@ class PersonalDataProcessing(TimeStampedModel):
     aipd_criteria_count = models.PositiveSmallIntegerField(
         _("nombre de critères AIPD (lignes directrices WP248)"), default=0
     )
-    on_cnil_mandatory_list = models.BooleanField(_("sur la liste CNIL des AIPD obligatoires"), default=False)
+    on_cnil_mandatory_list = models.BooleanField(
+        _("sur la liste CNIL des AIPD obligatoires"), default=False
+    )
     aipd_status = models.CharField(
-        _("statut de l'AIPD"), max_length=16, choices=AipdStatus.choices, default=AipdStatus.NON_REQUISE
+        _("statut de l'AIPD"),
+        max_length=16,
+        choices=AipdStatus.choices,
+        default=AipdStatus.NON_REQUISE,
     )
     aipd_date = models.DateField(_("date de l'AIPD"), null=True, blank=True)
     aipd_url = models.URLField(_("lien vers l'AIPD"), blank=True)
@@ -178,7 +183,9 @@ class DataAssetQuerySet(models.QuerySet["DataAsset"]):
             return self
         own = access.visible_ministry_ids
         if access.network_viewer:
-            return self.filter(Q(visibility=DataAsset.Visibility.PUBLISHED) | Q(ministry_id__in=own))
+            return self.filter(
+                Q(visibility=DataAsset.Visibility.PUBLISHED) | Q(ministry_id__in=own)
+            )
         return self.filter(ministry_id__in=own)
 
 
@@ -214,7 +221,9 @@ class DataAsset(TimeStampedModel):
     )
     geo_coverage = models.CharField(_("couverture géographique"), max_length=300, blank=True)
     url = models.URLField(_("lien"), max_length=1000, blank=True)
-    formats = models.ManyToManyField(Format, blank=True, related_name="assets", verbose_name=_("formats"))
+    formats = models.ManyToManyField(
+        Format, blank=True, related_name="assets", verbose_name=_("formats")
+    )
     licence = models.ForeignKey(
         Licence, null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
     )
@@ -227,8 +236,12 @@ class DataAsset(TimeStampedModel):
     collection_process = models.TextField(_("processus de collecte et de mise à jour"), blank=True)
     sample_url = models.URLField(_("extrait d'exemple"), max_length=1000, blank=True)
     volume = models.CharField(_("volumétrie"), max_length=200, blank=True)
-    in_rip = models.BooleanField(_("inscrit au répertoire des informations publiques"), default=False)
-    contains_personal_data = models.BooleanField(_("contient des données personnelles"), default=False)
+    in_rip = models.BooleanField(
+        _("inscrit au répertoire des informations publiques"), default=False
+    )
+    contains_personal_data = models.BooleanField(
+        _("contient des données personnelles"), default=False
+    )
     personal_data_categories = models.JSONField(
         _("catégories de données personnelles"), default=list, blank=True
     )
@@ -241,7 +254,10 @@ class DataAsset(TimeStampedModel):
         related_name="assets",
     )
     sharing_mode = models.CharField(
-        _("mode de partage"), max_length=32, choices=SharingMode.choices, default=SharingMode.UNKNOWN
+        _("mode de partage"),
+        max_length=32,
+        choices=SharingMode.choices,
+        default=SharingMode.UNKNOWN,
     )
     internal_uses = models.JSONField(_("usages internes"), default=list, blank=True)
     hvd_category = models.ForeignKey(
@@ -252,15 +268,24 @@ class DataAsset(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    datagouv_dataset_id = models.CharField(_("identifiant data.gouv.fr"), max_length=100, blank=True)
-    criticality = models.CharField(_("criticité"), max_length=16, choices=Criticality.choices, blank=True)
+    datagouv_dataset_id = models.CharField(
+        _("identifiant data.gouv.fr"), max_length=100, blank=True
+    )
+    criticality = models.CharField(
+        _("criticité"), max_length=16, choices=Criticality.choices, blank=True
+    )
     extra = models.JSONField(_("champs propres au ministère"), default=dict, blank=True)
     import_key = models.CharField(
-        _("clé d'import"), max_length=64, blank=True, db_index=True,
+        _("clé d'import"),
+        max_length=64,
+        blank=True,
+        db_index=True,
         help_text=_("Empreinte stable de la ligne d'origine, pour un import idempotent."),
     )
     version = models.PositiveIntegerField(
-        _("version"), default=1, help_text=_("Verrou optimiste : incrémenté à chaque enregistrement.")
+        _("version"),
+        default=1,
+        help_text=_("Verrou optimiste : incrémenté à chaque enregistrement."),
     )
 
     objects = DataAssetQuerySet.as_manager()
@@ -287,8 +312,9 @@ class OpenByDefaultAssessment(TimeStampedModel):
         L312_1_1_1_COMMUNICATED = "L312_1_1_1_COMMUNICATED", _("L312-1-1 1° — document communiqué")
         L312_1_1_2_RIP = "L312_1_1_2_RIP", _("L312-1-1 2° — inscrit au répertoire (RIP)")
         L312_1_1_3_DATABASES = "L312_1_1_3_DATABASES", _("L312-1-1 3° — base de données")
-        L312_1_1_4_PUBLIC_INTEREST = "L312_1_1_4_PUBLIC_INTEREST", _(
-            "L312-1-1 4° — données d'intérêt économique, social, sanitaire ou environnemental"
+        L312_1_1_4_PUBLIC_INTEREST = (
+            "L312_1_1_4_PUBLIC_INTEREST",
+            _("L312-1-1 4° — données d'intérêt économique, social, sanitaire ou environnemental"),
         )
         L321_4_REFERENCE_DATA = "L321_4_REFERENCE_DATA", _("L321-4 — donnée de référence")
         SECTORAL_LAW = "SECTORAL_LAW", _("Texte sectoriel")
@@ -298,12 +324,14 @@ class OpenByDefaultAssessment(TimeStampedModel):
     class Status(models.TextChoices):
         TO_ASSESS = "TO_ASSESS", _("À qualifier")
         PUBLISHED = "PUBLISHED", _("Publié")
-        PUBLISHED_AFTER_OCCULTATION = "PUBLISHED_AFTER_OCCULTATION", _(
-            "Publié après occultation / anonymisation"
+        PUBLISHED_AFTER_OCCULTATION = (
+            "PUBLISHED_AFTER_OCCULTATION",
+            _("Publié après occultation / anonymisation"),
         )
         TO_PUBLISH = "TO_PUBLISH", _("À publier")
-        TO_PUBLISH_AFTER_OCCULTATION = "TO_PUBLISH_AFTER_OCCULTATION", _(
-            "Partiellement communicable — à publier après occultation"
+        TO_PUBLISH_AFTER_OCCULTATION = (
+            "TO_PUBLISH_AFTER_OCCULTATION",
+            _("Partiellement communicable — à publier après occultation"),
         )
         NOT_COMMUNICABLE = "NOT_COMMUNICABLE", _("Non communicable")
         OUT_OF_SCOPE = "OUT_OF_SCOPE", _("Hors obligation")
@@ -400,15 +428,18 @@ class OpenByDefaultAssessment(TimeStampedModel):
         s = self.Status
         if self.status == s.PUBLISHED:
             return (
-                "Disponible sur data.gouv.fr" if "data.gouv.fr" in (self.published_url or "") else "Disponible"
+                "Disponible sur data.gouv.fr"
+                if "data.gouv.fr" in (self.published_url or "")
+                else "Disponible"
             )
-        return {
+        mapping: dict[str, str] = {
             s.PUBLISHED_AFTER_OCCULTATION: "Partiellement disponible",
             s.TO_PUBLISH: "Planifié",
             s.TO_PUBLISH_AFTER_OCCULTATION: "Planifié",
             s.NOT_COMMUNICABLE: "Non disponible",
             s.OUT_OF_SCOPE: "Non disponible",
-        }.get(self.status, "À déterminer")
+        }
+        return mapping.get(self.status, "À déterminer")
 
 
 class AssessmentGround(models.Model):
@@ -428,7 +459,9 @@ class AssessmentGround(models.Model):
         verbose_name = _("motif invoqué")
         verbose_name_plural = _("motifs invoqués")
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "ground"], name="assessment_ground_unique")
+            models.UniqueConstraint(
+                fields=["assessment", "ground"], name="assessment_ground_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -438,7 +471,9 @@ class AssessmentGround(models.Model):
 class AssessmentHistory(models.Model):
     """Every qualification ever saved, in full (who, when, the whole state)."""
 
-    asset = models.ForeignKey(DataAsset, on_delete=models.CASCADE, related_name="assessment_history")
+    asset = models.ForeignKey(
+        DataAsset, on_delete=models.CASCADE, related_name="assessment_history"
+    )
     ministry_id_at = models.BigIntegerField(db_index=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
@@ -454,6 +489,9 @@ class AssessmentHistory(models.Model):
         verbose_name_plural = _("historiques de qualification")
         ordering = ["-recorded_at", "-id"]
         indexes = [models.Index(fields=["asset", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} — {self.status} ({self.recorded_at:%Y-%m-%d %H:%M})"
 
 
 class AssetStateHistory(models.Model):
@@ -481,8 +519,13 @@ class AssetStateHistory(models.Model):
         verbose_name = _("état historisé d'une entrée")
         verbose_name_plural = _("états historisés des entrées")
         indexes = [
-            models.Index(fields=["ministry_id_at", "asset_id_ref", "-recorded_at"], name="asset_state_asof"),
+            models.Index(
+                fields=["ministry_id_at", "asset_id_ref", "-recorded_at"], name="asset_state_asof"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id_ref} — {self.status} ({self.recorded_at:%Y-%m-%d %H:%M})"
 
 
 class SpdReferenceDataset(models.Model):
@@ -504,7 +547,9 @@ class SpdReferenceDataset(models.Model):
     producer_org = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    legal_frequency = models.CharField(_("fréquence légale"), max_length=32, choices=LegalFrequency.choices)
+    legal_frequency = models.CharField(
+        _("fréquence légale"), max_length=32, choices=LegalFrequency.choices
+    )
     api_expected = models.BooleanField(_("API attendue"), default=False)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
 
@@ -531,21 +576,37 @@ class ReferenceDataDesignation(TimeStampedModel):
         REJECTED = "REJECTED", _("Rejetée")
         WITHDRAWN = "WITHDRAWN", _("Retirée")
 
-    asset = models.OneToOneField(DataAsset, on_delete=models.CASCADE, related_name="reference_designation")
+    asset = models.OneToOneField(
+        DataAsset, on_delete=models.CASCADE, related_name="reference_designation"
+    )
     ministry = models.ForeignKey(Ministry, on_delete=models.PROTECT, related_name="+")
     regime = models.CharField(_("régime"), max_length=32, choices=Regime.choices)
     spd_dataset = models.ForeignKey(
-        SpdReferenceDataset, null=True, blank=True, on_delete=models.PROTECT, related_name="designations"
+        SpdReferenceDataset,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="designations",
     )
-    criterion_common_reference = models.BooleanField(_("référence commune (L321-4 II 1°)"), default=False)
+    criterion_common_reference = models.BooleanField(
+        _("référence commune (L321-4 II 1°)"), default=False
+    )
     criterion_common_reference_text = models.TextField(blank=True)
-    criterion_frequent_reuse = models.BooleanField(_("réutilisation fréquente (II 2°)"), default=False)
+    criterion_frequent_reuse = models.BooleanField(
+        _("réutilisation fréquente (II 2°)"), default=False
+    )
     criterion_frequent_reuse_evidence = models.TextField(blank=True)
-    criterion_high_quality_needed = models.BooleanField(_("haut niveau de qualité requis (II 3°)"), default=False)
+    criterion_high_quality_needed = models.BooleanField(
+        _("haut niveau de qualité requis (II 3°)"), default=False
+    )
     criterion_high_quality_text = models.TextField(blank=True)
-    status = models.CharField(_("statut"), max_length=32, choices=Status.choices, default=Status.PROPOSED)
+    status = models.CharField(
+        _("statut"), max_length=32, choices=Status.choices, default=Status.PROPOSED
+    )
     decree_ref = models.CharField(_("référence du décret"), max_length=200, blank=True)
-    sla_download_availability_pct = models.DecimalField(max_digits=5, decimal_places=2, default=99.0)
+    sla_download_availability_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=99.0
+    )
     sla_api_availability_pct = models.DecimalField(max_digits=5, decimal_places=2, default=99.5)
     process_info_url = models.URLField(_("information sur le processus de production"), blank=True)
     change_notice_days = models.PositiveIntegerField(_("préavis de changement (jours)"), default=90)
@@ -561,7 +622,9 @@ class ReferenceDataDesignation(TimeStampedModel):
 class RIPPublication(TimeStampedModel):
     """A yearly publication of the répertoire des informations publiques (CRPA L322-6)."""
 
-    ministry = models.ForeignKey(Ministry, on_delete=models.PROTECT, related_name="rip_publications")
+    ministry = models.ForeignKey(
+        Ministry, on_delete=models.PROTECT, related_name="rip_publications"
+    )
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -598,7 +661,9 @@ class ImportJob(TimeStampedModel):
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INVENTORY)
     ministry = models.ForeignKey(Ministry, on_delete=models.PROTECT, related_name="import_jobs")
-    target_id = models.BigIntegerField(null=True, blank=True, help_text=_("Ex. la feuille de route visée."))
+    target_id = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Ex. la feuille de route visée.")
+    )
     filename = models.CharField(max_length=255)
     payload = models.BinaryField()
     size = models.PositiveIntegerField(default=0)

@@ -1,0 +1,730 @@
+"""Validation of inventory entries and of their open-by-default qualification (DOMAIN §5, 1-7).
+
+Pure functions: they read the objects they are given and never write. Services, forms, the REST
+API and the spreadsheet import all call them, so a rule is stated once and every entry point
+answers with the same French message, keyed by field name.
+
+`record_asset_state` is the one writer here: it appends the `AssetStateHistory` rows that the
+compliance engine reads. Every write of an entry or of its qualification calls it (single edit,
+bulk action, import, delete with `deleted=True`).
+
+Semantics of the facts recorded (read by `supervision`):
+- `catalogue_complete`: `missing_catalogue_fields(...)` is empty (criterion I2);
+- `has_valid_ground`: the grounds satisfy the status's ground rule (rules 1-3). For statuses that
+  need no ground it is True when at least one active ground is attached, False otherwise;
+- `has_justification`: at least one ground and every ground carries an internal justification;
+- `licence_compliant`: a licence is set and it is decree-listed or homologated (Q1);
+- `open_machine_readable`: at least one format is both open and machine-readable (Q2);
+- `ropa_linked`: the entry is linked to a processing that has an id in the record (P1).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from core.models import LegalGround, Licence, NoAnonymisationCategory
+from core.validators import validate_public_url
+from datasets.models import (
+    AssetStateHistory,
+    AssetType,
+    Criticality,
+    DataAsset,
+    ExtraFieldDefinition,
+    Format,
+    InternalUse,
+    OpenByDefaultAssessment,
+    SharingMode,
+    UpdateFrequency,
+)
+
+if TYPE_CHECKING:
+    from administrators.models import Organization
+
+Status = OpenByDefaultAssessment.Status
+Basis = OpenByDefaultAssessment.Basis
+PDBasis = OpenByDefaultAssessment.PersonalDataBasis
+Regime = LegalGround.Regime
+
+Errors = dict[str, list[str]]
+
+
+def _add(errors: Errors, key: str, message: str) -> None:
+    errors.setdefault(key, []).append(message)
+
+
+@dataclass
+class ValidationResult:
+    """Errors block a save; warnings and suggestions are shown but do not."""
+
+    errors: Errors = field(default_factory=dict)
+    warnings: Errors = field(default_factory=dict)
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, key: str, message: str) -> None:
+        _add(self.errors, key, message)
+
+    def warn(self, key: str, message: str) -> None:
+        _add(self.warnings, key, message)
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+# --- Values ------------------------------------------------------------------------------
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A date from a date, a datetime or an ISO / French (JJ/MM/AAAA) string; ValueError if bad."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def check_url(errors: Errors, key: str, value: Any) -> None:
+    if not value:
+        return
+    try:
+        validate_public_url(str(value))
+    except ValidationError as exc:
+        for message in exc.messages:
+            _add(errors, key, message)
+
+
+def check_email(errors: Errors, key: str, value: Any) -> None:
+    if not value:
+        return
+    try:
+        validate_email(str(value).strip())
+    except ValidationError:
+        _add(errors, key, f"L'adresse électronique « {str(value)[:80]} » n'est pas valide.")
+
+
+def check_date(errors: Errors, key: str, value: Any) -> datetime.date | None:
+    try:
+        return parse_date(value)
+    except (ValueError, TypeError):
+        _add(
+            errors,
+            key,
+            f"La date « {str(value)[:40]} » n'est pas valide (attendu : AAAA-MM-JJ ou JJ/MM/AAAA).",
+        )
+        return None
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\t\n\r" for c in text)
+
+
+# --- Extra (ministry-specific) fields ------------------------------------------------------
+
+_TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
+_FALSE = {"non", "n", "no", "false", "faux", "0"}
+
+
+def clean_extra_value(definition: ExtraFieldDefinition, raw: Any) -> Any:
+    """The stored (JSON) value of `raw` for this typed field; ValueError with a French message."""
+    kind = ExtraFieldDefinition.Kind
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if definition.kind == kind.TEXT:
+        text = str(raw)
+        if len(text) > 2000:
+            raise ValueError("Le texte ne doit pas dépasser 2 000 caractères.")
+        return text
+    if definition.kind == kind.CHOICE:
+        text = str(raw).strip()
+        allowed = [str(c) for c in definition.choices or []]
+        if text not in allowed:
+            raise ValueError(f"« {text[:60]} » n'est pas un choix possible ({', '.join(allowed)}).")
+        return text
+    if definition.kind == kind.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"« {str(raw)[:40]} » n'est pas une réponse oui / non.")
+    if definition.kind == kind.DATE:
+        try:
+            parsed = parse_date(raw)
+        except (ValueError, TypeError):
+            raise ValueError(f"La date « {str(raw)[:40]} » n'est pas valide.") from None
+        return parsed.isoformat() if parsed else None
+    if definition.kind == kind.NUMBER:
+        if isinstance(raw, bool):
+            raise ValueError("Un nombre est attendu.")
+        if isinstance(raw, int | float):
+            number = Decimal(str(raw))
+        else:
+            try:
+                number = Decimal(str(raw).strip().replace(" ", "").replace(",", "."))
+            except InvalidOperation:
+                raise ValueError(f"« {str(raw)[:40]} » n'est pas un nombre.") from None
+        if not number.is_finite():
+            raise ValueError(f"« {str(raw)[:40]} » n'est pas un nombre.")
+        return int(number) if number == number.to_integral_value() else float(number)
+    raise ValueError("Type de champ inconnu.")
+
+
+def validate_extra(
+    values: Mapping[str, Any],
+    definitions: Iterable[ExtraFieldDefinition],
+    *,
+    previous: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], Errors]:
+    """Clean `values` against the ministry's active definitions.
+
+    Keys of retired definitions (and unknown keys already stored in `previous`) are kept as they
+    were: retiring a field never loses a value. A key that matches no definition and was not
+    stored before is refused.
+    """
+    errors: Errors = {}
+    defs = {d.code: d for d in definitions}
+    result: dict[str, Any] = dict(previous or {})
+    for code, raw in values.items():
+        definition = defs.get(code)
+        if definition is None:
+            if previous is not None and code in previous:
+                continue  # unknown now but stored before: keep it untouched
+            _add(
+                errors, f"extra.{code}", f"Le champ « {code} » n'est pas défini pour ce ministère."
+            )
+            continue
+        if not definition.is_active:
+            continue  # retired: the stored value stays as it was
+        try:
+            cleaned = clean_extra_value(definition, raw)
+        except ValueError as exc:
+            _add(errors, f"extra.{code}", f"{definition.label} : {exc}")
+            continue
+        if cleaned is None:
+            result.pop(code, None)
+        else:
+            result[code] = cleaned
+    for definition in defs.values():
+        if (
+            definition.is_active
+            and definition.required
+            and result.get(definition.code) in (None, "")
+        ):
+            _add(
+                errors,
+                f"extra.{definition.code}",
+                f"{definition.label} : ce champ est obligatoire.",
+            )
+    return result, errors
+
+
+# --- Entry fields ----------------------------------------------------------------------------
+
+TEXT_LIMITS = {
+    "title": 500,
+    "service": 300,
+    "source_system": 300,
+    "geo_coverage": 300,
+    "acronym": 100,
+    "volume": 200,
+    "datagouv_dataset_id": 100,
+}
+CHOICE_FIELDS: dict[str, Any] = {
+    "update_frequency": UpdateFrequency,
+    "asset_type": AssetType,
+    "sharing_mode": SharingMode,
+    "criticality": Criticality,
+    "visibility": DataAsset.Visibility,
+}
+
+
+def validate_asset_fields(
+    data: Mapping[str, Any],
+    *,
+    ministry_id: int,
+    partial: bool = False,
+) -> Errors:
+    """Field-level checks of an entry's values (model field names; FK values as instances).
+
+    HTML or script in a text field is accepted and stored as text: templates always escape it.
+    Control characters (other than tabs and line breaks) are refused.
+    """
+    errors: Errors = {}
+
+    def present(name: str) -> bool:
+        return name in data
+
+    for name in ("title", "description"):
+        if (present(name) or not partial) and not str(data.get(name) or "").strip():
+            _add(errors, name, "Ce champ est obligatoire.")
+    for name, limit in TEXT_LIMITS.items():
+        value = data.get(name)
+        if value and len(str(value)) > limit:
+            _add(errors, name, f"Ce texte ne doit pas dépasser {limit} caractères.")
+    for name in ("title", "description", "service", "source_system", "acronym", "geo_coverage"):
+        value = data.get(name)
+        if isinstance(value, str) and _has_control_chars(value):
+            _add(errors, name, "Ce texte contient des caractères de contrôle non autorisés.")
+    for name in ("url", "sample_url"):
+        check_url(errors, name, data.get(name))
+    for name in ("contact_service", "contact_person"):
+        check_email(errors, name, data.get(name))
+    for name in ("first_published_at", "last_updated_at"):
+        if present(name):
+            parsed = check_date(errors, name, data.get(name))
+            if parsed and parsed > timezone.localdate() + datetime.timedelta(days=366):
+                _add(errors, name, "Cette date est trop loin dans le futur.")
+            if parsed and parsed.year < 1800:
+                _add(errors, name, "Cette date est invalide (antérieure à 1800).")
+    for name, choices in CHOICE_FIELDS.items():
+        value = data.get(name)
+        if value and value not in choices.values:
+            _add(errors, name, f"« {str(value)[:40]} » n'est pas une valeur possible.")
+    if (present("asset_type") or not partial) and not data.get("asset_type"):
+        _add(errors, "asset_type", "Ce champ est obligatoire.")
+    keywords = data.get("keywords")
+    if keywords is not None:
+        if not isinstance(keywords, list | tuple) or not all(isinstance(k, str) for k in keywords):
+            _add(errors, "keywords", "Les mots-clés doivent être une liste de textes.")
+        elif any(len(k) > 100 for k in keywords):
+            _add(errors, "keywords", "Un mot-clé ne doit pas dépasser 100 caractères.")
+    uses = data.get("internal_uses")
+    if uses is not None:
+        bad = (
+            [u for u in uses if u not in InternalUse.values]
+            if isinstance(uses, list | tuple)
+            else [uses]
+        )
+        if bad:
+            _add(
+                errors, "internal_uses", f"Usage(s) inconnu(s) : {', '.join(map(str, bad))[:120]}."
+            )
+    organization = data.get("organization")
+    if organization is None and not partial:
+        _add(errors, "organization", "Choisissez l'organisation productrice.")
+    elif organization is not None and organization.ministry_id != ministry_id:
+        _add(errors, "organization", "Cette organisation ne relève pas du ministère de l'entrée.")
+    processing = data.get("processing")
+    if processing is not None and processing.ministry_id != ministry_id:
+        _add(errors, "processing", "Ce traitement ne relève pas du ministère de l'entrée.")
+    if data.get("contains_personal_data") and "personal_data_categories" in data:
+        cats = data.get("personal_data_categories")
+        if cats is not None and not isinstance(cats, list | tuple):
+            _add(errors, "personal_data_categories", "Une liste de catégories est attendue.")
+    return errors
+
+
+# --- Qualification ---------------------------------------------------------------------------
+
+
+@dataclass
+class GroundInput:
+    ground: LegalGround
+    sub_reference: str = ""
+    justification_internal: str = ""
+    public_motive: str = ""
+
+
+@dataclass
+class QualificationInput:
+    status: str = Status.TO_ASSESS
+    obligation_basis: str = Basis.NONE
+    sectoral_reference: str = ""
+    grounds: Sequence[GroundInput] = ()
+    occultation_method: str = ""
+    personal_data_basis: str = PDBasis.NOT_APPLICABLE
+    no_anonymisation_category: NoAnonymisationCategory | None = None
+    personal_data_reference: str = ""
+    planned_date: Any = None
+    published_url: str = ""
+    published_at: Any = None
+    decided_by: str = ""
+    decided_at: Any = None
+    cada_avis_ref: str = ""
+    review_due: Any = None
+
+    FIELDS = (
+        "status",
+        "obligation_basis",
+        "sectoral_reference",
+        "occultation_method",
+        "personal_data_basis",
+        "no_anonymisation_category",
+        "personal_data_reference",
+        "planned_date",
+        "published_url",
+        "published_at",
+        "decided_by",
+        "decided_at",
+        "cada_avis_ref",
+        "review_due",
+    )
+
+
+@dataclass
+class AssetContext:
+    """What the qualification rules need to know about the entry."""
+
+    licence: Licence | None = None
+    formats: Sequence[Format] = ()
+    contains_personal_data: bool = False
+    organization: Organization | None = None
+
+    @classmethod
+    def of(cls, asset: DataAsset, formats: Sequence[Format] | None = None) -> AssetContext:
+        return cls(
+            licence=asset.licence,
+            formats=list(formats) if formats is not None else list(asset.formats.all()),
+            contains_personal_data=asset.contains_personal_data,
+            organization=asset.organization,
+        )
+
+
+def _barring(ground: LegalGround) -> bool:
+    return ground.regime in {Regime.ABSOLU, Regime.INTERESSE} or ground.code.startswith("L312_1_2_")
+
+
+def ground_rule_satisfied(status: str, grounds: Sequence[LegalGround]) -> bool:
+    """Rules 1-3 on the grounds alone (justification aside)."""
+    active = [g for g in grounds if g.active]
+    if status == Status.NOT_COMMUNICABLE:
+        return any(_barring(g) for g in active)
+    if status == Status.OUT_OF_SCOPE:
+        return any(g.regime == Regime.SCOPE for g in active)
+    if status in OpenByDefaultAssessment.OCCULTATION_STATUSES:
+        return any(g.regime in {Regime.ABSOLU, Regime.INTERESSE} and g.occultable for g in active)
+    return bool(active)
+
+
+def validate_qualification(q: QualificationInput, ctx: AssetContext) -> ValidationResult:
+    """DOMAIN §5 rules 1-7 plus field checks; French messages keyed by field."""
+    r = ValidationResult()
+    if q.status not in Status.values:
+        r.error("status", f"« {str(q.status)[:40]} » n'est pas un statut possible.")
+        return r
+    if q.obligation_basis not in Basis.values:
+        r.error(
+            "obligation_basis",
+            f"« {str(q.obligation_basis)[:40]} » n'est pas un fondement possible.",
+        )
+    if (
+        q.occultation_method
+        and q.occultation_method not in OpenByDefaultAssessment.OccultationMethod.values
+    ):
+        r.error("occultation_method", "Cette méthode d'occultation n'existe pas.")
+    if q.personal_data_basis and q.personal_data_basis not in PDBasis.values:
+        r.error("personal_data_basis", "Ce fondement n'existe pas.")
+    for name in ("planned_date", "published_at", "decided_at", "review_due"):
+        check_date(r.errors, name, getattr(q, name))
+    check_url(r.errors, "published_url", q.published_url)
+    if q.obligation_basis == Basis.SECTORAL_LAW and not q.sectoral_reference.strip():
+        r.error(
+            "sectoral_reference",
+            "Indiquez la référence du texte sectoriel qui impose la publication.",
+        )
+
+    grounds = [g.ground for g in q.grounds]
+    seen: set[int] = set()
+    for link in q.grounds:
+        g = link.ground
+        if g.pk in seen:
+            r.error("grounds", f"Le motif {g.code} est indiqué deux fois.")
+        seen.add(g.pk)
+        if not g.active:
+            r.error("grounds", f"Le motif {g.code} n'est plus en vigueur : choisissez-en un autre.")
+        if g.requires_sub_reference and not link.sub_reference.strip():
+            r.error(
+                "grounds",
+                f"Le motif {g.code} ({g.label[:60]}) exige une précision "
+                "(par exemple : secret statistique, secret fiscal).",
+            )
+        if len(link.public_motive) > 300:
+            r.error("grounds", "Le motif public ne doit pas dépasser 300 caractères.")
+
+    status = q.status
+    # Rule 1
+    if status == Status.NOT_COMMUNICABLE:
+        if not any(_barring(g) for g in grounds):
+            r.error(
+                "grounds",
+                "Un statut « Non communicable » exige au moins un motif de secret (L311-5 ou "
+                "L311-6) ou un motif L312-1-2.",
+            )
+        if not q.grounds or any(not link.justification_internal.strip() for link in q.grounds):
+            r.error(
+                "grounds",
+                "Un statut « Non communicable » exige une justification pour chaque motif "
+                "invoqué (appréciée au regard du contenu du document).",
+            )
+    # Rule 2
+    if status == Status.OUT_OF_SCOPE and not any(g.regime == Regime.SCOPE for g in grounds):
+        r.error(
+            "grounds",
+            "Un statut « Hors obligation » exige au moins un motif d'exclusion du champ "
+            "(document inachevé, déjà diffusé, seuil de 50 agents, non électronique, archives).",
+        )
+    # Rule 3
+    if status in OpenByDefaultAssessment.OCCULTATION_STATUSES:
+        if not any(g.regime in {Regime.ABSOLU, Regime.INTERESSE} for g in grounds):
+            r.error(
+                "grounds", "Une publication après occultation exige le motif de secret occulté."
+            )
+        for g in grounds:
+            if not g.occultable:
+                r.error(
+                    "grounds",
+                    f"Le motif {g.code} signifie que l'occultation est impossible : il ne peut "
+                    "pas justifier une publication après occultation.",
+                )
+        if not q.occultation_method:
+            r.error("occultation_method", "Indiquez la méthode d'occultation.")
+    # Rule 4
+    if status in OpenByDefaultAssessment.TO_PUBLISH_STATUSES:
+        planned = _safe_date(q.planned_date)
+        if q.planned_date in (None, ""):
+            r.error("planned_date", "Indiquez la date de publication prévue.")
+        elif planned and planned < timezone.localdate():
+            r.warn(
+                "planned_date",
+                "La date de publication prévue est dépassée : l'entrée est en retard.",
+            )
+    if status in OpenByDefaultAssessment.PUBLISHED_STATUSES:
+        if not q.published_url:
+            r.error("published_url", "Indiquez le lien de publication.")
+        if ctx.licence is None:
+            r.error("licence", "Une entrée publiée doit indiquer sa licence de réutilisation.")
+        if not any(f.is_open for f in ctx.formats):
+            r.error(
+                "formats", "Une entrée publiée doit être diffusée dans au moins un format ouvert."
+            )
+        elif not any(f.is_open and f.machine_readable for f in ctx.formats):
+            r.warn(
+                "formats", "Aucun format n'est à la fois ouvert et lisible par machine (L300-4)."
+            )
+        # Rule 6
+        if ctx.licence is not None and not ctx.licence.is_compliant:
+            r.warn(
+                "licence",
+                f"La licence « {ctx.licence.name} » n'est ni inscrite au décret (D323-2-1) ni "
+                "homologuée : une administration ne peut l'utiliser sans homologation (L323-2).",
+            )
+    # Rule 5
+    published_like = status in OpenByDefaultAssessment.PUBLISHED_STATUSES
+    if (
+        ctx.contains_personal_data
+        and published_like
+        and (not q.personal_data_basis or q.personal_data_basis == PDBasis.NOT_APPLICABLE)
+    ):
+        r.error(
+            "personal_data_basis",
+            "Une entrée publiée contenant des données personnelles doit indiquer le fondement de "
+            "leur publication (anonymisation, catégorie D312-1-3, disposition législative ou "
+            "accord des personnes) — article L312-1-2.",
+        )
+    if (
+        ctx.contains_personal_data
+        and status in OpenByDefaultAssessment.TO_PUBLISH_STATUSES
+        and q.personal_data_basis in ("", PDBasis.NOT_APPLICABLE)
+    ):
+        r.warn(
+            "personal_data_basis",
+            "Avant publication, indiquez le fondement de la publication des données personnelles.",
+        )
+    if q.personal_data_basis == PDBasis.D312_1_3_CATEGORY and q.no_anonymisation_category is None:
+        r.error("no_anonymisation_category", "Choisissez la catégorie de l'article D312-1-3.")
+    if q.personal_data_basis in (PDBasis.LEGISLATIVE_PROVISION, PDBasis.CONSENT) and not (
+        q.personal_data_reference.strip()
+    ):
+        r.error(
+            "personal_data_reference",
+            "Indiquez la référence du texte ou de l'accord des personnes.",
+        )
+    # Rule 7
+    org = ctx.organization
+    if (
+        org is not None
+        and not org.subject_l312_1_1
+        and q.obligation_basis != Basis.VOLUNTARY_L312_1
+        and status != Status.OUT_OF_SCOPE
+    ):
+        r.suggestions.append(
+            f"L'organisation « {org.name} » compte moins de 50 agents (ETP) : elle n'est pas "
+            "soumise à l'obligation de publication (D312-1-1-1). Statut suggéré : « Hors "
+            "obligation » avec le motif SCOPE_L312_1_1_SEUIL, sauf publication volontaire (L312-1)."
+        )
+    # Justifications missing on other statuses: a warning (criterion O4 counts them)
+    restricted = status in OpenByDefaultAssessment.RESTRICTED_STATUSES
+    unjustified = any(not link.justification_internal.strip() for link in q.grounds)
+    if status != Status.NOT_COMMUNICABLE and restricted and unjustified:
+        r.warn("grounds", "Chaque motif devrait être justifié (critère O4 du score).")
+    return r
+
+
+def _safe_date(value: Any) -> datetime.date | None:
+    try:
+        return parse_date(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def suggested_qualification(organization: Organization | None) -> dict[str, str] | None:
+    """Rule 7: the basis to suggest for a producer under the threshold, or None."""
+    if organization is not None and not organization.subject_l312_1_1:
+        return {"status": Status.OUT_OF_SCOPE, "ground": "SCOPE_L312_1_1_SEUIL"}
+    return None
+
+
+# --- Catalogue completeness (criterion I2) ---------------------------------------------------
+
+CATALOGUE_FIELD_LABELS = {
+    "title": "titre",
+    "description": "description",
+    "keywords": "mots-clés",
+    "organization": "organisation productrice",
+    "service": "service producteur",
+    "contact": "contact",
+    "last_updated_at": "date de dernière mise à jour",
+    "update_frequency": "fréquence de mise à jour",
+    "geo_coverage": "couverture géographique",
+    "formats": "formats",
+    "asset_type": "type",
+    "first_published_at": "date de publication",
+    "url": "lien",
+    "licence": "licence",
+    "processing": "traitement (registre RGPD)",
+}
+
+
+def missing_catalogue_fields(
+    asset: DataAsset, *, formats: Sequence[Format] | None = None, status: str | None = None
+) -> list[str]:
+    """Required catalogue fields (DOMAIN §4.3 ✔) that the entry lacks, as field keys."""
+    fmts = list(formats) if formats is not None else list(asset.formats.all())
+    if status is None:
+        assessment = getattr(asset, "assessment", None) if _has_assessment(asset) else None
+        status = assessment.status if assessment else Status.TO_ASSESS
+    missing: list[str] = []
+    for name in (
+        "title",
+        "description",
+        "service",
+        "geo_coverage",
+        "update_frequency",
+        "asset_type",
+    ):
+        if not str(getattr(asset, name) or "").strip():
+            missing.append(name)
+    if not asset.keywords:
+        missing.append("keywords")
+    if not asset.organization_id:
+        missing.append("organization")
+    if not (asset.contact_service or asset.contact_person):
+        missing.append("contact")
+    if asset.last_updated_at is None:
+        missing.append("last_updated_at")
+    if not fmts:
+        missing.append("formats")
+    if status in OpenByDefaultAssessment.PUBLISHED_STATUSES:
+        if asset.first_published_at is None:
+            missing.append("first_published_at")
+        if not asset.url:
+            missing.append("url")
+        if asset.licence_id is None:
+            missing.append("licence")
+    if asset.contains_personal_data and asset.processing_id is None:
+        missing.append("processing")
+    return missing
+
+
+def catalogue_complete(asset: DataAsset, **kwargs: Any) -> bool:
+    return not missing_catalogue_fields(asset, **kwargs)
+
+
+def _has_assessment(asset: DataAsset) -> bool:
+    try:
+        asset.assessment  # noqa: B018
+    except OpenByDefaultAssessment.DoesNotExist:
+        return False
+    return True
+
+
+# --- Facts for compliance --------------------------------------------------------------------
+
+
+def state_row(
+    asset: DataAsset, *, deleted: bool = False, recorded_at: Any = None
+) -> AssetStateHistory:
+    """The `AssetStateHistory` row describing `asset` now (needs formats, assessment, grounds,
+    licence and processing loaded to stay cheap — see `record_asset_state`)."""
+    assessment = asset.assessment if _has_assessment(asset) else None
+    formats = list(asset.formats.all())
+    links = list(assessment.ground_links.all()) if assessment is not None else []
+    status = assessment.status if assessment else Status.TO_ASSESS
+    grounds = [link.ground for link in links]
+    licence = asset.licence
+    processing = asset.processing
+    return AssetStateHistory(
+        asset_id_ref=asset.pk,
+        ministry_id_at=asset.ministry_id,
+        recorded_at=recorded_at or timezone.now(),
+        deleted=deleted,
+        status=status,
+        obligation_basis=assessment.obligation_basis if assessment else Basis.NONE,
+        planned_date=assessment.planned_date if assessment else None,
+        catalogue_complete=not missing_catalogue_fields(asset, formats=formats, status=status),
+        has_valid_ground=ground_rule_satisfied(status, grounds),
+        has_justification=bool(links)
+        and all(link.justification_internal.strip() for link in links),
+        licence_compliant=licence is not None and licence.is_compliant,
+        open_machine_readable=any(f.is_open and f.machine_readable for f in formats),
+        last_updated_at=asset.last_updated_at,
+        update_frequency=asset.update_frequency or "",
+        contains_personal_data=asset.contains_personal_data,
+        personal_data_basis=(assessment.personal_data_basis if assessment else "") or "",
+        ropa_linked=processing is not None and bool(processing.ropa_id),
+    )
+
+
+def record_asset_state(
+    assets: Iterable[DataAsset | int], *, deleted: bool = False, recorded_at: Any = None
+) -> int:
+    """Append one `AssetStateHistory` row per entry (reloaded with its relations in a few
+    queries, whatever the number of entries). Call it inside the transaction that writes, and
+    before the delete when `deleted=True`."""
+    ids = [a if isinstance(a, int) else a.pk for a in assets]
+    if not ids:
+        return 0
+    when = recorded_at or timezone.now()
+    rows: list[AssetStateHistory] = []
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        qs = (
+            DataAsset.objects.filter(pk__in=chunk)
+            .select_related("licence", "processing", "assessment")
+            .prefetch_related("formats", "assessment__ground_links__ground")
+        )
+        rows.extend(state_row(a, deleted=deleted, recorded_at=when) for a in qs)
+    AssetStateHistory.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
