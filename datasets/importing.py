@@ -1,0 +1,1131 @@
+"""Import of an inventory spreadsheet: a dry run (`import_analyse`) then an atomic apply.
+
+Sources (`read_source`): CSV or XLSX with the Etalab catalogue columns (or catalogue.data.gouv.fr's
+export columns, plus one column per ministry-specific field matched on its label or code, plus
+the portal's qualification columns), or the 2016 State inventory `bases.json`.
+
+Every row goes through `datasets.validation` (the same rules as the forms and the API) and is
+classified: created, updated, unchanged or rejected (line, column, French reason). Nothing is
+guessed: an organisation is matched by SIRET, then by identifier, then by its exact normalised
+name within the ministry; anything else is reported as unmatched and the row is rejected.
+
+Idempotence: an entry is recognised by `DataAsset.import_key`, a stable hash of the normalised
+title and the organisation (computed too for entries created in the interface), and only the
+columns present in the file are compared. The same file imported twice changes nothing.
+
+The apply re-reads the stored bytes and recomputes the plan inside one transaction (what was
+analysed may have changed since), then writes in bulk: entries, formats, qualifications,
+grounds, qualification history, audit entries and the compliance facts (`record_asset_state`).
+An error anywhere rolls everything back. Rejected rows are never written: the confirmation page
+says how many will be left aside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from administrators.models import Ministry, Organization
+from core.access import access_for
+from core.audit import audit_bulk, diff
+from core.models import LegalGround
+from core.validators import validate_siret
+from datasets import catalogue_schema as cs
+from datasets import validation as v
+from datasets.models import (
+    AssessmentGround,
+    AssessmentHistory,
+    AssetType,
+    DataAsset,
+    ExtraFieldDefinition,
+    Format,
+    ImportJob,
+    OpenByDefaultAssessment,
+)
+from datasets.tabular import FileRejected, detect_format, read_table
+
+REPORT_MAX_ROWS = 10_000
+PROGRESS_EVERY = 500
+BASES_JSON_DESCRIPTION = (
+    "Base de données recensée par la cartographie des données de l'État (2016)."
+)
+_MINISTRY_PHRASE = re.compile(r"du (Minist[èe]re [^.]+)", re.IGNORECASE)
+
+ProgressFn = Callable[[int, int], None]
+
+
+# --- Keys ----------------------------------------------------------------------------------------
+
+
+def import_key(title: str, organization_id: int) -> str:
+    """Stable identity of an entry for imports: normalised title + organisation."""
+    raw = f"{organization_id}|{cs.normalise(title)}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+# --- Sources ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceRow:
+    line: int
+    cells: dict[str, str]
+    extra: dict[str, str] = field(default_factory=dict)
+    org_candidates: list[str] | None = None  # bases.json: every listed manager, in order
+    ministry_hint: str = ""  # bases.json: the ministry named in the comment
+    error: str = ""
+
+
+@dataclass
+class Source:
+    format: str
+    columns: list[str]
+    extra_codes: list[str]
+    rows: Callable[[], Iterator[SourceRow]]
+    encoding: str = ""
+    line_label: str = "ligne"
+
+
+def _reject(message: str, code: str = "columns") -> FileRejected:
+    return FileRejected(message, code=code)
+
+
+def read_source(
+    data: bytes,
+    filename: str,
+    ministry: Ministry,
+    *,
+    has_default_organization: bool = False,
+    definitions: Sequence[ExtraFieldDefinition] | None = None,
+) -> Source:
+    """Open the file and map its header; raise FileRejected for anything that is not importable."""
+    if not data.strip():
+        raise FileRejected("Le fichier est vide.", code="empty")
+    if detect_format(data, filename) == "json":
+        return _bases_json_source(data)
+    table = read_table(data, filename)
+    defs = list(definitions) if definitions is not None else _definitions(ministry.pk)
+    by_label = {cs.normalise(d.label): d for d in defs}
+    by_code = {cs.normalise(d.code): d for d in defs}
+    mapping: list[tuple[str, str]] = []  # ("col", name) or ("extra", code)
+    unknown: list[str] = []
+    for header in table.header:
+        column = cs.column_for_header(header)
+        if column is not None:
+            if ("col", column) in mapping:
+                raise _reject(f"Les colonnes « {header} » et « {column} » désignent le même champ.")
+            mapping.append(("col", column))
+            continue
+        definition = by_label.get(cs.normalise(header)) or by_code.get(cs.normalise(header))
+        if definition is not None:
+            mapping.append(("extra", definition.code))
+            continue
+        unknown.append(header)
+    if unknown:
+        names = ", ".join(f"« {u[:60]} »" for u in unknown[:10])
+        raise _reject(
+            f"Colonne(s) inconnue(s) : {names}. Les colonnes acceptées sont celles du schéma "
+            f"Catalogue de données d'Etalab ({', '.join(cs.ETALAB_NAMES)}), les colonnes de "
+            "qualification du portail et les champs propres au ministère (par leur libellé)."
+        )
+    present = [name for kind, name in mapping if kind == "col"]
+    missing = [c for c in ("titre", "description") if c not in present]
+    if missing:
+        raise _reject(
+            f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. La première ligne "
+            "doit contenir les noms des colonnes du schéma Catalogue de données.",
+            code="missing_columns",
+        )
+    if (
+        not {"nom_orga", "siret_orga", "id_alt_orga"} & set(present)
+        and not has_default_organization
+    ):
+        raise _reject(
+            "Le fichier n'indique pas l'organisation productrice (colonne nom_orga ou "
+            "siret_orga) : choisissez-la dans le formulaire d'import.",
+            code="missing_columns",
+        )
+    width = len(table.header)
+
+    def rows() -> Iterator[SourceRow]:
+        for line, cells in table:
+            row = SourceRow(line=line, cells={})
+            if len(cells) > width:
+                row.error = f"La ligne contient {len(cells)} valeurs pour {width} colonnes."
+            for (kind, name), value in zip(mapping, cells, strict=False):
+                if kind == "col":
+                    row.cells[name] = value
+                else:
+                    row.extra[name] = value
+            yield row
+
+    return Source(
+        format=table.format,
+        columns=present,
+        extra_codes=[name for kind, name in mapping if kind == "extra"],
+        rows=rows,
+        encoding=table.encoding,
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k} : {_text(v)}" for k, v in value.items())
+    return str(value).strip()
+
+
+def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
+    """The 2016 inventory as source rows (the entry's rank in the file is its "line")."""
+    for index, (name, base) in enumerate(bases.items(), start=1):
+        if not isinstance(base, dict):
+            yield SourceRow(line=index, cells={"titre": str(name)}, error="Entrée illisible.")
+            continue
+        managers = base.get("gestionnaire") or []
+        if isinstance(managers, str):
+            managers = [managers]
+        comment = _text(base.get("commentaire"))
+        description = _text(base.get("description")) or comment or BASES_JSON_DESCRIPTION
+        category = re.search(r"fait partie de la catégorie (.+?) du Minist", comment)
+        process = []
+        for label, key in (("Alimentation", "alimentation"), ("Accès", "acces")):
+            if base.get(key):
+                process.append(f"{label} : {_text(base[key])}")
+        if base.get("textes"):
+            process.append(f"Textes : {_text(base['textes'])}")
+        datasets = base.get("datasets") or []
+        url = _text(base.get("lien") or base.get("url"))
+        if not url and datasets:
+            url = f"https://www.data.gouv.fr/fr/datasets/{datasets[0]}/"
+        cells = {
+            "titre": str(name).strip(),
+            "description": description,
+            "nom_orga": str(managers[0]).strip() if managers else "",
+            "url": url,
+            "acronyme": _text(base.get("acronyme")),
+            "mots_cles": category.group(1).strip() if category else "",
+            "processus_collecte": "\n".join(process),
+            "identifiant_datagouv": str(datasets[0]) if datasets else "",
+            "type": AssetType.BASE_DE_DONNEES,
+        }
+        hint = _MINISTRY_PHRASE.search(comment)
+        yield SourceRow(
+            line=index,
+            cells=cells,
+            org_candidates=[str(m).strip() for m in managers if str(m).strip()],
+            ministry_hint=hint.group(1).strip() if hint else "",
+        )
+
+
+BASES_JSON_COLUMNS = [
+    "titre",
+    "description",
+    "nom_orga",
+    "url",
+    "acronyme",
+    "mots_cles",
+    "processus_collecte",
+    "identifiant_datagouv",
+    "type",
+]
+
+
+def _bases_json_source(data: bytes) -> Source:
+    try:
+        bases = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FileRejected(
+            "Le fichier JSON est illisible (il doit être encodé en UTF-8 et bien formé).",
+            code="json",
+        ) from exc
+    if not isinstance(bases, dict) or not bases:
+        raise FileRejected(
+            "Le fichier JSON doit être un objet dont chaque clé est le nom d'une base (format "
+            "de la cartographie 2016, bases.json).",
+            code="json",
+        )
+    if not all(isinstance(b, dict) for b in bases.values()):
+        raise FileRejected(
+            "Le fichier JSON n'a pas la forme de bases.json : chaque base doit être un objet.",
+            code="json",
+        )
+    return Source(
+        format="json",
+        columns=list(BASES_JSON_COLUMNS),
+        extra_codes=[],
+        rows=lambda: bases_json_rows(bases),
+        encoding="utf-8",
+        line_label="entrée n°",
+    )
+
+
+# --- Organisations -------------------------------------------------------------------------------
+
+
+class OrganizationIndex:
+    """The ministry's organisations by SIRET, alternative id and normalised name, plus the other
+    ministries' names and SIRETs (to say "another ministry" rather than "unknown")."""
+
+    def __init__(self, ministry: Ministry) -> None:
+        self.ministry = ministry
+        own = list(
+            Organization.objects.filter(ministry=ministry).only(
+                "id", "name", "siret", "id_alt", "ministry_id", "headcount_etp", "kind"
+            )
+        )
+        self.by_siret = {o.siret: o for o in own if o.siret}
+        self.by_id_alt = {o.id_alt.strip().lower(): o for o in own if o.id_alt}
+        self.by_name: dict[str, list[Organization]] = {}
+        for o in own:
+            self.by_name.setdefault(cs.normalise(o.name), []).append(o)
+        self.by_id = {o.pk: o for o in own}
+        self._others: tuple[set[str], set[str]] | None = None
+        self.ministry_name = cs.normalise(ministry.name)
+
+    def _other_ministries(self) -> tuple[set[str], set[str]]:
+        if self._others is None:
+            sirets: set[str] = set()
+            names: set[str] = set()
+            qs = Organization.objects.exclude(ministry=self.ministry).values_list("name", "siret")
+            for name, siret in qs.iterator(chunk_size=5000):
+                names.add(cs.normalise(name))
+                if siret:
+                    sirets.add(siret)
+            self._others = (sirets, names)
+        return self._others
+
+    def elsewhere(self, *, siret: str = "", name: str = "") -> bool:
+        sirets, names = self._other_ministries()
+        return bool((siret and siret in sirets) or (name and cs.normalise(name) in names))
+
+
+@dataclass
+class OrgResult:
+    organization: Organization | None = None
+    column: str = "nom_orga"
+    error: str = ""
+    unmatched_name: str = ""
+
+
+def resolve_organization(
+    row: SourceRow, index: OrganizationIndex, default: Organization | None
+) -> OrgResult:
+    siret = re.sub(r"\s+", "", row.cells.get("siret_orga", ""))
+    id_alt = row.cells.get("id_alt_orga", "").strip()
+    name = row.cells.get("nom_orga", "").strip()
+    if siret:
+        try:
+            validate_siret(siret)
+        except ValidationError as exc:
+            return OrgResult(column="siret_orga", error=" ".join(exc.messages))
+        if siret in index.by_siret:
+            return OrgResult(index.by_siret[siret], "siret_orga")
+        if index.elsewhere(siret=siret):
+            return OrgResult(
+                column="siret_orga",
+                error=f"Le SIRET {siret} est celui d'une organisation d'un autre ministère : "
+                "cette ligne ne peut pas être importée dans ce ministère.",
+            )
+    if id_alt and id_alt.lower() in index.by_id_alt:
+        return OrgResult(index.by_id_alt[id_alt.lower()], "id_alt_orga")
+    candidates = row.org_candidates if row.org_candidates is not None else ([name] if name else [])
+    for candidate in candidates:
+        matches = index.by_name.get(cs.normalise(candidate), [])
+        if len(matches) == 1:
+            return OrgResult(matches[0])
+        if len(matches) > 1:
+            return OrgResult(
+                error=f"Plusieurs organisations du ministère s'appellent « {candidate[:120]} » : "
+                "indiquez son SIRET (colonne siret_orga) pour les distinguer."
+            )
+    if not candidates and not siret and not id_alt:
+        if default is not None:
+            return OrgResult(default)
+        return OrgResult(error="L'organisation productrice n'est pas indiquée (colonne nom_orga).")
+    if any(index.elsewhere(name=c) for c in candidates) or (
+        row.ministry_hint and cs.normalise(row.ministry_hint) != index.ministry_name
+    ):
+        shown = candidates[0] if candidates else siret
+        return OrgResult(
+            error=f"L'organisation « {shown[:120]} » relève d'un autre ministère : cette ligne ne "
+            "peut pas être importée dans ce ministère."
+        )
+    shown = candidates[0] if candidates else (siret or id_alt)
+    return OrgResult(
+        column="siret_orga" if siret and not candidates else "nom_orga",
+        error=f"Organisation « {shown[:120]} » introuvable dans le ministère : elle n'est pas "
+        "rapprochée automatiquement. Vérifiez son nom exact ou son SIRET dans l'annuaire du "
+        "portail, ou faites-la ajouter, puis importez à nouveau.",
+        unmatched_name=shown,
+    )
+
+
+# --- Plan -----------------------------------------------------------------------------------------
+
+COLUMN_OF_FIELD = {c.field: c.name for c in cs.ETALAB_COLUMNS + cs.PORTAL_COLUMNS}
+COLUMN_OF_FIELD.update({"organization": "nom_orga", "contact": "contact_personne"})
+TEXT_FIELDS = (
+    "title",
+    "description",
+    "service",
+    "source_system",
+    "geo_coverage",
+    "url",
+    "acronym",
+    "datagouv_dataset_id",
+    "collection_process",
+    "contact_service",
+    "contact_person",
+)
+QUALIFICATION_FIELDS = (
+    "status",
+    "obligation_basis",
+    "occultation_method",
+    "planned_date",
+    "published_url",
+)
+_BOOL_TRUE = {"oui", "o", "true", "vrai", "1", "x", "yes"}
+_BOOL_FALSE = {"non", "n", "false", "faux", "0", "no", ""}
+
+
+@dataclass
+class RowPlan:
+    line: int
+    title: str
+    action: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    asset: DataAsset | None = None
+    organization: Organization | None = None
+    key: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    formats: list[str] | None = None
+    extra: dict[str, Any] | None = None
+    qualification: v.QualificationInput | None = None
+    qualification_changed: bool = False
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append((column, message))
+
+
+@dataclass
+class Plan:
+    ministry: Ministry
+    source: Source
+    rows: list[RowPlan] = field(default_factory=list)
+    unmatched: Counter[str] = field(default_factory=Counter)
+    new_formats: set[str] = field(default_factory=set)
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(r.action for r in self.rows)
+        return {a: counter.get(a, 0) for a in ("created", "updated", "unchanged", "rejected")}
+
+
+def _definitions(ministry_id: int) -> list[ExtraFieldDefinition]:
+    return list(ExtraFieldDefinition.objects.filter(ministry_id=ministry_id))
+
+
+class _Context:
+    """Everything a plan needs, loaded once (a handful of queries whatever the row count)."""
+
+    def __init__(self, ministry: Ministry, source: Source) -> None:
+        self.ministry = ministry
+        self.orgs = OrganizationIndex(ministry)
+        self.licences = cs.LicenceIndex()
+        self.formats = {cs.format_key(f.name): f for f in Format.objects.all()}
+        self.definitions = _definitions(ministry.pk)
+        self.grounds = {g.code: g for g in LegalGround.objects.all()}
+        needs_assessment = bool(cs.QUALIFICATION_COLUMNS & set(source.columns))
+        qs = DataAsset.objects.filter(ministry=ministry).select_related("licence")
+        qs = qs.prefetch_related("formats")
+        if needs_assessment:
+            qs = qs.select_related("assessment").prefetch_related(
+                "assessment__ground_links__ground"
+            )
+        self.assets_by_key: dict[str, DataAsset] = {}
+        for asset in qs.iterator(chunk_size=2000):
+            computed = import_key(asset.title, asset.organization_id)
+            self.assets_by_key.setdefault(computed, asset)
+            if asset.import_key:
+                self.assets_by_key.setdefault(asset.import_key, asset)
+
+
+def _format_objects(names: Sequence[str], ctx: _Context) -> list[Format]:
+    out = []
+    for name in names:
+        key = cs.format_key(name)
+        fmt = ctx.formats.get(key)
+        if fmt is None:
+            fmt = Format(
+                name=name.strip()[:50],
+                is_open=key in cs.OPEN_FORMATS,
+                machine_readable=key in cs.OPEN_MACHINE_READABLE_FORMATS,
+            )
+        out.append(fmt)
+    return out
+
+
+def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str]) -> None:
+    cells = row.cells
+    values = plan.values
+    for name in TEXT_FIELDS:
+        column = COLUMN_OF_FIELD[name]
+        if column in columns:
+            text = cells.get(column, "")
+            values[name] = text if name in ("description", "collection_process") else text.strip()
+    for name in ("contact_service", "contact_person"):
+        if name in values and re.search(r"[,;\s]", values[name].strip()):
+            emails = [e for e in re.split(r"[,;\s]+", values[name]) if e]
+            if len(emails) > 1:
+                values[name] = emails[0]
+                plan.warnings.append(
+                    f"{COLUMN_OF_FIELD[name]} : plusieurs adresses ; seule la première "
+                    f"({emails[0][:80]}) est conservée."
+                )
+    if "mots_cles" in columns:
+        values["keywords"] = cs.split_list(cells.get("mots_cles", ""))
+    for name, column in (("first_published_at", "date_pub"), ("last_updated_at", "date_maj")):
+        if column in columns:
+            values[name] = cells.get(column, "").strip()
+    if "freq_maj" in columns:
+        raw = cells.get("freq_maj", "")
+        try:
+            frequency, exact = cs.parse_frequency(raw)
+            values["update_frequency"] = frequency
+            if not exact:
+                plan.warnings.append(
+                    f"freq_maj : « {raw[:60]} » est compris comme « {cs.frequency_label(frequency)} »."
+                )
+        except ValueError:
+            plan.error(
+                "freq_maj",
+                f"Fréquence « {raw[:60]} » inconnue. Valeurs possibles : {cs.frequency_choices_text()}.",
+            )
+    if "licence" in columns:
+        raw = cells.get("licence", "").strip()
+        licence = ctx.licences.find(raw) if raw else None
+        if raw and licence is None:
+            plan.error(
+                "licence",
+                f"Licence « {raw[:80]} » inconnue : indiquez une licence de la liste du portail "
+                "(par exemple « Licence Ouverte » ou « ODbL »).",
+            )
+        values["licence"] = licence
+    if "format" in columns:
+        plan.formats = cs.split_list(cells.get("format", ""))
+        for name in plan.formats:
+            if len(name) > 50:
+                plan.error("format", f"Le format « {name[:60]}… » dépasse 50 caractères.")
+    if "type" in columns:
+        raw = cells.get("type", "")
+        try:
+            values["asset_type"] = (
+                cs.parse_choice(cs.ASSET_TYPE_TABLE, raw) or AssetType.BASE_DE_DONNEES
+            )
+        except ValueError:
+            plan.error("type", f"Type « {raw[:60]} » inconnu.")
+    if "donnees_personnelles" in columns:
+        raw = cells.get("donnees_personnelles", "").strip().lower()
+        if raw in _BOOL_TRUE:
+            values["contains_personal_data"] = True
+        elif raw in _BOOL_FALSE:
+            values["contains_personal_data"] = False
+        else:
+            plan.error("donnees_personnelles", f"« {raw[:40]} » : répondez oui ou non.")
+
+
+def _qualification(
+    row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str], existing: DataAsset | None
+) -> None:
+    present = cs.QUALIFICATION_COLUMNS & columns
+    if not present:
+        return
+    cells = row.cells
+    assessment = getattr(existing, "assessment", None) if existing is not None else None
+    links = list(assessment.ground_links.all()) if assessment is not None else []
+    q = v.QualificationInput()
+    if assessment is not None:
+        for name in v.QualificationInput.FIELDS:
+            setattr(q, name, getattr(assessment, name))
+        q.grounds = [
+            v.GroundInput(k.ground, k.sub_reference, k.justification_internal, k.public_motive)
+            for k in links
+        ]
+    for column, attr, table in (
+        ("statut_ouverture", "status", cs.STATUS_TABLE),
+        ("fondement", "obligation_basis", cs.BASIS_TABLE),
+        ("methode_occultation", "occultation_method", cs.OCCULTATION_TABLE),
+    ):
+        if column in present:
+            raw = cells.get(column, "")
+            try:
+                parsed = cs.parse_choice(table, raw)
+            except ValueError:
+                plan.error(column, f"« {raw[:60]} » n'est pas une valeur possible.")
+                continue
+            default = {"status": v.Status.TO_ASSESS, "obligation_basis": v.Basis.NONE}.get(attr, "")
+            setattr(q, attr, parsed or default)
+    if "date_publication_prevue" in present:
+        raw = cells.get("date_publication_prevue", "").strip()
+        try:
+            q.planned_date = v.parse_date(raw)
+        except ValueError:
+            plan.error("date_publication_prevue", f"La date « {raw[:40]} » n'est pas valide.")
+    if "lien_publication" in present:
+        q.published_url = cells.get("lien_publication", "").strip()
+    if "motifs" in present or "justification" in present:
+        old = {g.ground.code: g for g in q.grounds}
+        codes = cs.split_list(cells.get("motifs", "")) if "motifs" in present else list(old)
+        justification = (
+            cells.get("justification", "").strip() if "justification" in present else None
+        )
+        grounds = []
+        for code in codes:
+            ground = ctx.grounds.get(code.strip().upper()) or ctx.grounds.get(code.strip())
+            if ground is None:
+                plan.error(
+                    "motifs",
+                    f"Motif « {code[:60]} » inconnu (indiquez son code, ex. L311_6_1_VIE_PRIVEE).",
+                )
+                continue
+            previous = old.get(ground.code)
+            grounds.append(
+                v.GroundInput(
+                    ground,
+                    previous.sub_reference if previous else "",
+                    justification
+                    if justification is not None
+                    else (previous.justification_internal if previous else ""),
+                    previous.public_motive if previous else "",
+                )
+            )
+        q.grounds = grounds
+    plan.qualification = q
+    before = _qualification_tuple(assessment, links)
+    after = (
+        q.status,
+        q.obligation_basis,
+        q.occultation_method or "",
+        v.parse_date(q.planned_date) if not plan.errors else None,
+        q.published_url or "",
+        tuple(sorted((g.ground.code, g.justification_internal) for g in q.grounds)),
+    )
+    plan.qualification_changed = before != after
+
+
+def _qualification_tuple(
+    assessment: OpenByDefaultAssessment | None, links: Sequence[AssessmentGround]
+) -> tuple[Any, ...]:
+    if assessment is None:
+        return (v.Status.TO_ASSESS, v.Basis.NONE, "", None, "", ())
+    return (
+        assessment.status,
+        assessment.obligation_basis,
+        assessment.occultation_method or "",
+        assessment.planned_date,
+        assessment.published_url or "",
+        tuple(sorted((k.ground.code, k.justification_internal) for k in links)),
+    )
+
+
+def _max_lengths(plan: RowPlan) -> None:
+    for name, value in plan.values.items():
+        if not isinstance(value, str):
+            continue
+        limit = getattr(DataAsset._meta.get_field(name), "max_length", None)
+        if limit and len(value) > limit:
+            plan.error(COLUMN_OF_FIELD.get(name, name), f"Ce texte dépasse {limit} caractères.")
+
+
+def _compare(plan: RowPlan, asset: DataAsset) -> list[str]:
+    changed: list[str] = []
+    for name, value in plan.values.items():
+        current = getattr(asset, name)
+        if name == "licence":
+            if (value.pk if value else None) != asset.licence_id:
+                changed.append("licence")
+        elif name in ("first_published_at", "last_updated_at"):
+            if v.parse_date(value) != current:
+                changed.append(COLUMN_OF_FIELD[name])
+        elif (current or "") != (value or "") if isinstance(value, str) else current != value:
+            changed.append(COLUMN_OF_FIELD.get(name, name))
+    if plan.formats is not None:
+        current_formats = sorted(cs.format_key(f.name) for f in asset.formats.all())
+        if sorted(cs.format_key(n) for n in plan.formats) != current_formats:
+            changed.append("format")
+    if plan.extra is not None and plan.extra != (asset.extra or {}):
+        for code in sorted(set(plan.extra) | set(asset.extra or {})):
+            if plan.extra.get(code) != (asset.extra or {}).get(code):
+                changed.append(code)
+    if plan.qualification_changed:
+        changed.append("qualification")
+    return changed
+
+
+def build_plan(
+    ministry: Ministry,
+    source: Source,
+    *,
+    default_organization: Organization | None = None,
+    progress: ProgressFn | None = None,
+    total: int = 0,
+) -> Plan:
+    ctx = _Context(ministry, source)
+    plan = Plan(ministry=ministry, source=source)
+    columns = set(source.columns)
+    seen: dict[str, int] = {}
+    extra_defs = {d.code: d for d in ctx.definitions}
+    for count, row in enumerate(source.rows(), start=1):
+        rp = RowPlan(line=row.line, title=row.cells.get("titre", "").strip()[:200])
+        plan.rows.append(rp)
+        if row.error:
+            rp.error("", row.error)
+        org = resolve_organization(row, ctx.orgs, default_organization)
+        if org.error:
+            rp.error(org.column, org.error)
+            if org.unmatched_name:
+                plan.unmatched[org.unmatched_name] += 1
+        rp.organization = org.organization
+        _parse_values(row, rp, ctx, columns)
+        existing: DataAsset | None = None
+        if rp.organization is not None and rp.title:
+            rp.key = import_key(row.cells.get("titre", ""), rp.organization.pk)
+            if rp.key in seen:
+                rp.error(
+                    "titre",
+                    f"Ligne en double : même titre et même organisation que la ligne {seen[rp.key]}.",
+                )
+            else:
+                seen[rp.key] = row.line
+            existing = ctx.assets_by_key.get(rp.key)
+        rp.asset = existing
+        if row.extra or source.extra_codes:
+            cleaned, extra_errors = v.validate_extra(
+                {c: row.extra.get(c, "") for c in source.extra_codes},
+                ctx.definitions
+                if existing is None
+                else [d for d in ctx.definitions if d.code in source.extra_codes],
+                previous=existing.extra if existing is not None else {},
+            )
+            for key, messages in extra_errors.items():
+                code = key.split(".", 1)[-1]
+                label = extra_defs[code].label if code in extra_defs else code
+                for message in messages:
+                    rp.error(label, message)
+            rp.extra = cleaned
+        elif existing is None and any(d.required and d.is_active for d in ctx.definitions):
+            _, extra_errors = v.validate_extra({}, ctx.definitions, previous={})
+            for key, messages in extra_errors.items():
+                for message in messages:
+                    rp.error(key.split(".", 1)[-1], message)
+        data = dict(rp.values)
+        data["organization"] = rp.organization
+        if existing is None:
+            data.setdefault("asset_type", AssetType.BASE_DE_DONNEES)
+        if rp.organization is not None:
+            for key, messages in v.validate_asset_fields(
+                data, ministry_id=ministry.pk, partial=existing is not None
+            ).items():
+                for message in messages:
+                    rp.error(COLUMN_OF_FIELD.get(key, key), message)
+        _max_lengths(rp)
+        _qualification(row, rp, ctx, columns, existing)
+        if rp.qualification is not None and not rp.errors:
+            licence = rp.values.get("licence", existing.licence if existing else None)
+            if rp.formats is not None:
+                formats = _format_objects(rp.formats, ctx)
+            else:
+                formats = list(existing.formats.all()) if existing else []
+            personal = rp.values.get(
+                "contains_personal_data", existing.contains_personal_data if existing else False
+            )
+            result = v.validate_qualification(
+                rp.qualification,
+                v.AssetContext(
+                    licence=licence,
+                    formats=formats,
+                    contains_personal_data=personal,
+                    organization=rp.organization,
+                ),
+            )
+            for key, messages in result.errors.items():
+                for message in messages:
+                    rp.error(COLUMN_OF_FIELD.get(key, _Q_COLUMN.get(key, key)), message)
+            for messages in result.warnings.values():
+                rp.warnings.extend(messages)
+        if rp.formats:
+            plan.new_formats.update(
+                n.strip() for n in rp.formats if cs.format_key(n) not in ctx.formats
+            )
+        if rp.errors:
+            rp.action = "rejected"
+        elif existing is None:
+            rp.action = "created"
+        else:
+            rp.changes = _compare(rp, existing)
+            rp.action = "updated" if rp.changes else "unchanged"
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count, total)
+    return plan
+
+
+_Q_COLUMN = {
+    "status": "statut_ouverture",
+    "obligation_basis": "fondement",
+    "grounds": "motifs",
+    "occultation_method": "methode_occultation",
+    "planned_date": "date_publication_prevue",
+    "published_url": "lien_publication",
+    "personal_data_basis": "donnees_personnelles",
+    "formats": "format",
+}
+
+
+# --- Report -----------------------------------------------------------------------------------------
+
+
+def plan_report(plan: Plan, *, applied: bool = False) -> dict[str, Any]:
+    rows = []
+    for rp in plan.rows[:REPORT_MAX_ROWS]:
+        rows.append(
+            {
+                "line": rp.line,
+                "action": rp.action,
+                "title": rp.title,
+                "errors": [{"column": c, "message": m} for c, m in rp.errors],
+                "warnings": rp.warnings,
+                "changes": rp.changes,
+                "asset_id": rp.asset.pk if rp.asset is not None else None,
+            }
+        )
+    return {
+        "format": plan.source.format,
+        "encoding": plan.source.encoding,
+        "line_label": plan.source.line_label,
+        "columns": plan.source.columns,
+        "extra_fields": plan.source.extra_codes,
+        "counts": plan.counts(),
+        "total": len(plan.rows),
+        "rows": rows,
+        "truncated": len(plan.rows) > REPORT_MAX_ROWS,
+        "unmatched_organisations": [
+            {"name": name, "count": count} for name, count in plan.unmatched.most_common()
+        ],
+        "new_formats": sorted(plan.new_formats),
+        "applied": applied,
+    }
+
+
+# --- Apply ----------------------------------------------------------------------------------------
+
+
+def _assessment_fields(q: v.QualificationInput) -> dict[str, Any]:
+    return {
+        "status": q.status,
+        "obligation_basis": q.obligation_basis,
+        "occultation_method": q.occultation_method or "",
+        "planned_date": v.parse_date(q.planned_date),
+        "published_url": q.published_url or "",
+    }
+
+
+def _snapshot(asset: DataAsset, formats: Iterable[str]) -> dict[str, Any]:
+    from datasets.services import asset_snapshot
+
+    data = asset_snapshot(asset, formats=[])
+    data["formats"] = sorted(formats)
+    return data
+
+
+@transaction.atomic
+def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) -> dict[str, int]:
+    """Write the plan's created and updated rows in bulk. Must run in a transaction (it is one)."""
+    ministry = plan.ministry
+    if not access_for(actor).can_edit_ministry(ministry.pk) and actor is not None:
+        raise PermissionDenied("Vous ne pouvez pas importer dans l'inventaire de ce ministère.")
+    now = timezone.now()
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    todo = [r for r in plan.rows if r.action in ("created", "updated")]
+    # Formats the file names that the portal does not know yet.
+    known = {cs.format_key(f.name): f for f in Format.objects.all()}
+    missing = {}
+    for rp in todo:
+        for name in rp.formats or []:
+            key = cs.format_key(name)
+            if key not in known and key not in missing:
+                missing[key] = Format(
+                    name=name.strip()[:50],
+                    is_open=key in cs.OPEN_FORMATS,
+                    machine_readable=key in cs.OPEN_MACHINE_READABLE_FORMATS,
+                )
+    if missing:
+        Format.objects.bulk_create(list(missing.values()), ignore_conflicts=True)
+        known = {cs.format_key(f.name): f for f in Format.objects.all()}
+
+    created_rows = [r for r in todo if r.action == "created"]
+    updated_rows = [r for r in todo if r.action == "updated"]
+    done = 0
+
+    # --- created -------------------------------------------------------------------------
+    new_assets: list[DataAsset] = []
+    for rp in created_rows:
+        values = dict(rp.values)
+        for name in ("first_published_at", "last_updated_at"):
+            if name in values:
+                values[name] = v.parse_date(values[name])
+        asset = DataAsset(
+            ministry=ministry,
+            organization=rp.organization,
+            created_by=actor_obj,
+            import_key=rp.key,
+            extra=rp.extra or {},
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
+        new_assets.append(asset)
+    DataAsset.objects.bulk_create(new_assets, batch_size=1000)
+    through = DataAsset.formats.through
+    links = []
+    for rp, asset in zip(created_rows, new_assets, strict=True):
+        rp.asset = asset
+        for name in rp.formats or []:
+            links.append(through(dataasset_id=asset.pk, format_id=known[cs.format_key(name)].pk))
+    assessments = []
+    for rp in created_rows:
+        fields = _assessment_fields(rp.qualification) if rp.qualification else {}
+        assessments.append(
+            OpenByDefaultAssessment(
+                asset=rp.asset, ministry=ministry, created_by=actor_obj, **fields
+            )
+        )
+    OpenByDefaultAssessment.objects.bulk_create(assessments, batch_size=1000)
+    done += len(created_rows)
+    if progress:
+        progress(done, len(todo))
+
+    # --- updated -------------------------------------------------------------------------
+    changed_fields: set[str] = set()
+    audits: list[tuple[DataAsset, dict[str, Any]]] = []
+    for rp in updated_rows:
+        assert rp.asset is not None
+        asset = rp.asset
+        before = _snapshot(asset, [f.name for f in asset.formats.all()])
+        for name, value in rp.values.items():
+            if name in ("first_published_at", "last_updated_at"):
+                value = v.parse_date(value)
+            if getattr(asset, name) != value:
+                setattr(asset, name, value)
+                changed_fields.add(DataAsset._meta.get_field(name).name)
+        if rp.extra is not None and rp.extra != asset.extra:
+            asset.extra = rp.extra
+            changed_fields.add("extra")
+        asset.import_key = rp.key
+        asset.version += 1
+        asset.updated_at = now
+        formats = rp.formats if rp.formats is not None else [f.name for f in asset.formats.all()]
+        after = _snapshot(asset, [known[cs.format_key(n)].name for n in formats])
+        changes = diff(before, after)
+        if rp.qualification_changed:
+            changes["qualification"] = ["", "modifiée par import"]
+        audits.append((asset, changes))
+    if updated_rows:
+        DataAsset.objects.bulk_update(
+            [r.asset for r in updated_rows if r.asset is not None],
+            sorted(changed_fields | {"import_key", "version", "updated_at"}),
+            batch_size=1000,
+        )
+        refresh = [r for r in updated_rows if r.formats is not None and "format" in r.changes]
+        through.objects.filter(dataasset_id__in=[r.asset.pk for r in refresh]).delete()  # type: ignore[union-attr]
+        for rp in refresh:
+            for name in rp.formats or []:
+                links.append(
+                    through(dataasset_id=rp.asset.pk, format_id=known[cs.format_key(name)].pk)  # type: ignore[union-attr]
+                )
+    through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+
+    # --- qualifications --------------------------------------------------------------------
+    qualified = [
+        r
+        for r in todo
+        if r.qualification is not None and (r.action == "created" or r.qualification_changed)
+    ]
+    if qualified:
+        _write_qualifications(qualified, ministry, actor_obj, now)
+
+    # --- audit + facts ---------------------------------------------------------------------
+    created_audits = []
+    for rp in created_rows:
+        assert rp.asset is not None
+        after = _snapshot(rp.asset, rp.formats or [])
+        created_audits.append(
+            (
+                rp.asset,
+                {k: [None, val] for k, val in after.items() if val not in (None, "", [], {})},
+            )
+        )
+    audit_bulk(actor=actor_obj, action="asset.created", targets=created_audits)
+    audit_bulk(actor=actor_obj, action="asset.updated", targets=audits)
+    ids = [r.asset.pk for r in todo if r.asset is not None]
+    v.record_asset_state(ids, recorded_at=now)
+    if progress:
+        progress(len(todo), len(todo))
+    return {"created": len(created_rows), "updated": len(updated_rows)}
+
+
+def _write_qualifications(
+    rows: Sequence[RowPlan], ministry: Ministry, actor: Any, now: Any
+) -> None:
+    from datasets.services import qualification_state
+
+    asset_ids = [r.asset.pk for r in rows if r.asset is not None]
+    current = {
+        a.asset_id: a for a in OpenByDefaultAssessment.objects.filter(asset_id__in=asset_ids)
+    }
+    to_create = []
+    to_update = []
+    for rp in rows:
+        assert rp.asset is not None and rp.qualification is not None
+        fields = _assessment_fields(rp.qualification)
+        assessment = current.get(rp.asset.pk)
+        if assessment is None:
+            assessment = OpenByDefaultAssessment(asset=rp.asset, ministry=ministry, **fields)
+            to_create.append(assessment)
+        else:
+            for name, value in fields.items():
+                setattr(assessment, name, value)
+            assessment.version += 1
+            assessment.updated_at = now
+            to_update.append(assessment)
+        current[rp.asset.pk] = assessment
+    OpenByDefaultAssessment.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        OpenByDefaultAssessment.objects.bulk_update(
+            to_update,
+            [*_assessment_fields(v.QualificationInput()).keys(), "version", "updated_at"],
+            batch_size=1000,
+        )
+    ids = [current[r.asset.pk].pk for r in rows if r.asset is not None]
+    AssessmentGround.objects.filter(assessment_id__in=ids).delete()
+    links = []
+    history = []
+    for rp in rows:
+        assert rp.asset is not None and rp.qualification is not None
+        assessment = current[rp.asset.pk]
+        row_links = [
+            AssessmentGround(
+                assessment=assessment,
+                ground=g.ground,
+                sub_reference=g.sub_reference,
+                justification_internal=g.justification_internal,
+                public_motive=g.public_motive,
+            )
+            for g in rp.qualification.grounds
+        ]
+        links.extend(row_links)
+        history.append(
+            AssessmentHistory(
+                asset=rp.asset,
+                ministry_id_at=ministry.pk,
+                recorded_at=now,
+                actor=actor,
+                status=assessment.status,
+                obligation_basis=assessment.obligation_basis,
+                data=qualification_state(assessment, row_links),
+                comment="Import",
+            )
+        )
+    AssessmentGround.objects.bulk_create(links, batch_size=2000)
+    AssessmentHistory.objects.bulk_create(history, batch_size=1000)
+
+
+# --- Jobs -------------------------------------------------------------------------------------------
+
+
+def _job_source(job: ImportJob) -> Source:
+    return read_source(
+        bytes(job.payload),
+        job.filename,
+        job.ministry,
+        has_default_organization=job.target_id is not None,
+    )
+
+
+def _default_organization(job: ImportJob) -> Organization | None:
+    if job.target_id is None:
+        return None
+    return Organization.objects.filter(pk=job.target_id, ministry_id=job.ministry_id).first()
+
+
+def job_progress(job_id: int) -> Callable[[int, int], None]:
+    def update(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(progress_done=done, progress_total=total)
+
+    return update
+
+
+def analyse_job(job: ImportJob) -> dict[str, Any]:
+    """The dry run: classify every row, store the report. Writes only the job."""
+    source = _job_source(job)
+    total = sum(1 for _ in source.rows())
+    ImportJob.objects.filter(pk=job.pk).update(progress_done=0, progress_total=total)
+    plan = build_plan(
+        job.ministry,
+        source,
+        default_organization=_default_organization(job),
+        progress=job_progress(job.pk),
+        total=total,
+    )
+    return plan_report(plan)
+
+
+def apply_job(job: ImportJob, *, actor: Any, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Recompute the plan from the stored bytes and write it (atomic: the caller's transaction)."""
+    source = _job_source(job)
+    plan = build_plan(job.ministry, source, default_organization=_default_organization(job))
+    written = apply_plan(plan, actor=actor, progress=progress)
+    report = plan_report(plan, applied=True)
+    report["written"] = written
+    return report
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    ministry: Ministry,
+    filename: str,
+    data: bytes,
+    default_organization: Organization | None = None,
+) -> ImportJob:
+    """Check the file's structure at once (so a bad file is refused on the form, nothing stored),
+    then store it in the database for the worker."""
+    access = access_for(actor)
+    if not access.can_edit_ministry(ministry.pk):
+        raise PermissionDenied("Vous ne pouvez pas importer dans l'inventaire de ce ministère.")
+    if default_organization is not None and default_organization.ministry_id != ministry.pk:
+        raise ValidationError(
+            {"organization": ["Cette organisation ne relève pas du ministère choisi."]}
+        )
+    read_source(data, filename, ministry, has_default_organization=default_organization is not None)
+    return ImportJob.objects.create(
+        kind=ImportJob.Kind.INVENTORY,
+        ministry=ministry,
+        target_id=default_organization.pk if default_organization is not None else None,
+        filename=filename[:255],
+        payload=data,
+        size=len(data),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )

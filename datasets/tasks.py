@@ -1,0 +1,133 @@
+"""Celery entry points of the inventory import (ids only, safe to run twice, acks_late).
+
+- `import_analyse(job_id)`: the dry run. Runs when the job is UPLOADED (or ANALYSING again after
+  a lost worker); does nothing once the job is analysed, applied, failed or cancelled.
+- `import_apply(job_id, actor_id)`: the web process moves the job from ANALYSED to APPLYING
+  when the administrator confirms; the task locks the job row, returns at once unless it is
+  still APPLYING, and writes everything and the APPLIED state in the same transaction. A worker
+  lost mid-way leaves nothing written and the job APPLYING, so the redelivered task runs again;
+  a second call after success is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import User
+from datasets.importing import analyse_job, apply_job
+from datasets.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+State = ImportJob.State
+
+
+def progress_cache_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def import_analyse(job_id: int) -> None:
+    claimed = ImportJob.objects.filter(
+        pk=job_id, state__in=[State.UPLOADED, State.ANALYSING]
+    ).update(state=State.ANALYSING, error="")
+    if not claimed:
+        return
+    job = ImportJob.objects.select_related("ministry").get(pk=job_id)
+    try:
+        report = analyse_job(job)
+    except ValidationError as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            state=State.FAILED, error=_messages(exc), finished_at=timezone.now()
+        )
+        return
+    except Exception:
+        logger.exception("Analyse de l'import %s en échec", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            state=State.FAILED,
+            error="L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé.",
+            finished_at=timezone.now(),
+        )
+        raise
+    total = report["total"]
+    ImportJob.objects.filter(pk=job_id, state=State.ANALYSING).update(
+        state=State.ANALYSED, report=report, progress_done=total, progress_total=total
+    )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def import_apply(job_id: int, actor_id: int | None = None) -> None:
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    key = progress_cache_key(job_id)
+
+    def progress(done: int, total: int) -> None:
+        cache.set(key, [done, total], timeout=3600)
+
+    failure = ""
+    try:
+        with transaction.atomic():
+            job = (
+                ImportJob.objects.select_for_update()
+                .select_related("ministry")
+                .filter(pk=job_id)
+                .first()
+            )
+            if job is None or job.state != State.APPLYING:
+                return
+            report = apply_job(job, actor=actor, progress=progress)
+            job.state = State.APPLIED
+            job.report = report
+            job.progress_done = job.progress_total = report["total"]
+            job.finished_at = timezone.now()
+            job.save(
+                update_fields=[
+                    "state",
+                    "report",
+                    "progress_done",
+                    "progress_total",
+                    "finished_at",
+                    "updated_at",
+                ]
+            )
+    except ValidationError as exc:
+        failure = _messages(exc)
+    except Exception:
+        logger.exception("Import %s en échec", job_id)
+        failure = "L'import a échoué à cause d'une erreur interne ; rien n'a été écrit."
+        _fail(job_id, failure)
+        raise
+    finally:
+        cache.delete(key)
+    if failure:
+        _fail(job_id, failure)
+
+
+def _fail(job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id, state=State.APPLYING).update(
+        state=State.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def enqueue_analyse(job: ImportJob) -> None:
+    import_analyse.delay_on_commit(job.pk)
+
+
+def confirm_import(job: ImportJob, actor: Any) -> bool:
+    """ANALYSED → APPLYING (once) and enqueue the apply; False if it was not awaiting it."""
+    moved = ImportJob.objects.filter(pk=job.pk, state=State.ANALYSED).update(
+        state=State.APPLYING, progress_done=0
+    )
+    if moved:
+        import_apply.delay_on_commit(job.pk, getattr(actor, "pk", None))
+    return bool(moved)
