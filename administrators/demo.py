@@ -21,17 +21,48 @@ DEMO_PASSWORD = "demo-portail-2026"  # noqa: S105 - documented demo-only passwor
 DEMO_ACCOUNTS = [
     ("agd@demo.portail-amd.fr", "Camille", "Démo-AGD", "CHIEF_DATA_OFFICER", None, ""),
     ("dinum@demo.portail-amd.fr", "Dominique", "Démo-DINUM", "DINUM_STAFF", None, ""),
-    ("amd.interieur@demo.portail-amd.fr", "Alex", "Démo-Intérieur", "MINISTRY_ADMIN", "Intérieur", "TITULAIRE"),
-    ("adjoint.culture@demo.portail-amd.fr", "Sacha", "Démo-Culture", "MINISTRY_ADMIN", "Culture", "ADJOINT"),
-    ("correspondant.sante@demo.portail-amd.fr", "Noa", "Démo-Santé", "CORRESPONDENT", "Affaires sociales", ""),
+    (
+        "amd.interieur@demo.portail-amd.fr",
+        "Alex",
+        "Démo-Intérieur",
+        "MINISTRY_ADMIN",
+        "Intérieur",
+        "TITULAIRE",
+    ),
+    (
+        "adjoint.culture@demo.portail-amd.fr",
+        "Sacha",
+        "Démo-Culture",
+        "MINISTRY_ADMIN",
+        "Culture",
+        "ADJOINT",
+    ),
+    (
+        "correspondant.sante@demo.portail-amd.fr",
+        "Noa",
+        "Démo-Santé",
+        "CORRESPONDENT",
+        "Affaires sociales",
+        "",
+    ),
     ("formateur@demo.portail-amd.fr", "Lou", "Démo-Formateur", "TRAINER", None, ""),
     ("lecteur@demo.portail-amd.fr", "Eden", "Démo-Lecteur", "VIEWER", None, ""),
 ]
 
 # Ministries given a current titular administrator in the demo (12 of the 16 in scope).
 TITULAR_MINISTRIES = [
-    "Affaires étrangères", "Affaires sociales", "Écologie", "Défense", "Culture", "Économie",
-    "Travail", "Intérieur", "Justice", "Finances", "Agriculture", "Éducation nationale",
+    "Affaires étrangères",
+    "Affaires sociales",
+    "Écologie",
+    "Défense",
+    "Culture",
+    "Économie",
+    "Travail",
+    "Intérieur",
+    "Justice",
+    "Finances",
+    "Agriculture",
+    "Éducation nationale",
 ]
 
 
@@ -63,26 +94,39 @@ def load_demo(stdout: Any) -> None:
             membership.organizations.set(ministry.organizations.filter(parent__isnull=True)[:3])
         Person.objects.get_or_create(
             email=email,
-            defaults={"first_name": first, "last_name": last, "user": user, "consent_directory": True},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "user": user,
+                "consent_directory": True,
+            },
         )
 
     for index, short in enumerate(TITULAR_MINISTRIES):
         ministry = _ministry(short)
-        if ministry is None or DataAdministrator.objects.filter(
-            ministry=ministry, role="AMD_TITULAIRE"
-        ).exists():
+        if (
+            ministry is None
+            or DataAdministrator.objects.filter(ministry=ministry, role="AMD_TITULAIRE").exists()
+        ):
             continue
         email = (
-            "amd.interieur@demo.portail-amd.fr" if short == "Intérieur"
+            "amd.interieur@demo.portail-amd.fr"
+            if short == "Intérieur"
             else f"amd.{ministry.code}@demo.portail-amd.fr"
         )
         person, _ = Person.objects.get_or_create(
             email=email,
-            defaults={"first_name": "AMD", "last_name": f"Démo {ministry.short_name}",
-                      "consent_directory": index % 3 != 0, "job_title": "Administrateur ministériel des données"},
+            defaults={
+                "first_name": "AMD",
+                "last_name": f"Démo {ministry.short_name}",
+                "consent_directory": index % 3 != 0,
+                "job_title": "Administrateur ministériel des données",
+            },
         )
         DataAdministrator.objects.create(
-            person=person, ministry=ministry, role="AMD_TITULAIRE",
+            person=person,
+            ministry=ministry,
+            role="AMD_TITULAIRE",
             title_label="Administrateur ministériel des données, des algorithmes et des codes sources",
             appointment_date=datetime.date(2021, 5, 15),
             appointment_act_type="ARRETE" if index % 4 else "",
@@ -91,8 +135,14 @@ def load_demo(stdout: Any) -> None:
             time_share_pct=50 + 5 * index % 50,
         )
     in_scope = Ministry.objects.filter(in_ogp_scope=True).count()
-    with_titular = Ministry.objects.filter(
-        in_ogp_scope=True, mandates__role="AMD_TITULAIRE", mandates__end_date__isnull=True
-    ).distinct().count()
-    stdout.write(f"  Comptes de démonstration : {len(DEMO_ACCOUNTS)} (mot de passe {DEMO_PASSWORD})")
+    with_titular = (
+        Ministry.objects.filter(
+            in_ogp_scope=True, mandates__role="AMD_TITULAIRE", mandates__end_date__isnull=True
+        )
+        .distinct()
+        .count()
+    )
+    stdout.write(
+        f"  Comptes de démonstration : {len(DEMO_ACCOUNTS)} (mot de passe {DEMO_PASSWORD})"
+    )
     stdout.write(f"  Ministères avec un AMD titulaire : {with_titular} / {in_scope}")

@@ -106,7 +106,9 @@ class Ministry(TimeStampedModel):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("La date de fin précède la date de début.")})
         if self.successor_id and self.successor_id == self.pk:
-            raise ValidationError({"successor": _("Un ministère ne peut pas se succéder à lui-même.")})
+            raise ValidationError(
+                {"successor": _("Un ministère ne peut pas se succéder à lui-même.")}
+            )
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
@@ -129,12 +131,18 @@ class Organization(TimeStampedModel):
         GIP = "GIP", _("Groupement d'intérêt public")
         AAI_API = "AAI_API", _("Autorité administrative ou publique indépendante")
         ORGANISME_SECU_SOCIALE = "ORGANISME_SECU_SOCIALE", _("Organisme de sécurité sociale")
-        PERSONNE_PRIVEE_MSP = "PERSONNE_PRIVEE_MSP", _("Personne privée chargée d'une mission de service public")
+        PERSONNE_PRIVEE_MSP = (
+            "PERSONNE_PRIVEE_MSP",
+            _("Personne privée chargée d'une mission de service public"),
+        )
         AUTRE = "AUTRE", _("Autre")
 
     name = models.CharField(_("nom"), max_length=300)
     ministry = models.ForeignKey(
-        Ministry, verbose_name=_("ministère"), on_delete=models.PROTECT, related_name="organizations"
+        Ministry,
+        verbose_name=_("ministère"),
+        on_delete=models.PROTECT,
+        related_name="organizations",
     )
     parent = models.ForeignKey(
         "self",
@@ -208,7 +216,9 @@ class Person(TimeStampedModel):
     consent_directory = models.BooleanField(
         _("accepte de figurer dans l'annuaire public"),
         default=False,
-        help_text=_("Seules les personnes ayant donné leur accord apparaissent dans l'annuaire public."),
+        help_text=_(
+            "Seules les personnes ayant donné leur accord apparaissent dans l'annuaire public."
+        ),
     )
 
     class Meta:
@@ -244,7 +254,10 @@ class DataAdministrator(TimeStampedModel):
         AMD_DELEGUE = "AMD_DELEGUE", _("Administrateur ministériel délégué")
         AMD_ADJOINT = "AMD_ADJOINT", _("Adjoint / suppléant")
         CORRESPONDANT_DIRECTION = "CORRESPONDANT_DIRECTION", _("Correspondant données de direction")
-        REFERENT_REGIONAL = "REFERENT_REGIONAL", _("Référent régional données, algorithmes et codes sources")
+        REFERENT_REGIONAL = (
+            "REFERENT_REGIONAL",
+            _("Référent régional données, algorithmes et codes sources"),
+        )
         AGD_TEAM = "AGD_TEAM", _("Équipe de l'administrateur général des données (DINUM)")
 
     class HierarchicalPosition(models.TextChoices):
@@ -329,7 +342,9 @@ class DataAdministrator(TimeStampedModel):
                 fields=["pole"],
                 condition=Q(role="AMD_TITULAIRE", end_date__isnull=True, pole__isnull=False),
                 name="one_open_titular_per_pole",
-                violation_error_message=_("Ce pôle a déjà un administrateur titulaire en fonction."),
+                violation_error_message=_(
+                    "Ce pôle a déjà un administrateur titulaire en fonction."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("appointment_date")),
@@ -362,7 +377,9 @@ class DataAdministrator(TimeStampedModel):
         if not self.ministry_id and not self.pole_id and self.role != self.Role.AGD_TEAM:
             errors["ministry"] = str(_("Indiquez le ministère (ou le pôle) du mandat."))
         if self.role == self.Role.REFERENT_REGIONAL and not self.region:
-            errors["region"] = str(_("Le code de région est obligatoire pour un référent régional."))
+            errors["region"] = str(
+                _("Le code de région est obligatoire pour un référent régional.")
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -414,14 +431,18 @@ class Membership(TimeStampedModel):
                 fields=["user", "role", "ministry"], name="membership_unique_role_per_ministry"
             ),
             models.CheckConstraint(
-                condition=~Q(role__in=["MINISTRY_ADMIN", "CORRESPONDENT"]) | Q(ministry__isnull=False),
+                condition=~Q(role__in=["MINISTRY_ADMIN", "CORRESPONDENT"])
+                | Q(ministry__isnull=False),
                 name="membership_ministry_roles_need_ministry",
                 violation_error_message=_("Ce rôle s'exerce dans un ministère : indiquez-le."),
             ),
             models.CheckConstraint(
-                condition=~Q(role__in=["CHIEF_DATA_OFFICER", "DINUM_STAFF"]) | Q(ministry__isnull=True),
+                condition=~Q(role__in=["CHIEF_DATA_OFFICER", "DINUM_STAFF"])
+                | Q(ministry__isnull=True),
                 name="membership_network_roles_have_no_ministry",
-                violation_error_message=_("Ce rôle s'exerce sur tout le réseau : ne choisissez pas de ministère."),
+                violation_error_message=_(
+                    "Ce rôle s'exerce sur tout le réseau : ne choisissez pas de ministère."
+                ),
             ),
         ]
 

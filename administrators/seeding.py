@@ -50,11 +50,28 @@ def short_name_for(name: str) -> str:
 
 def _kind_for(name: str, depth: int) -> str:
     lowered = name.lower()
-    if lowered.startswith(("ambassade", "consulat", "préfecture", "direction régionale",
-                           "direction départementale", "direction interrégionale")):
+    if lowered.startswith(
+        (
+            "ambassade",
+            "consulat",
+            "préfecture",
+            "direction régionale",
+            "direction départementale",
+            "direction interrégionale",
+        )
+    ):
         return Organization.Kind.SERVICE_DECONCENTRE
-    if depth == 1 and lowered.startswith(("direction", "secrétariat général", "délégation",
-                                          "inspection", "service", "cabinet", "commissariat")):
+    if depth == 1 and lowered.startswith(
+        (
+            "direction",
+            "secrétariat général",
+            "délégation",
+            "inspection",
+            "service",
+            "cabinet",
+            "commissariat",
+        )
+    ):
         return Organization.Kind.ADMIN_CENTRALE
     return Organization.Kind.AUTRE
 
@@ -108,13 +125,18 @@ def _load_children(ministry: Ministry, root: dict[str, Any], report: SeedReport)
         for node, parent, path in level:
             name = node["nom"].strip()[:300]
             if path in seen:
-                report.skipped["doublon dans l'annuaire"] = report.skipped.get("doublon dans l'annuaire", 0) + 1
+                report.skipped["doublon dans l'annuaire"] = (
+                    report.skipped.get("doublon dans l'annuaire", 0) + 1
+                )
                 continue
             seen.add(path)
             org = existing.get(path)
             if org is None:
                 org = Organization(
-                    ministry=ministry, parent=parent, name=name, path=path[:1000],
+                    ministry=ministry,
+                    parent=parent,
+                    name=name,
+                    path=path[:1000],
                     kind=_kind_for(name, depth),
                 )
                 to_create.append(org)

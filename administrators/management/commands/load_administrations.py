@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--file",
-            default=str(Path(settings.SHARED_DATA_DIR) / "cartographie-2016" / "administrations.json"),
+            default=str(
+                Path(settings.SHARED_DATA_DIR) / "cartographie-2016" / "administrations.json"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

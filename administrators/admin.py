@@ -1,0 +1,124 @@
+"""Django admin of the network, scoped by role like every other view.
+
+Ministries, people, mandates, roles and poles: network staff only (a ministry administrator
+changes their ministry's contacts and correspondents from the portal pages, which apply the
+finer rules of administrators/permissions.py). Organisations: network staff and the ministry's
+administrators, for their own ministries only. Every change made here is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from administrators.models import (
+    DataAdministrator,
+    Membership,
+    Ministry,
+    Organization,
+    Person,
+    PoleMinisteriel,
+)
+from core.access import access_for
+from core.admin import MinistryScopedAdmin, NetworkStaffOnlyAdmin
+from core.audit import audit_record, diff, snapshot
+
+
+class AuditedAdminMixin(admin.ModelAdmin):
+    """Records who changed what from the admin (before/after), like the services do."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before: dict[str, Any] = {}
+        if change and obj.pk:
+            before = snapshot(type(obj)._default_manager.get(pk=obj.pk))
+        elif hasattr(obj, "created_by_id") and not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        label = type(obj)._meta.model_name
+        audit_record(
+            actor=request.user,
+            action=f"{label}.{'updated' if change else 'created'}",
+            target=obj,
+            changes=diff(before, snapshot(obj)),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit_record(
+            actor=request.user,
+            action=f"{type(obj)._meta.model_name}.deleted",
+            target=obj,
+            changes=diff(snapshot(obj), {}),
+        )
+        super().delete_model(request, obj)
+
+
+@admin.register(PoleMinisteriel)
+class PoleAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    list_display = ["name", "code", "valid_from", "valid_to"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Ministry)
+class MinistryAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    list_display = ["name", "short_name", "code", "in_ogp_scope", "valid_to"]
+    list_filter = ["in_ogp_scope"]
+    search_fields = ["name", "short_name", "code"]
+    list_select_related = ["pole"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AuditedAdminMixin, MinistryScopedAdmin):
+    list_display = ["name", "ministry", "kind", "siret"]
+    list_filter = ["kind"]
+    search_fields = ["name", "siret"]
+    list_select_related = ["ministry"]
+    raw_id_fields = ["parent"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not access_for(request.user).is_network_staff:
+            return ["ministry", "path"]
+        return ["path"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "ministry":
+            kwargs["queryset"] = Ministry.objects.filter(
+                pk__in=Ministry.objects.for_user(request.user).values("pk")
+            )
+            access = access_for(request.user)
+            if not access.is_network_staff:
+                kwargs["queryset"] = kwargs["queryset"].filter(pk__in=access.admin_ministry_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        return super().get_queryset(request).select_related("ministry")
+
+
+@admin.register(Person)
+class PersonAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    list_display = ["last_name", "first_name", "email", "consent_directory", "is_active"]
+    list_filter = ["consent_directory", "is_active"]
+    search_fields = ["last_name", "first_name", "email"]
+    raw_id_fields = ["organization", "user"]
+
+
+@admin.register(DataAdministrator)
+class DataAdministratorAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    list_display = ["person", "ministry", "role", "appointment_date", "end_date"]
+    list_filter = ["role"]
+    search_fields = ["person__last_name", "person__email", "ministry__name"]
+    list_select_related = ["person", "ministry"]
+    raw_id_fields = ["person", "reports_to"]
+    filter_horizontal = ["perimeter_organizations"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    list_display = ["user", "role", "ministry", "admin_kind", "valid_until"]
+    list_filter = ["role"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "ministry"]
+    raw_id_fields = ["user"]
+    filter_horizontal = ["organizations"]
