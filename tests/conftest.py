@@ -12,6 +12,15 @@ from network_portal.celery import app as celery_app
 from tests.factories import MembershipFactory, MinistryFactory, OrganizationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """PBKDF2 costs ~0.2 s per user on the CI machine; tests hash with MD5 instead."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_tasks(request):
     """Each test starts with an empty shared cache; tasks run in-process unless the test is an
