@@ -1,0 +1,158 @@
+"""Reads of guides: what the caller may see, with its joins, search and the "à revoir" flag."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from core.models import LegalReference
+from guides.models import Guide, GuideVersion
+from guides.permissions import can_edit_guides, can_read_version
+
+PUBLIC_STATUSES = (GuideVersion.Status.PUBLIEE, GuideVersion.Status.ARCHIVEE)
+
+
+def _stale_references(version_ref: str, published_ref: str) -> QuerySet[LegalReference]:
+    """Legal references of a version changed (edited or re-versioned) after it was published."""
+    return LegalReference.objects.filter(guide_versions=OuterRef(version_ref)).filter(
+        Q(updated_at__gt=OuterRef(published_ref))
+        | Q(version_date__gt=OuterRef(f"{published_ref}__date"))
+    )
+
+
+def versions_needing_review() -> QuerySet[GuideVersion]:
+    return GuideVersion.objects.filter(status=GuideVersion.Status.PUBLIEE).filter(
+        Exists(_stale_references("pk", "published_at"))
+    )
+
+
+def guide_queryset(user: Any) -> QuerySet[Guide]:
+    """Guides the caller may see: published ones for everybody, all of them for the editors."""
+    qs = Guide.objects.select_related("published_version", "licence", "owner").annotate(
+        needs_review=Exists(
+            _stale_references("published_version", "published_version__published_at")
+        )
+    )
+    if not can_edit_guides(user):
+        qs = qs.filter(published_version__isnull=False)
+    return qs
+
+
+def guide_list(
+    user: Any, *, query: str = "", theme: str = "", to_review: bool = False
+) -> QuerySet[Guide]:
+    qs = guide_queryset(user)
+    if theme:
+        qs = qs.filter(theme=theme)
+    if to_review:
+        qs = qs.filter(needs_review=True)
+    query = (query or "").strip()
+    if not query:
+        return qs.order_by("title")
+    return search_guides(qs, query)
+
+
+def search_guides(qs: QuerySet[Guide], query: str) -> QuerySet[Guide]:
+    """PostgreSQL: full-text search in French (title, summary, published body), ranked.
+    Elsewhere (SQLite for `make run`): a case-insensitive substring match."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="french")
+            + SearchVector("summary", weight="B", config="french")
+            + SearchVector("published_version__body", weight="C", config="french")
+        )
+        search = SearchQuery(query, config="french", search_type="websearch")
+        return (
+            qs.annotate(search=vector, rank=SearchRank(vector, search))
+            .filter(search=search)
+            .order_by("-rank", "title")
+        )
+    return qs.filter(
+        Q(title__icontains=query)
+        | Q(summary__icontains=query)
+        | Q(published_version__body__icontains=query)
+    ).order_by("title")
+
+
+def guide_get(user: Any, slug: str) -> Guide:
+    guide = guide_queryset(user).filter(slug=slug).first()
+    if guide is None:
+        raise Http404("Guide introuvable.")
+    return guide
+
+
+def version_queryset(user: Any, guide: Guide) -> QuerySet[GuideVersion]:
+    qs = (
+        GuideVersion.objects.filter(guide=guide)
+        .select_related("approved_by", "created_by")
+        .prefetch_related(
+            Prefetch("legal_references", queryset=LegalReference.objects.order_by("code"))
+        )
+        .annotate(needs_review=Exists(_stale_references("pk", "published_at")))
+        .order_by("-version_key")
+    )
+    if not can_edit_guides(user):
+        qs = qs.filter(status__in=PUBLIC_STATUSES)
+    return qs
+
+
+def version_get(user: Any, guide: Guide, version: str) -> GuideVersion:
+    found = version_queryset(user, guide).filter(version=version).first()
+    if found is None or not can_read_version(user, found):
+        raise Http404("Version introuvable.")
+    return found
+
+
+def reading_version(user: Any, guide: Guide) -> GuideVersion | None:
+    """The version shown on the guide's page: the published one; for the editors, the latest
+    draft when nothing is published yet."""
+    qs = version_queryset(user, guide)
+    if guide.published_version_id:
+        return qs.filter(pk=guide.published_version_id).first()
+    return qs.first() if can_edit_guides(user) else None
+
+
+# --- indicator N17 (read by the supervision dashboard) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class GuideFreshness:
+    open_by_default_last_published: datetime.datetime | None
+    days_since_last_publication: int | None
+    guides_to_review: int
+    published_guides: int
+
+    @property
+    def is_fresh(self) -> bool:
+        """Target of N17: the open-by-default guide was published less than 365 days ago."""
+        return (
+            self.days_since_last_publication is not None and self.days_since_last_publication < 365
+        )
+
+
+def guide_freshness(*, now: datetime.datetime | None = None) -> GuideFreshness:
+    """N17: days since the last published version of the open-by-default guide and the number
+    of published guides whose legal references changed since (three queries)."""
+    now = now or timezone.now()
+    last = (
+        GuideVersion.objects.filter(
+            guide__theme=Guide.Theme.OUVERTURE_PAR_DEFAUT, published_at__isnull=False
+        )
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return GuideFreshness(
+        open_by_default_last_published=last,
+        days_since_last_publication=(now - last).days if last else None,
+        guides_to_review=versions_needing_review().count(),
+        published_guides=Guide.objects.filter(published_version__isnull=False).count(),
+    )

@@ -1,0 +1,60 @@
+"""iCalendar files: one per session, and the feed of upcoming sessions (RFC 5545)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+
+from trainings.models import TrainingSession
+
+PRODID = "-//DINUM//Portail du reseau des AMD//FR"
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    return cal
+
+
+def _event(session: TrainingSession) -> IcsEvent:
+    ev = IcsEvent()
+    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+    ev.add("uid", f"session-{session.pk}@{host}")
+    ev.add("dtstamp", timezone.now())
+    ev.add("dtstart", session.start)
+    ev.add("dtend", session.end)
+    ev.add("summary", f"Formation : {session.course.title}")
+    url = settings.SITE_URL.rstrip("/") + session.get_absolute_url()
+    lines = [session.course.objectives or "", session.notes or ""]
+    if session.visio_url:
+        lines.append(f"Visioconférence : {session.visio_url}")
+    lines.append(url)
+    ev.add("description", "\n\n".join(line for line in lines if line))
+    ev.add("location", session.location or session.visio_url)
+    ev.add("url", url)
+    cancelled = session.status == TrainingSession.Status.ANNULEE
+    ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    ev.add("last-modified", session.updated_at)
+    return ev
+
+
+def session_ics(session: TrainingSession) -> bytes:
+    cal = _calendar(f"Formation : {session.course.title}")
+    cal.add_component(_event(session))
+    return cal.to_ical()
+
+
+def sessions_feed(sessions: Iterable[TrainingSession]) -> bytes:
+    cal = _calendar("Formations du réseau des administrateurs des données")
+    for session in sessions:
+        cal.add_component(_event(session))
+    return cal.to_ical()

@@ -1,0 +1,88 @@
+"""E-mails to officials (French, plain text, with the session's .ics attached)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from trainings.calendar import session_ics
+from trainings.models import Registration, TrainingSession
+
+
+def _when(session: TrainingSession) -> str:
+    start = timezone.localtime(session.start)
+    end = timezone.localtime(session.end)
+    return f"le {date_format(start, 'l j F Y')} de {start:%H:%M} à {end:%H:%M}"
+
+
+def _where(session: TrainingSession) -> str:
+    parts = []
+    if session.location:
+        parts.append(f"Lieu : {session.location}")
+    if session.visio_url:
+        parts.append(f"Visioconférence : {session.visio_url}")
+    return "\n".join(parts)
+
+
+def _send(to: str, subject: str, body: str, session: TrainingSession | None = None) -> None:
+    message = EmailMessage(
+        subject=subject, body=body, to=[to], from_email=settings.DEFAULT_FROM_EMAIL
+    )
+    if session is not None:
+        message.attach(f"session-{session.pk}.ics", session_ics(session), "text/calendar")
+    message.send()
+
+
+def _url(session: TrainingSession) -> str:
+    return settings.SITE_URL.rstrip("/") + session.get_absolute_url()
+
+
+def send_reminder(registration: Registration) -> None:
+    session = registration.session
+    _send(
+        registration.user.email,
+        f"Rappel : formation « {session.course.title} » {_when(session)}",
+        (
+            "Bonjour,\n\n"
+            f"Vous êtes inscrit à la formation « {session.course.title} », {_when(session)}.\n"
+            f"{_where(session)}\n\n"
+            "Si vous ne pouvez plus venir, annulez votre inscription pour libérer votre place :\n"
+            f"{_url(session)}\n\n"
+            "L'équipe de l'administrateur général des données (DINUM)"
+        ),
+        session,
+    )
+
+
+def send_promotion(registration: Registration) -> None:
+    session = registration.session
+    _send(
+        registration.user.email,
+        f"Une place s'est libérée : formation « {session.course.title} »",
+        (
+            "Bonjour,\n\n"
+            "Une place s'est libérée : vous passez de la liste d'attente à la liste des inscrits "
+            f"de la formation « {session.course.title} », {_when(session)}.\n"
+            f"{_where(session)}\n\n"
+            f"Détails et annulation : {_url(session)}\n\n"
+            "L'équipe de l'administrateur général des données (DINUM)"
+        ),
+        session,
+    )
+
+
+def send_cancellation(registration: Registration) -> None:
+    session = registration.session
+    _send(
+        registration.user.email,
+        f"Session annulée : formation « {session.course.title} »",
+        (
+            "Bonjour,\n\n"
+            f"La session de la formation « {session.course.title} » prévue {_when(session)} "
+            "est annulée. Consultez le calendrier des formations pour choisir une autre date :\n"
+            f"{settings.SITE_URL.rstrip('/')}/formations/\n\n"
+            "L'équipe de l'administrateur général des données (DINUM)"
+        ),
+    )
