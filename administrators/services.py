@@ -252,11 +252,10 @@ def organization_create(*, actor: Any, ministry: Ministry, data: Mapping[str, An
     org = Organization(ministry=ministry, created_by=actor if getattr(actor, "pk", None) else None)
     _apply(org, data, ORGANIZATION_FIELDS)
     _check_organization(org)
-    parent_path = (
-        Organization.objects.filter(pk=org.parent_id).values_list("path", flat=True).first()
-        if org.parent_id
-        else None
-    )
+    parent_path = None
+    if org.parent_id:
+        parent = Organization.objects.only("path", "name").get(pk=org.parent_id)
+        parent_path = parent.path or parent.name
     org.path = (f"{parent_path} / {org.name}" if parent_path else org.name)[:1000]
     org.full_clean()
     _save(org)
