@@ -1,27 +1,63 @@
+"""Account forms: login (throttled), password change and reset, API token creation."""
+
+from __future__ import annotations
+
+import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
+from rest_framework.throttling import BaseThrottle
+
+from core.services import TOKEN_NAME_MAX_LENGTH
 
 
-def _keys(request: HttpRequest | None, email: str) -> list[str]:
-    ip = request.META.get("REMOTE_ADDR", "") if request else ""
-    return [f"login-fail:email:{email.lower().strip()}", f"login-fail:ip:{ip}"]
+def client_ip(request: HttpRequest | None) -> str:
+    """The caller's address, honouring REST_FRAMEWORK["NUM_PROXIES"] like the API throttles."""
+    if request is None:
+        return ""
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+
+
+def _email_key(email: str) -> str:
+    return f"login-fail:email:{email.lower().strip()}"
+
+
+def _ip_key(request: HttpRequest | None) -> str:
+    return f"login-fail:ip:{client_ip(request)}"
+
+
+def _count_failure(key: str) -> None:
+    cache.add(key, 0, settings.LOGIN_LOCK_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, settings.LOGIN_LOCK_SECONDS)
 
 
 class ThrottledLoginForm(AuthenticationForm, DsfrBaseForm):
-    """Login by e-mail; after too many failures for one e-mail or one IP, refuse for a while.
+    """Login by e-mail; after too many failures for one e-mail or one address, refuse for a while.
 
     Counters live in the shared cache (Redis in production) so every web process sees them.
+    The per-address limit is higher than the per-account one: several agents may share one
+    outgoing address (a ministry's proxy).
     """
 
-    username = forms.EmailField(label=_("Adresse électronique"), widget=forms.EmailInput(
-        attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label=_("Adresse électronique"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
 
     error_messages = {
         "invalid_login": _("Adresse électronique ou mot de passe incorrect."),
@@ -31,23 +67,87 @@ class ThrottledLoginForm(AuthenticationForm, DsfrBaseForm):
         ),
     }
 
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["password"].label = _("Mot de passe")
+
     def clean(self) -> dict[str, Any]:
-        email = self.data.get("username", "") or ""
-        keys = _keys(self.request, email)
-        limit = settings.LOGIN_MAX_FAILURES
-        if any((cache.get(k) or 0) >= limit for k in keys):
+        email = str(self.data.get("username", "") or "")
+        email_key, ip_key = _email_key(email), _ip_key(self.request)
+        if (cache.get(email_key) or 0) >= settings.LOGIN_MAX_FAILURES or (
+            cache.get(ip_key) or 0
+        ) >= settings.LOGIN_MAX_FAILURES_PER_IP:
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
                 params={"minutes": max(1, settings.LOGIN_LOCK_SECONDS // 60)},
             )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
-            for k in keys:
-                cache.add(k, 0, settings.LOGIN_LOCK_SECONDS)
-                try:
-                    cache.incr(k)
-                except ValueError:
-                    cache.set(k, 1, settings.LOGIN_LOCK_SECONDS)
+            _count_failure(email_key)
+            _count_failure(ip_key)
             raise
+        cache.delete(email_key)
+        return cleaned
+
+
+class PortalPasswordChangeForm(PasswordChangeForm, DsfrBaseForm):
+    pass
+
+
+class PortalPasswordResetForm(PasswordResetForm, DsfrBaseForm):
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PortalSetPasswordForm(SetPasswordForm, DsfrBaseForm):
+    pass
+
+
+VALIDITY_CHOICES = [
+    ("30", _("30 jours")),
+    ("90", _("90 jours")),
+    ("365", _("1 an")),
+]
+
+
+class TokenCreateForm(DsfrBaseForm):
+    """Creation of an API token; the service checks the rights again."""
+
+    name = forms.CharField(
+        label=_("Nom du jeton"),
+        max_length=TOKEN_NAME_MAX_LENGTH,
+        help_text=_("Pour vous y retrouver : l'outil ou le script qui l'utilisera."),
+    )
+    validity = forms.ChoiceField(
+        label=_("Durée de validité"), choices=VALIDITY_CHOICES, initial="365"
+    )
+    can_write = forms.BooleanField(
+        label=_("Autoriser l'écriture"),
+        required=False,
+        help_text=_("Sans cette case, le jeton ne permet que la lecture."),
+    )
+
+    def __init__(self, *args: Any, may_write: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_write:
+            # Still validated by the service: a forged request gets a clear error.
+            self.fields["can_write"].disabled = True
+            self.fields["can_write"].help_text = _(
+                "Vos rôles ne permettent que la lecture : vos jetons aussi."
+            )
+
+    def clean_can_write(self) -> bool:
+        field = self.fields["can_write"]
+        if field.disabled:
+            # A disabled field ignores the submitted value; read it anyway so that the service
+            # refuses it explicitly instead of silently creating a read-only token.
+            return bool(field.to_python(self.data.get("can_write")))
+        return bool(self.cleaned_data.get("can_write"))
+
+    def expires_at(self) -> datetime.datetime:
+        return timezone.now() + datetime.timedelta(days=int(self.cleaned_data["validity"]))

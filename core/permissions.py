@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from core.access import access_for
@@ -25,11 +26,15 @@ class IsAuthenticatedWithTokenScope(BasePermission):
     """Authenticated; an API token that was not granted write access may only read."""
 
     message = "Ce jeton ne permet que la lecture."
+    token_read_only_message = "Ce jeton ne permet que la lecture."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        return request.method in SAFE_METHODS or token_may_write(request)
+        if request.method not in SAFE_METHODS and not token_may_write(request):
+            # Raised rather than returned so that subclasses keep this message.
+            raise exceptions.PermissionDenied(self.token_read_only_message)
+        return True
 
 
 class IsNetworkStaffOrReadOnly(IsAuthenticatedWithTokenScope):
@@ -57,4 +62,6 @@ def ensure_can_edit_ministry(user: Any, ministry_id: int | None) -> None:
 
 def ensure_network_staff(user: Any) -> None:
     if not access_for(user).is_network_staff:
-        raise PermissionDenied("Action réservée à l'équipe de l'administrateur général des données.")
+        raise PermissionDenied(
+            "Action réservée à l'équipe de l'administrateur général des données."
+        )

@@ -1,19 +1,38 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core import views
-from core.forms import ThrottledLoginForm
 
 app_name = "core"
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="core/login.html", authentication_form=ThrottledLoginForm
-        ),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/", views.account, name="account"),
+    path("accounts/jetons/", views.token_create_view, name="token-create"),
+    path("accounts/jetons/<int:pk>/revoquer/", views.token_revoke_view, name="token-revoke"),
+    path(
+        "accounts/mot-de-passe/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/mot-de-passe/oublie/",
+        views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/mot-de-passe/oublie/envoye/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/mot-de-passe/reinitialiser/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/mot-de-passe/reinitialise/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("csrf-echec/", views.csrf_failure, name="csrf-failure"),
 ]

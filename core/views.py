@@ -1,19 +1,162 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Account pages: login, logout, password change and reset, the account page and API tokens."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST
+
+from administrators.models import Membership, Organization
 from core.access import access_for
+from core.forms import (
+    PortalPasswordChangeForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
+    ThrottledLoginForm,
+    TokenCreateForm,
+)
+from core.models import ApiToken
+from core.services import has_write_role, token_create, token_revoke
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    authentication_form = ThrottledLoginForm
+    redirect_authenticated_user = True
+    extra_context = {"title": "Connexion"}
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST signs out; GET (a link, a bookmark) shows a page with the button instead of a 405."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "registration/logged_out.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("/")
+        return render(request, "core/logout_confirm.html", {"title": "Déconnexion"})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "Vous êtes déconnecté.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PortalPasswordChangeForm
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("core:account")
+    extra_context = {"title": "Changer de mot de passe"}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Votre mot de passe a été changé.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PortalPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("core:password_reset_done")
+    extra_context = {"title": "Mot de passe oublié"}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+    extra_context = {"title": "Message envoyé"}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PortalSetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("core:password_reset_complete")
+    extra_context = {"title": "Nouveau mot de passe"}
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+    extra_context = {"title": "Mot de passe réinitialisé"}
+
+
+def _account_context(request: HttpRequest, form: TokenCreateForm | None = None) -> dict[str, Any]:
+    user = request.user
+    access = access_for(user)
+    memberships = (
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("ministry")
+        .prefetch_related(
+            Prefetch(
+                "organizations", queryset=Organization.objects.only("id", "name", "ministry_id")
+            )
+        )
+        .order_by("role", "ministry__name")
+    )
+    tokens = ApiToken.objects.filter(user_id=user.pk).order_by("revoked_at", "-created_at")
+    may_write = has_write_role(access)
+    return {
+        "title": "Mon compte",
+        "memberships": memberships,
+        "tokens": tokens,
+        "may_write": may_write,
+        "token_form": form or TokenCreateForm(may_write=may_write),
+        "breadcrumb_data": {"current": "Mon compte"},
+    }
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    access = access_for(request.user)
-    memberships = request.user.memberships.select_related("ministry").prefetch_related("organizations")
-    return render(
-        request,
-        "core/account.html",
-        {"title": "Mon compte", "memberships": memberships, "access_info": access},
-    )
+    return render(request, "core/account.html", _account_context(request))
+
+
+@login_required
+@require_POST
+def token_create_view(request: HttpRequest) -> HttpResponse:
+    may_write = has_write_role(access_for(request.user))
+    form = TokenCreateForm(request.POST, may_write=may_write)
+    new_key = token = None
+    if form.is_valid():
+        try:
+            token, new_key = token_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                can_write=form.cleaned_data["can_write"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    context = _account_context(request, form if new_key is None else None)
+    context.update({"new_key": new_key, "new_token": token})
+    response = render(request, "core/account.html", context, status=200 if new_key else 400)
+    # The key is in this page only: never cache it (browser, proxy).
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # Only the owner's tokens are looked up: someone else's token id answers 404.
+    token = get_object_or_404(ApiToken, pk=pk, user_id=request.user.pk)
+    try:
+        token_revoke(actor=request.user, token=token)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Le jeton « {token.name} » est révoqué.")
+    return redirect("core:account")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

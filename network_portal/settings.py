@@ -113,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # further attempts are refused until the window ends (counters live in the shared cache).
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=900)
+# Per client address the limit is higher: agents of one ministry may share an outgoing proxy.
+LOGIN_MAX_FAILURES_PER_IP = env.int("LOGIN_MAX_FAILURES_PER_IP", default=50)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 
 LANGUAGE_CODE = "fr"
@@ -192,6 +194,9 @@ REST_FRAMEWORK = {
         "token": env.str("API_TOKEN_RATE", default="600/min"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Reverse proxies in front of the portal: the client address is read from X-Forwarded-For
+    # (API throttles and login throttling). Unset: REMOTE_ADDR.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API du portail du réseau des administrateurs ministériels des données",
