@@ -161,7 +161,8 @@ def read_source(
             row = SourceRow(line=line, cells={})
             if len(cells) > width:
                 row.error = f"La ligne contient {len(cells)} valeurs pour {width} colonnes."
-            for (kind, name), value in zip(mapping, cells, strict=False):
+            for (kind, name), raw in zip(mapping, cells, strict=False):
+                value = unneutralise(raw)
                 if kind == "col":
                     row.cells[name] = value
                 else:
@@ -175,6 +176,13 @@ def read_source(
         rows=rows,
         encoding=table.encoding,
     )
+
+
+def unneutralise(value: str) -> str:
+    """Undo `core.csv_safety.safe_cell` (the exports prefix a formula-like cell with ')."""
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return value[1:]
+    return value
 
 
 def _text(value: Any) -> str:

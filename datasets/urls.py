@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path  # noqa: F401
 
 app_name = "datasets"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("datasets.urls_io")),  # import and exports (helper 4)
+]

@@ -1,4 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from datasets.api.io_views import urlpatterns as io_urlpatterns
+
 router = SimpleRouter(trailing_slash=True)
-urlpatterns = router.urls
+urlpatterns = [*io_urlpatterns, *router.urls]

@@ -1,0 +1,345 @@
+"""Streaming exports of the inventory: CSV (Etalab schema), XLSX, DCAT-AP (JSON-LD, Turtle).
+
+Memory stays flat whatever the number of entries: rows are read with `.iterator(chunk_size=…)`
+(formats prefetched per chunk) and written as they come (CSV lines, or openpyxl's write-only
+workbook for XLSX). Every text cell goes through `core.csv_safety.safe_cell` (a cell that starts
+with = + - @ is prefixed with an apostrophe; the import removes that apostrophe again, so the
+round trip is exact).
+
+- `csv`: the 17 Etalab columns in the schema's order, nothing else: it validates against
+  schema.json (frictionless) when the entries are complete, and re-imports to the same records.
+- `csv` with `extended=True` and `xlsx`: the same columns, then the portal's qualification
+  columns, then one column per ministry-specific field (by label) when a single ministry is
+  exported.
+- DCAT-AP 3.0: published entries only (visibility "Publiée"), paged with hydra
+  (`hydra:PagedCollection` with `hydra:nextPage`, the paging data.gouv.fr's DCAT harvester
+  follows), JSON-LD or Turtle.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from core.csv_safety import safe_cell
+from datasets import catalogue_schema as cs
+from datasets.models import (
+    AssessmentGround,
+    DataAsset,
+    ExtraFieldDefinition,
+    UpdateFrequency,
+)
+
+CHUNK = 2000
+DCAT_PAGE_SIZE = 100
+DCAT_MAX_PAGE_SIZE = 500
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_queryset(qs: QuerySet[DataAsset], *, extended: bool = False) -> QuerySet[DataAsset]:
+    qs = qs.select_related("organization", "licence").prefetch_related("formats")
+    if extended:
+        qs = qs.select_related("assessment").prefetch_related(
+            Prefetch(
+                "assessment__ground_links",
+                queryset=AssessmentGround.objects.select_related("ground").order_by("ground__code"),
+            )
+        )
+    return qs.order_by("ministry_id", "organization_id", "title", "pk")
+
+
+def _iso(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def etalab_values(asset: DataAsset) -> list[str]:
+    org = asset.organization
+    return [
+        asset.title,
+        asset.description,
+        cs.join_list(asset.keywords or []),
+        org.name,
+        org.siret,
+        org.id_alt,
+        asset.service,
+        asset.source_system,
+        asset.contact_service,
+        asset.contact_person,
+        _iso(asset.first_published_at),
+        _iso(asset.last_updated_at),
+        cs.frequency_label(asset.update_frequency),
+        asset.geo_coverage,
+        asset.url,
+        cs.join_list(sorted(f.name for f in asset.formats.all())),
+        cs.licence_label(asset.licence),
+    ]
+
+
+def portal_values(asset: DataAsset, *, internal: bool) -> list[str]:
+    try:
+        assessment = asset.assessment
+    except DataAsset.assessment.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        assessment = None
+    links = list(assessment.ground_links.all()) if assessment is not None else []
+    justifications: list[str] = []
+    for link in links:
+        text = link.justification_internal.strip()
+        if text and text not in justifications:
+            justifications.append(text)
+    return [
+        asset.get_asset_type_display(),
+        asset.acronym,
+        "oui" if asset.contains_personal_data else "non",
+        asset.datagouv_dataset_id,
+        asset.collection_process,
+        assessment.get_status_display() if assessment else "",
+        assessment.obligation_basis if assessment else "",
+        ",".join(link.ground.code for link in links),
+        " / ".join(justifications) if internal else "",
+        assessment.occultation_method if assessment else "",
+        _iso(assessment.planned_date) if assessment else "",
+        assessment.published_url if assessment else "",
+    ]
+
+
+def extra_values(asset: DataAsset, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
+    out = []
+    for definition in definitions:
+        value = (asset.extra or {}).get(definition.code)
+        if value is None:
+            out.append("")
+        elif isinstance(value, bool):
+            out.append("oui" if value else "non")
+        else:
+            out.append(str(value))
+    return out
+
+
+def _rows(
+    qs: QuerySet[DataAsset],
+    *,
+    extended: bool,
+    definitions: Sequence[ExtraFieldDefinition],
+    internal_ministries: frozenset[int] | None,
+) -> Iterator[list[Any]]:
+    for asset in export_queryset(qs, extended=extended).iterator(chunk_size=CHUNK):
+        values: list[Any] = etalab_values(asset)
+        if extended:
+            internal = internal_ministries is None or asset.ministry_id in internal_ministries
+            values += portal_values(asset, internal=internal)
+            values += extra_values(asset, definitions)
+        yield [safe_cell(v) for v in values]
+
+
+def header(extended: bool, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
+    if not extended:
+        return cs.etalab_header()
+    return cs.extended_header(d.label for d in definitions)
+
+
+def stream_csv(
+    qs: QuerySet[DataAsset],
+    *,
+    extended: bool = False,
+    definitions: Sequence[ExtraFieldDefinition] = (),
+    internal_ministries: frozenset[int] | None = None,
+) -> Iterator[str]:
+    """CSV lines (UTF-8 text; the response adds no BOM so the header is exactly the schema's)."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(header(extended, definitions))
+    for values in _rows(
+        qs, extended=extended, definitions=definitions, internal_ministries=internal_ministries
+    ):
+        yield writer.writerow(values)
+
+
+def stream_xlsx(
+    qs: QuerySet[DataAsset],
+    *,
+    definitions: Sequence[ExtraFieldDefinition] = (),
+    internal_ministries: frozenset[int] | None = None,
+) -> Iterator[bytes]:
+    """An XLSX workbook built with openpyxl's write-only mode (rows are not kept in memory).
+
+    openpyxl writes the worksheet to a temporary file as rows come, then zips; the bytes are
+    yielded in 64 KB pieces."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Inventaire")
+    sheet.append(header(True, definitions))
+    for values in _rows(
+        qs, extended=True, definitions=definitions, internal_ministries=internal_ministries
+    ):
+        sheet.append(values)
+    with tempfile.TemporaryFile() as tmp:
+        workbook.save(tmp)
+        tmp.seek(0)
+        while chunk := tmp.read(65536):
+            yield chunk
+
+
+# --- DCAT-AP ---------------------------------------------------------------------------------
+
+EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
+EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+FREQUENCY_CODES = {
+    UpdateFrequency.TEMPS_REEL: "UPDATE_CONT",
+    UpdateFrequency.HORAIRE: "HOURLY",
+    UpdateFrequency.QUOTIDIENNE: "DAILY",
+    UpdateFrequency.HEBDOMADAIRE: "WEEKLY",
+    UpdateFrequency.MENSUELLE: "MONTHLY",
+    UpdateFrequency.BIMESTRIELLE: "BIMONTHLY",
+    UpdateFrequency.TRIMESTRIELLE: "QUARTERLY",
+    UpdateFrequency.SEMESTRIELLE: "ANNUAL_2",
+    UpdateFrequency.ANNUELLE: "ANNUAL",
+    UpdateFrequency.IRREGULIERE: "IRREG",
+    UpdateFrequency.JAMAIS: "NEVER",
+    UpdateFrequency.AUTRE: "OTHER",
+}
+
+
+def dcat_queryset(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
+    return (
+        qs.filter(visibility=DataAsset.Visibility.PUBLISHED)
+        .select_related("organization", "licence", "ministry")
+        .prefetch_related("formats")
+        .order_by("pk")
+    )
+
+
+def dcat_graph(
+    assets: Iterable[DataAsset],
+    *,
+    base_url: str,
+    catalog_url: str,
+    title: str,
+    publisher_name: str,
+    page: int,
+    page_size: int,
+    total: int,
+    page_url: Any,
+) -> Any:
+    """An rdflib Graph of one page of the catalogue. `page_url(n)` is the URL of page n."""
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+
+    hydra = Namespace("http://www.w3.org/ns/hydra/core#")
+    vcard = Namespace("http://www.w3.org/2006/vcard/ns#")
+    g = Graph()
+    g.bind("dcat", DCAT)
+    g.bind("dct", DCTERMS)
+    g.bind("foaf", FOAF)
+    g.bind("hydra", hydra)
+    g.bind("vcard", vcard)
+    catalog = URIRef(catalog_url)
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.title, Literal(title, lang="fr")))
+    g.add(
+        (
+            catalog,
+            DCTERMS.description,
+            Literal(f"Inventaire des données : {title}.", lang="fr"),
+        )
+    )
+    publisher = URIRef(f"{base_url}/#reseau-amd")
+    g.add((catalog, DCTERMS.publisher, publisher))
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, FOAF.name, Literal(publisher_name, lang="fr")))
+    g.add((catalog, FOAF.homepage, URIRef(f"{base_url}/")))
+    g.add((URIRef(f"{base_url}/"), RDF.type, FOAF.Document))
+
+    last = max(1, -(-total // page_size))
+    paging = URIRef(page_url(page))
+    g.add((paging, RDF.type, hydra.PagedCollection))
+    g.add((paging, hydra.totalItems, Literal(total, datatype=XSD.integer)))
+    g.add((paging, hydra.itemsPerPage, Literal(page_size, datatype=XSD.integer)))
+    g.add((paging, hydra.firstPage, URIRef(page_url(1))))
+    g.add((paging, hydra.lastPage, URIRef(page_url(last))))
+    if page > 1:
+        g.add((paging, hydra.previousPage, URIRef(page_url(page - 1))))
+    if page < last:
+        g.add((paging, hydra.nextPage, URIRef(page_url(page + 1))))
+
+    agents: dict[int, URIRef] = {}
+    licences: set[str] = set()
+    for asset in assets:
+        ds = URIRef(f"{base_url}/inventaire/{asset.pk}/")
+        g.add((catalog, DCAT.dataset, ds))
+        g.add((ds, RDF.type, DCAT.Dataset))
+        g.add((ds, DCTERMS.identifier, Literal(str(ds))))
+        g.add((ds, DCTERMS.title, Literal(asset.title, lang="fr")))
+        g.add((ds, DCTERMS.description, Literal(asset.description, lang="fr")))
+        for keyword in asset.keywords or []:
+            g.add((ds, DCAT.keyword, Literal(keyword, lang="fr")))
+        org = asset.organization
+        agent = agents.get(org.pk)
+        if agent is None:
+            agent = URIRef(f"{base_url}/organisations/{org.pk}/#agent")
+            agents[org.pk] = agent
+            g.add((agent, RDF.type, FOAF.Agent))
+            g.add((agent, FOAF.name, Literal(org.name, lang="fr")))
+        g.add((ds, DCTERMS.publisher, agent))
+        email = asset.contact_service or asset.contact_person
+        if email:
+            contact = BNode()
+            g.add((ds, DCAT.contactPoint, contact))
+            g.add((contact, RDF.type, vcard.Kind))
+            g.add((contact, vcard.hasEmail, URIRef(f"mailto:{email}")))
+            if asset.service:
+                g.add((contact, vcard.fn, Literal(asset.service, lang="fr")))
+        if asset.first_published_at:
+            g.add((ds, DCTERMS.issued, Literal(asset.first_published_at, datatype=XSD.date)))
+        if asset.last_updated_at:
+            g.add((ds, DCTERMS.modified, Literal(asset.last_updated_at, datatype=XSD.date)))
+        code = FREQUENCY_CODES.get(asset.update_frequency)  # type: ignore[call-overload]
+        if code:
+            frequency = URIRef(EU_FREQUENCY + code)
+            g.add((ds, DCTERMS.accrualPeriodicity, frequency))
+            g.add((frequency, RDF.type, DCTERMS.Frequency))
+        if asset.geo_coverage:
+            place = BNode()
+            g.add((ds, DCTERMS.spatial, place))
+            g.add((place, RDF.type, DCTERMS.Location))
+            g.add((place, SKOS.prefLabel, Literal(asset.geo_coverage, lang="fr")))
+        if asset.url:
+            g.add((ds, DCAT.landingPage, URIRef(asset.url)))
+            g.add((URIRef(asset.url), RDF.type, FOAF.Document))
+        licence_ref = None
+        if asset.licence is not None and asset.licence.url:
+            licence_ref = URIRef(asset.licence.url)
+            if asset.licence.url not in licences:
+                licences.add(asset.licence.url)
+                g.add((licence_ref, RDF.type, DCTERMS.LicenseDocument))
+                g.add((licence_ref, DCTERMS.title, Literal(asset.licence.name, lang="fr")))
+        access_url = asset.url or str(ds)
+        if asset.formats.all():
+            g.add((URIRef(access_url), RDF.type, RDFS.Resource))
+        for fmt in asset.formats.all():
+            dist = URIRef(f"{base_url}/inventaire/{asset.pk}/#distribution-{fmt.pk}")
+            g.add((ds, DCAT.distribution, dist))
+            g.add((dist, RDF.type, DCAT.Distribution))
+            g.add((dist, DCAT.accessURL, URIRef(access_url)))
+            g.add((dist, DCTERMS.title, Literal(f"{asset.title} ({fmt.name})", lang="fr")))
+            media = URIRef(EU_FILE_TYPE + "".join(c for c in fmt.name.upper() if c.isalnum()))
+            g.add((dist, DCTERMS.format, media))
+            g.add((media, RDF.type, DCTERMS.MediaTypeOrExtent))
+            if licence_ref is not None:
+                g.add((dist, DCTERMS.license, licence_ref))
+    return g
+
+
+def dcat_serialise(graph: Any, fmt: str) -> str:
+    if fmt == "jsonld":
+        return str(graph.serialize(format="json-ld", auto_compact=True))
+    return str(graph.serialize(format="turtle"))

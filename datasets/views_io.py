@@ -1,0 +1,402 @@
+"""Pages of the inventory import and exports (thin: parse, call importing/exporting, render).
+
+- import: ministry administrators and network staff (others: 403); a job of a ministry the
+  caller cannot edit answers 404. The job page works without JavaScript (it refreshes itself
+  while the worker runs); with JavaScript it polls a small JSON status instead.
+- CSV / XLSX exports: any caller with a ministry scope (drafts only inside their own ministry,
+  `DataAsset.objects.for_user`); another ministry's code answers 404.
+- DCAT-AP: public, published entries only (what data.gouv.fr's harvester reads).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from dsfr.forms import DsfrBaseForm
+
+from administrators.models import Ministry
+from core.access import access_for
+from datasets import exporting
+from datasets.importing import OrganizationIndex, SourceRow, import_job_create, resolve_organization
+from datasets.models import DataAsset, ExtraFieldDefinition, ImportJob
+from datasets.tabular import FileRejected, read_upload
+from datasets.tasks import confirm_import, enqueue_analyse, progress_cache_key
+
+REPORT_PAGE_SIZE = 100
+IN_PROGRESS = {ImportJob.State.UPLOADED, ImportJob.State.ANALYSING, ImportJob.State.APPLYING}
+
+
+# --- Import ------------------------------------------------------------------------------------
+
+
+def _editable_ministries(user: Any) -> QuerySet[Ministry]:
+    access = access_for(user)
+    qs = Ministry.objects.order_by("name")
+    if access.is_network_staff:
+        return qs
+    return qs.filter(pk__in=access.admin_ministry_ids)
+
+
+def _ensure_can_import(user: Any) -> None:
+    access = access_for(user)
+    if not (access.is_network_staff or access.admin_ministry_ids):
+        raise PermissionDenied(
+            "Seuls les administrateurs ministériels et l'équipe de la DINUM importent des fichiers."
+        )
+
+
+class ImportForm(DsfrBaseForm):
+    fichier = forms.FileField(
+        label="Fichier à importer",
+        help_text=(
+            "CSV (virgule ou point-virgule ; UTF-8 ou Windows-1252), XLSX, ou bases.json de la "
+            "cartographie 2016. Colonnes du schéma Catalogue de données d'Etalab."
+        ),
+    )
+    ministere = forms.ModelChoiceField(
+        label="Ministère", queryset=Ministry.objects.none(), empty_label=None
+    )
+    organisation = forms.CharField(
+        label="Organisation productrice par défaut (facultatif)",
+        required=False,
+        max_length=300,
+        help_text=(
+            "Nom exact ou SIRET, pour un fichier sans colonne nom_orga (export de "
+            "catalogue.data.gouv.fr)."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ministere"].queryset = _editable_ministries(user)
+
+
+def _default_organization(ministry: Ministry, text: str) -> Any:
+    text = text.strip()
+    if not text:
+        return None
+    index = OrganizationIndex(ministry)
+    digits = text.replace(" ", "")
+    cells = {"siret_orga": digits} if digits.isdigit() else {"nom_orga": text}
+    result = resolve_organization(SourceRow(line=0, cells=cells), index, None)
+    if result.organization is None:
+        raise ValidationError(result.error)
+    return result.organization
+
+
+@login_required
+def import_start(request: HttpRequest) -> HttpResponse:
+    _ensure_can_import(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        ministry = form.cleaned_data["ministere"]
+        try:
+            default = _default_organization(ministry, form.cleaned_data["organisation"])
+            upload = form.cleaned_data["fichier"]
+            data = read_upload(upload)
+            job = import_job_create(
+                actor=request.user,
+                ministry=ministry,
+                filename=upload.name,
+                data=data,
+                default_organization=default,
+            )
+        except FileRejected as exc:
+            form.add_error("fichier", exc)
+        except ValidationError as exc:
+            form.add_error("organisation" if not hasattr(exc, "error_dict") else None, exc)
+        else:
+            enqueue_analyse(job)
+            return redirect("datasets:import_job", pk=job.pk)
+    jobs = (
+        ImportJob.objects.filter(
+            kind=ImportJob.Kind.INVENTORY, ministry__in=_editable_ministries(request.user)
+        )
+        .defer("payload", "report")
+        .select_related("ministry")[:10]
+    )
+    return render(
+        request,
+        "datasets/io/import_start.html",
+        {
+            "title": "Importer un inventaire",
+            "form": form,
+            "jobs": jobs,
+            "breadcrumb_data": {"current": "Importer un inventaire"},
+        },
+    )
+
+
+def _job_for(user: Any, pk: int, *, with_report: bool = True) -> ImportJob:
+    qs = ImportJob.objects.filter(kind=ImportJob.Kind.INVENTORY).select_related("ministry")
+    qs = qs.defer("payload") if with_report else qs.defer("payload", "report")
+    job = get_object_or_404(qs, pk=pk)
+    if not access_for(user).can_edit_ministry(job.ministry_id):
+        raise Http404
+    return job
+
+
+def _progress(job: ImportJob) -> tuple[int, int]:
+    if job.state == ImportJob.State.APPLYING:
+        from django.core.cache import cache
+
+        cached = cache.get(progress_cache_key(job.pk))
+        if cached:
+            return int(cached[0]), int(cached[1])
+    return job.progress_done, job.progress_total
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_can_import(request.user)
+    job = _job_for(request.user, pk)
+    report = job.report or {}
+    rows = report.get("rows", [])
+    show = request.GET.get("lignes", "problemes")
+    if show == "problemes":
+        rows = [r for r in rows if r["action"] in ("rejected", "updated") or r["warnings"]]
+    elif show in ("created", "updated", "unchanged", "rejected"):
+        rows = [r for r in rows if r["action"] == show]
+    page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    done, total = _progress(job)
+    counts = report.get("counts", {})
+    return render(
+        request,
+        "datasets/io/import_job.html",
+        {
+            "title": f"Import « {job.filename} »",
+            "job": job,
+            "report": report,
+            "counts": counts,
+            "page_obj": page,
+            "show": show,
+            "in_progress": job.state in IN_PROGRESS,
+            "done": done,
+            "total": total,
+            "pct": round(100 * done / total) if total else 0,
+            "can_confirm": job.state == ImportJob.State.ANALYSED
+            and (counts.get("created", 0) + counts.get("updated", 0)) > 0,
+            "filters": [
+                ("problemes", "Lignes à examiner"),
+                ("created", "Créations"),
+                ("updated", "Mises à jour"),
+                ("unchanged", "Inchangées"),
+                ("rejected", "Rejetées"),
+                ("toutes", "Toutes"),
+            ],
+            "breadcrumb_data": {
+                "links": [{"url": reverse("datasets:import"), "title": "Importer un inventaire"}],
+                "current": job.filename,
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def import_status(request: HttpRequest, pk: int) -> JsonResponse:
+    _ensure_can_import(request.user)
+    job = _job_for(request.user, pk, with_report=False)
+    done, total = _progress(job)
+    return JsonResponse(
+        {
+            "state": job.state,
+            "state_label": job.get_state_display(),
+            "done": done,
+            "total": total,
+            "pct": round(100 * done / total) if total else 0,
+            "finished": job.state not in IN_PROGRESS,
+        }
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_can_import(request.user)
+    job = _job_for(request.user, pk, with_report=False)
+    if confirm_import(job, request.user):
+        messages.info(request, "Import confirmé : les entrées sont en cours d'enregistrement.")
+    else:
+        messages.warning(
+            request, "Cet import n'attend pas de confirmation (déjà lancé ou terminé)."
+        )
+    return redirect("datasets:import_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_can_import(request.user)
+    job = _job_for(request.user, pk, with_report=False)
+    cancelled = ImportJob.objects.filter(
+        pk=job.pk, state__in=[ImportJob.State.UPLOADED, ImportJob.State.ANALYSED]
+    ).update(state=ImportJob.State.CANCELLED, finished_at=timezone.now(), payload=b"")
+    if cancelled:
+        messages.info(request, "Import annulé : rien n'a été enregistré.")
+    return redirect("datasets:import")
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+
+def export_scope(user: Any, ministry_code: str | None) -> tuple[QuerySet[DataAsset], Any]:
+    """(entries, ministry or None) the caller may export; 403 without any ministry scope."""
+    access = access_for(user)
+    if not (access.sees_all_ministries or access.visible_ministry_ids):
+        raise PermissionDenied("Votre compte n'a accès à aucun inventaire.")
+    qs = DataAsset.objects.for_user(user)
+    ministry = None
+    if ministry_code:
+        ministry = Ministry.objects.filter(code=ministry_code).first()
+        if ministry is None or not access.can_view_ministry(ministry.pk):
+            raise Http404
+        qs = qs.filter(ministry=ministry)
+    return qs, ministry
+
+
+def _internal_ministries(user: Any) -> frozenset[int] | None:
+    access = access_for(user)
+    return None if access.is_network_staff else access.admin_ministry_ids
+
+
+def _definitions(ministry: Any) -> list[ExtraFieldDefinition]:
+    if ministry is None:
+        return []
+    return list(ExtraFieldDefinition.objects.filter(ministry=ministry).order_by("order", "label"))
+
+
+def _filename(ministry: Any, ext: str) -> str:
+    stamp = timezone.localdate().isoformat()
+    scope = ministry.code if ministry is not None else "reseau"
+    return f"inventaire-{scope}-{stamp}.{ext}"
+
+
+def csv_response(user: Any, ministry_code: str | None, *, extended: bool) -> StreamingHttpResponse:
+    qs, ministry = export_scope(user, ministry_code)
+    response = StreamingHttpResponse(
+        exporting.stream_csv(
+            qs,
+            extended=extended,
+            definitions=_definitions(ministry) if extended else (),
+            internal_ministries=_internal_ministries(user),
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ministry, "csv")}"'
+    return response
+
+
+def xlsx_response(user: Any, ministry_code: str | None) -> StreamingHttpResponse:
+    qs, ministry = export_scope(user, ministry_code)
+    response = StreamingHttpResponse(
+        exporting.stream_xlsx(
+            qs, definitions=_definitions(ministry), internal_ministries=_internal_ministries(user)
+        ),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ministry, "xlsx")}"'
+    return response
+
+
+def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> HttpResponse:
+    qs: QuerySet[DataAsset] = DataAsset.objects.all()
+    title = "Inventaire des données du réseau des administrateurs ministériels des données"
+    ministry = None
+    if ministry_code:
+        ministry = get_object_or_404(Ministry, code=ministry_code)
+        qs = qs.filter(ministry=ministry)
+        title = f"Inventaire des données — {ministry.name}"
+    qs = exporting.dcat_queryset(qs)
+    try:
+        size = int(request.GET.get("page_size", exporting.DCAT_PAGE_SIZE))
+        page = int(request.GET.get("page", 1))
+    except ValueError as exc:
+        raise Http404 from exc
+    size = max(1, min(size, exporting.DCAT_MAX_PAGE_SIZE))
+    total = qs.count()
+    last = max(1, -(-total // size))
+    if page < 1 or page > last:
+        raise Http404
+    assets = list(qs[(page - 1) * size : page * size])
+    base = request.build_absolute_uri("/").rstrip("/")
+    path = request.build_absolute_uri(request.path)
+
+    def page_url(n: int) -> str:
+        return f"{path}?page={n}&page_size={size}"
+
+    graph = exporting.dcat_graph(
+        assets,
+        base_url=base,
+        catalog_url=path,
+        title=title,
+        publisher_name="Réseau des administrateurs ministériels des données (DINUM)",
+        page=page,
+        page_size=size,
+        total=total,
+        page_url=page_url,
+    )
+    content_type = "application/ld+json" if fmt == "jsonld" else "text/turtle"
+    return HttpResponse(
+        exporting.dcat_serialise(graph, fmt), content_type=f"{content_type}; charset=utf-8"
+    )
+
+
+@login_required
+def export_page(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    if not (access.sees_all_ministries or access.visible_ministry_ids):
+        raise PermissionDenied("Votre compte n'a accès à aucun inventaire.")
+    ministries = Ministry.objects.order_by("name")
+    if not access.sees_all_ministries:
+        ministries = ministries.filter(pk__in=access.visible_ministry_ids)
+    return render(
+        request,
+        "datasets/io/export.html",
+        {
+            "title": "Exporter l'inventaire",
+            "ministries": list(ministries.only("code", "name")),
+            "breadcrumb_data": {"current": "Exporter l'inventaire"},
+        },
+    )
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    return csv_response(
+        request.user, request.GET.get("ministere") or None, extended=bool(request.GET.get("etendu"))
+    )
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> StreamingHttpResponse:
+    return xlsx_response(request.user, request.GET.get("ministere") or None)
+
+
+@require_GET
+def dcat_network(request: HttpRequest, fmt: str) -> HttpResponse:
+    return dcat_response(request, None, fmt)
+
+
+@require_GET
+def dcat_ministry(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    return dcat_response(request, code, fmt)

@@ -1,0 +1,183 @@
+"""Inventory exports: CSV (Etalab schema, frictionless), XLSX, DCAT-AP (pyshacl), streaming,
+formula neutralisation, round trip, scope (issue #3 §7)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings
+
+from core.models import Licence
+from datasets import importing
+from datasets.models import DataAsset, Format, OpenByDefaultAssessment
+from datasets.tasks import import_analyse
+
+SHARED = Path(settings.SHARED_DATA_DIR)
+
+
+def make_asset(ministry, organization, title="Arbres vivants", **over):
+    values = {
+        "ministry": ministry,
+        "organization": organization,
+        "title": title,
+        "description": "Données brutes de l'inventaire.",
+        "keywords": ["arbre", "forêt"],
+        "service": "Service de l'inventaire",
+        "source_system": "Inventaire",
+        "contact_service": "inventaire@exemple.gouv.fr",
+        "contact_person": "jean.martin@exemple.gouv.fr",
+        "first_published_at": datetime.date(2005, 1, 14),
+        "last_updated_at": datetime.date(2019, 5, 28),
+        "update_frequency": "ANNUELLE",
+        "geo_coverage": "France métropolitaine",
+        "url": "https://www.data.gouv.fr/fr/datasets/exemple/",
+        "licence": Licence.objects.get(spdx_id="etalab-2.0"),
+        "visibility": DataAsset.Visibility.PUBLISHED,
+    }
+    values.update(over)
+    asset = DataAsset.objects.create(**values)
+    csv_format, _ = Format.objects.get_or_create(
+        name="CSV", defaults={"is_open": True, "machine_readable": True}
+    )
+    asset.formats.add(csv_format)
+    OpenByDefaultAssessment.objects.create(asset=asset, ministry=ministry)
+    return asset
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+@pytest.fixture
+def assets(ministry, organization):
+    organization.siret = "18006701900430"
+    organization.save()
+    return [
+        make_asset(ministry, organization),
+        make_asset(ministry, organization, '=HYPERLINK("http://x")', description="-2+3"),
+        make_asset(ministry, organization, "Brouillon interne", visibility="DRAFT"),
+    ]
+
+
+@pytest.mark.django_db
+def test_csv_export_streams_the_etalab_columns_in_order(amd_client, assets):
+    response = amd_client.get("/inventaire/export.csv")
+    assert response.status_code == 200
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8"))))
+    schema = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
+    assert rows[0] == [f["name"] for f in schema["fields"]]
+    assert len(rows) == 4
+
+
+@pytest.mark.django_db
+def test_csv_export_neutralises_formulas(amd_client, assets):
+    text = body(amd_client.get("/inventaire/export.csv")).decode("utf-8")
+    rows = {r[0]: r for r in csv.reader(io.StringIO(text))}
+    assert '\'=HYPERLINK("http://x")' in rows
+    assert rows['\'=HYPERLINK("http://x")'][1] == "'-2+3"
+
+
+@pytest.mark.django_db
+def test_csv_export_validates_against_the_etalab_schema(amd_client, assets, tmp_path):
+    from frictionless import Resource, Schema
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(body(amd_client.get("/inventaire/export.csv")))
+    descriptor = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
+    descriptor.pop("custom_checks", None)  # not Table Schema; the SIRET check is the portal's
+    schema = Schema.from_descriptor(descriptor)
+    report = Resource(path="export.csv", basepath=str(tmp_path), schema=schema).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+@pytest.mark.django_db
+def test_round_trip_export_then_import_is_all_unchanged(amd_client, amd_user, ministry, assets):
+    for extended in (False, True):
+        data = body(amd_client.get("/inventaire/export.csv" + ("?etendu=1" if extended else "")))
+        job = importing.import_job_create(
+            actor=amd_user, ministry=ministry, filename="export.csv", data=data
+        )
+        import_analyse(job.pk)
+        job.refresh_from_db()
+        assert job.report["counts"] == {
+            "created": 0,
+            "updated": 0,
+            "unchanged": 3,
+            "rejected": 0,
+        }, job.report["rows"]
+
+
+@pytest.mark.django_db
+def test_xlsx_export_is_a_workbook_with_extra_fields(amd_client, ministry, assets):
+    from datasets.models import ExtraFieldDefinition
+
+    ExtraFieldDefinition.objects.create(
+        ministry=ministry, code="bureau", label="Bureau", kind="TEXT"
+    )
+    DataAsset.objects.filter(pk=assets[0].pk).update(extra={"bureau": "B2"})
+    response = amd_client.get(f"/inventaire/export.xlsx?ministere={ministry.code}")
+    assert response.status_code == 200 and response.streaming
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response)), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("titre", "description") and rows[0][-1] == "Bureau"
+    assert len(rows) == 4
+    assert "B2" in [r[-1] for r in rows]
+
+
+@pytest.mark.django_db
+def test_dcat_export_validates_against_dcat_ap_shacl(anon_client, assets):
+    from pyshacl import validate
+    from rdflib import Graph
+
+    for url, fmt in (
+        ("/inventaire/catalogue.ttl", "turtle"),
+        ("/inventaire/catalogue.jsonld", "json-ld"),
+    ):
+        response = anon_client.get(url)
+        assert response.status_code == 200
+        graph = Graph().parse(data=response.content.decode("utf-8"), format=fmt)
+        shapes = Graph().parse(SHARED / "dcat-ap-3.0.0" / "dcat-ap-SHACL.ttl", format="turtle")
+        conforms, _, text = validate(graph, shacl_graph=shapes, advanced=True)
+        assert conforms, text
+
+
+@pytest.mark.django_db
+def test_dcat_lists_published_entries_only_and_pages_with_hydra(anon_client, assets):
+    from rdflib import Graph, Namespace, URIRef
+    from rdflib.namespace import DCAT, RDF
+
+    hydra = Namespace("http://www.w3.org/ns/hydra/core#")
+    response = anon_client.get("/inventaire/catalogue.ttl?page_size=1")
+    graph = Graph().parse(data=response.content.decode(), format="turtle")
+    assert len(list(graph.subjects(RDF.type, DCAT.Dataset))) == 1
+    collection = next(graph.subjects(RDF.type, hydra.PagedCollection))
+    assert int(next(graph.objects(collection, hydra.totalItems))) == 2  # the draft is not there
+    next_page = next(graph.objects(collection, hydra.nextPage))
+    page2 = anon_client.get(str(next_page).replace("http://testserver", ""))
+    graph2 = Graph().parse(data=page2.content.decode(), format="turtle")
+    assert not list(graph2.objects(None, hydra.nextPage))
+    titles = {
+        str(t)
+        for g in (graph, graph2)
+        for t in g.objects(None, URIRef("http://purl.org/dc/terms/title"))
+    }
+    assert "Brouillon interne" not in titles
+
+
+@pytest.mark.django_db
+def test_export_of_another_ministry_is_404_and_drafts_stay_inside(
+    other_ministry, other_organization, amd_client, assets
+):
+    make_asset(other_ministry, other_organization, "Brouillon d'ailleurs", visibility="DRAFT")
+    assert (
+        amd_client.get(f"/inventaire/export.csv?ministere={other_ministry.code}").status_code == 404
+    )
+    text = body(amd_client.get("/inventaire/export.csv")).decode()
+    assert "Brouillon interne" in text and "Brouillon d'ailleurs" not in text
