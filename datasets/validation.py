@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.utils import timezone
 
 from core.models import LegalGround, Licence, NoAnonymisationCategory
@@ -727,4 +728,7 @@ def record_asset_state(
         )
         rows.extend(state_row(a, deleted=deleted, recorded_at=when) for a in qs)
     AssetStateHistory.objects.bulk_create(rows, batch_size=1000)
+    from datasets.selectors import bump_inventory_generation
+
+    transaction.on_commit(bump_inventory_generation)  # cached facet counts become stale
     return len(rows)

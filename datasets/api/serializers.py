@@ -1,0 +1,242 @@
+"""REST representations of the inventory. Writes go through `datasets.services`; the ministry is
+read-only (it follows the organisation), and internal justifications are only shown to the
+ministry's administrators and to DINUM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from core.models import HvdCategory, LegalGround, Licence, NoAnonymisationCategory
+from datasets.models import (
+    AssessmentHistory,
+    DataAsset,
+    ExtraFieldDefinition,
+    Format,
+    OpenByDefaultAssessment,
+    PersonalDataProcessing,
+)
+from datasets.permissions import can_see_internal_justification
+from datasets.selectors import editable_organizations
+
+
+class AssessmentSummarySerializer(serializers.ModelSerializer[OpenByDefaultAssessment]):
+    ouverture_status = serializers.CharField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = OpenByDefaultAssessment
+        fields = ["status", "obligation_basis", "planned_date", "ouverture_status", "is_overdue"]
+        read_only_fields = fields
+
+
+class DataAssetSerializer(serializers.ModelSerializer[DataAsset]):
+    ministry: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    ministry_name = serializers.CharField(source="ministry.name", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    formats = serializers.SlugRelatedField(
+        slug_field="name", many=True, queryset=Format.objects.all(), required=False
+    )
+    licence = serializers.SlugRelatedField(
+        slug_field="spdx_id", queryset=Licence.objects.all(), required=False, allow_null=True
+    )
+    hvd_category = serializers.SlugRelatedField(
+        slug_field="code", queryset=HvdCategory.objects.all(), required=False, allow_null=True
+    )
+    processing = serializers.PrimaryKeyRelatedField(
+        queryset=PersonalDataProcessing.objects.all(), required=False, allow_null=True
+    )
+    keywords = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    internal_uses = serializers.ListField(child=serializers.CharField(), required=False)
+    personal_data_categories = serializers.ListField(child=serializers.CharField(), required=False)
+    extra = serializers.DictField(required=False)
+    assessment = AssessmentSummarySerializer(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        help_text="Version lue (verrou optimiste) : obligatoire pour modifier l'entrée.",
+    )
+    # Plain strings so that bad values get the portal's French messages (datasets.validation).
+    url = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    sample_url = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    contact_service = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    contact_person = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    first_published_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    last_updated_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+    class Meta:
+        model = DataAsset
+        fields = [
+            "id",
+            "ministry",
+            "ministry_name",
+            "organization",
+            "organization_name",
+            "visibility",
+            "title",
+            "description",
+            "keywords",
+            "service",
+            "source_system",
+            "contact_service",
+            "contact_person",
+            "first_published_at",
+            "last_updated_at",
+            "update_frequency",
+            "geo_coverage",
+            "url",
+            "formats",
+            "licence",
+            "asset_type",
+            "acronym",
+            "field_list",
+            "collection_process",
+            "sample_url",
+            "volume",
+            "in_rip",
+            "contains_personal_data",
+            "personal_data_categories",
+            "processing",
+            "sharing_mode",
+            "internal_uses",
+            "hvd_category",
+            "datagouv_dataset_id",
+            "criticality",
+            "extra",
+            "assessment",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and "organization" in fields:
+            fields["organization"] = serializers.PrimaryKeyRelatedField(
+                queryset=editable_organizations(request.user), required=not self.partial
+            )
+        return fields
+
+    def to_representation(self, instance: DataAsset) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in ("first_published_at", "last_updated_at"):
+            value = getattr(instance, name)
+            data[name] = value.isoformat() if value else None
+        return data
+
+
+class GroundSerializer(serializers.Serializer[Any]):
+    code = serializers.SlugRelatedField(
+        slug_field="code", queryset=LegalGround.objects.all(), source="ground"
+    )
+    ground_label = serializers.CharField(source="ground.label", read_only=True)
+    ground_regime = serializers.CharField(source="ground.regime", read_only=True)
+    sub_reference = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    justification_internal = serializers.CharField(required=False, allow_blank=True)
+    public_motive = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class QualificationSerializer(serializers.ModelSerializer[OpenByDefaultAssessment]):
+    grounds = GroundSerializer(many=True, source="ground_links", required=False)
+    no_anonymisation_category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=NoAnonymisationCategory.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    ouverture_status = serializers.CharField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    published_url = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    planned_date = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    version = serializers.IntegerField(
+        required=False, help_text="Version lue de la qualification (verrou optimiste)."
+    )
+
+    class Meta:
+        model = OpenByDefaultAssessment
+        fields = [
+            "status",
+            "obligation_basis",
+            "sectoral_reference",
+            "grounds",
+            "occultation_method",
+            "personal_data_basis",
+            "no_anonymisation_category",
+            "personal_data_reference",
+            "planned_date",
+            "published_url",
+            "published_at",
+            "decided_by",
+            "decided_at",
+            "cada_avis_ref",
+            "review_due",
+            "ouverture_status",
+            "is_overdue",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def to_representation(self, instance: OpenByDefaultAssessment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["planned_date"] = instance.planned_date.isoformat() if instance.planned_date else None
+        request = self.context.get("request")
+        if request is None or not can_see_internal_justification(
+            request.user, instance.ministry_id
+        ):
+            for g in data.get("grounds") or []:
+                g.pop("justification_internal", None)
+        return data
+
+
+class AssessmentHistorySerializer(serializers.ModelSerializer[AssessmentHistory]):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AssessmentHistory
+        fields = ["id", "recorded_at", "actor", "status", "obligation_basis", "data", "comment"]
+
+    def get_actor(self, obj: AssessmentHistory) -> str:
+        return str(obj.actor) if obj.actor else ""
+
+    def to_representation(self, instance: AssessmentHistory) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not can_see_internal_justification(
+            request.user, instance.ministry_id_at
+        ):
+            grounds = [
+                {k: val for k, val in g.items() if k != "justification_internal"}
+                for g in (data["data"] or {}).get("grounds", [])
+            ]
+            data["data"] = {**(data["data"] or {}), "grounds": grounds}
+        return data
+
+
+class ExtraFieldDefinitionSerializer(serializers.ModelSerializer[ExtraFieldDefinition]):
+    ministry: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    is_active = serializers.BooleanField(read_only=True)
+    choices = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+
+    class Meta:
+        model = ExtraFieldDefinition
+        fields = [
+            "id",
+            "ministry",
+            "code",
+            "label",
+            "kind",
+            "choices",
+            "help_text",
+            "required",
+            "order",
+            "retired_at",
+            "is_active",
+        ]
+        read_only_fields = ["id", "retired_at"]

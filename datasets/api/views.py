@@ -1,0 +1,305 @@
+"""REST API v1 of the inventory: entries, their qualification and its history, extra fields.
+
+Lists use the same filters and French full-text search as the page (`AssetFilters`), with cursor
+pagination (stable under inserts, cheap at any depth). Writes call `datasets.services`: the
+ministry follows the organisation; a stale `version` answers 409 with the French message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from administrators.models import Ministry
+from core.access import access_for
+from core.pagination import PortalCursorPagination
+from datasets import services
+from datasets.api.serializers import (
+    AssessmentHistorySerializer,
+    DataAssetSerializer,
+    ExtraFieldDefinitionSerializer,
+    QualificationSerializer,
+)
+from datasets.models import DataAsset, ExtraFieldDefinition, OpenByDefaultAssessment
+from datasets.permissions import AssetPermission
+from datasets.selectors import AssetFilters, assessment_history, asset_list
+from datasets.validation import GroundInput, QualificationInput
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Recherche plein texte (français)."),
+    OpenApiParameter("ministry", OpenApiTypes.INT, many=True),
+    OpenApiParameter("organization", OpenApiTypes.INT, many=True),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, many=True, enum=OpenByDefaultAssessment.Status.values
+    ),
+    OpenApiParameter("asset_type", OpenApiTypes.STR, many=True),
+    OpenApiParameter("update_frequency", OpenApiTypes.STR, many=True),
+    OpenApiParameter("personal_data", OpenApiTypes.STR, enum=["oui", "non"]),
+    OpenApiParameter("reference", OpenApiTypes.STR, many=True),
+    OpenApiParameter("visibility", OpenApiTypes.STR, many=True),
+]
+
+
+class AssetCursorPagination(PortalCursorPagination):
+    ordering = "-id"
+
+
+def _conflict(exc: services.ConcurrentEditError) -> Response:
+    return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
+
+
+def _version(request: Request, required: bool = True) -> int | None:
+    raw = request.data.get("version") if hasattr(request.data, "get") else None
+    if raw in (None, ""):
+        raw = request.query_params.get("version")
+    if raw in (None, ""):
+        if required:
+            raise serializers.ValidationError(
+                {"version": ["Indiquez la version lue de l'entrée (verrou optimiste)."]}
+            )
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise serializers.ValidationError({"version": ["Un nombre entier est attendu."]}) from None
+
+
+@extend_schema_view(list=extend_schema(parameters=FILTER_PARAMETERS))
+class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
+    serializer_class = DataAssetSerializer
+    permission_classes = [AssetPermission]
+    pagination_class = AssetCursorPagination
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[DataAsset]:
+        filters = (
+            AssetFilters.from_query(self.request.query_params)
+            if self.action == "list"
+            else AssetFilters()
+        )
+        return (
+            asset_list(self.request.user, filters, ranked=False)
+            .select_related("licence", "hvd_category")
+            .prefetch_related("formats")
+        )
+
+    def _service_payload(self, validated: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+        data = dict(validated)
+        data.pop("version", None)
+        formats = data.pop("formats", None)
+        extra = data.pop("extra", None)
+        return data, formats, extra
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, formats, extra = self._service_payload(serializer.validated_data)
+        asset = services.asset_create(actor=request.user, data=data, formats=formats, extra=extra)
+        out = self.get_serializer(self.get_queryset().get(pk=asset.pk))
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        asset = self.get_object()
+        serializer = self.get_serializer(asset, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        expected = _version(request)
+        data, formats, extra = self._service_payload(serializer.validated_data)
+        try:
+            services.asset_update(
+                actor=request.user,
+                asset=asset,
+                data=data,
+                expected_version=expected,
+                formats=formats,
+                extra=extra,
+            )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
+        return Response(self.get_serializer(self.get_queryset().get(pk=asset.pk)).data)
+
+    @extend_schema(parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=False)])
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        try:
+            services.asset_delete(
+                actor=request.user, asset=asset, expected_version=_version(request, required=False)
+            )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=AssessmentHistorySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every qualification ever saved for this entry, newest first."""
+        asset = self.get_object()
+        rows = assessment_history(asset, limit=500)
+        return Response(
+            AssessmentHistorySerializer(rows, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(methods=["GET"], responses=QualificationSerializer)
+    @extend_schema(
+        methods=["PUT"], request=QualificationSerializer, responses=QualificationSerializer
+    )
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
+    def qualification(self, request: Request, pk: str | None = None) -> Response:
+        """The current open-by-default qualification (DOMAIN §4.5) — PUT replaces it whole."""
+        asset = self.get_object()
+        assessment = _load_assessment(asset)
+        context = {"request": request}
+        if request.method == "GET":
+            return Response(QualificationSerializer(assessment, context=context).data)
+        self.check_object_permissions(request, asset)
+        serializer = QualificationSerializer(assessment, data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        vd = dict(serializer.validated_data)
+        links = vd.pop("ground_links", [])
+        vd.pop("version", None)
+        q = QualificationInput(
+            **{k: val for k, val in vd.items() if k in QualificationInput.FIELDS},
+            grounds=[
+                GroundInput(
+                    ground=g["ground"],
+                    sub_reference=g.get("sub_reference", ""),
+                    justification_internal=g.get("justification_internal", ""),
+                    public_motive=g.get("public_motive", ""),
+                )
+                for g in links
+            ],
+        )
+        for name in QualificationInput.FIELDS:
+            if getattr(q, name) is None and name not in (
+                "planned_date",
+                "published_at",
+                "decided_at",
+                "review_due",
+                "no_anonymisation_category",
+            ):
+                setattr(q, name, "")
+        try:
+            services.asset_qualify(
+                actor=request.user,
+                asset=asset,
+                qualification=q,
+                expected_version=_version(request, required=False),
+            )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
+        return Response(QualificationSerializer(_load_assessment(asset), context=context).data)
+
+
+def _load_assessment(asset: DataAsset) -> OpenByDefaultAssessment:
+    assessment = (
+        OpenByDefaultAssessment.objects.select_related("no_anonymisation_category")
+        .prefetch_related("ground_links__ground")
+        .filter(asset=asset)
+        .first()
+    )
+    if assessment is None:
+        assessment = OpenByDefaultAssessment.objects.create(
+            asset=asset, ministry_id=asset.ministry_id
+        )
+    return assessment
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("ministry", OpenApiTypes.INT, description="Ministère.")]
+    ),
+    create=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "ministry",
+                OpenApiTypes.INT,
+                description="Ministère (dans l'adresse) ; facultatif si vous n'en administrez qu'un.",
+            )
+        ]
+    ),
+)
+class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
+    """Ministry-specific typed fields. DELETE retires a field: stored values are kept."""
+
+    serializer_class = ExtraFieldDefinitionSerializer
+    permission_classes = [AssetPermission]
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[ExtraFieldDefinition]:
+        access = access_for(self.request.user)
+        qs = ExtraFieldDefinition.objects.order_by("ministry_id", "order", "label")
+        if not access.sees_all_ministries:
+            qs = qs.filter(ministry_id__in=access.visible_ministry_ids)
+        ministry = self.request.query_params.get("ministry")
+        if ministry and ministry.isdigit():
+            qs = qs.filter(ministry_id=int(ministry))
+        return qs
+
+    def _ministry(self) -> Ministry:
+        raw = self.request.query_params.get("ministry")
+        access = access_for(self.request.user)
+        if raw and raw.isdigit():
+            ministry = Ministry.objects.for_user(self.request.user).filter(pk=int(raw)).first()
+            if ministry is None:
+                raise Http404
+            return ministry
+        if len(access.admin_ministry_ids) == 1:
+            return Ministry.objects.get(pk=next(iter(access.admin_ministry_ids)))
+        raise serializers.ValidationError(
+            {"ministry": ["Indiquez le ministère dans l'adresse (?ministry=<id>)."]}
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        vd = serializer.validated_data
+        definition = services.extra_field_create(
+            actor=request.user,
+            ministry=self._ministry(),
+            code=vd["code"],
+            label=vd["label"],
+            kind=vd["kind"],
+            choices=vd.get("choices"),
+            help_text=vd.get("help_text", ""),
+            required=vd.get("required", False),
+            order=vd.get("order", 0),
+        )
+        return Response(self.get_serializer(definition).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        definition = self.get_object()
+        serializer = self.get_serializer(definition, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        vd = serializer.validated_data
+        for fixed in ("code", "kind"):
+            if fixed in vd and vd[fixed] != getattr(definition, fixed):
+                raise serializers.ValidationError(
+                    {fixed: ["Le code et le type d'un champ ne changent pas une fois créé."]}
+                )
+        body: Any = request.data
+        if "retired_at" in body and body.get("retired_at") in (None, ""):
+            services.extra_field_retire(actor=request.user, definition=definition, restore=True)
+        definition = services.extra_field_update(
+            actor=request.user,
+            definition=definition,
+            label=vd.get("label"),
+            choices=vd.get("choices"),
+            help_text=vd.get("help_text"),
+            required=vd.get("required"),
+            order=vd.get("order"),
+        )
+        return Response(self.get_serializer(definition).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        definition = self.get_object()
+        services.extra_field_retire(actor=request.user, definition=definition)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,105 @@
+"""French full-text search over inventory entries.
+
+PostgreSQL: the stored generated column `search_vector` (migration 0003; title A, acronym and
+keywords B, description, service and information system C) queried with
+`websearch_to_tsquery('french', q)`, ranked with `ts_rank_cd`; highlights come from `ts_headline`
+computed for the visible page only. Other databases (SQLite for `make run`): `icontains` on the
+same fields, ordered by recency, highlights computed in Python.
+
+Highlights are built safely: PostgreSQL marks matches with private delimiters, the text is
+HTML-escaped, and only then are the delimiters turned into `<mark>` tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from datasets.models import DataAsset
+
+_START, _STOP = "\u2999", "\u299a"  # unusual brackets that user text almost never contains
+MAX_QUERY_LENGTH = 200
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def normalise_query(q: str | None) -> str:
+    return " ".join((q or "").split())[:MAX_QUERY_LENGTH]
+
+
+def apply_search(qs: QuerySet[DataAsset], q: str, *, rank: bool = True) -> QuerySet[DataAsset]:
+    """Filter `qs` by the query; with `rank`, annotate `search_rank` (PostgreSQL only)."""
+    q = normalise_query(q)
+    if not q:
+        return qs
+    if is_postgres():
+        qs = qs.extra(  # noqa: S610 - parameterised; the column is not declared on the model
+            where=["datasets_dataasset.search_vector @@ websearch_to_tsquery('french', %s)"],
+            params=[q],
+        )
+        if rank:
+            qs = qs.annotate(
+                search_rank=RawSQL(
+                    "ts_rank_cd(datasets_dataasset.search_vector, "
+                    "websearch_to_tsquery('french', %s))",
+                    (q,),
+                )
+            )
+        return qs
+    cond = Q()
+    for term in q.split()[:8]:
+        term_q = (
+            Q(title__icontains=term)
+            | Q(acronym__icontains=term)
+            | Q(description__icontains=term)
+            | Q(service__icontains=term)
+            | Q(source_system__icontains=term)
+        )
+        cond &= term_q
+    return qs.filter(cond)
+
+
+def _mark(text: str) -> SafeString:
+    # Escape first, then turn the private delimiters into <mark>: user HTML is never trusted.
+    safe = escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    return mark_safe(safe)  # noqa: S308 - escaped above
+
+
+def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
+    """{id: {"title": html, "description": html}} for the page's entries only (one query)."""
+    q = normalise_query(q)
+    if not q or not ids:
+        return {}
+    if is_postgres():
+        options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
+        sql = (
+            "SELECT id, "
+            "ts_headline('french', title, websearch_to_tsquery('french', %s), %s), "
+            "ts_headline('french', description, websearch_to_tsquery('french', %s), %s) "
+            "FROM datasets_dataasset WHERE id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [q, "HighlightAll=true", q, options, list(ids)])
+            rows: list[Any] = cursor.fetchall()
+        return {row[0]: {"title": _mark(row[1]), "description": _mark(row[2])} for row in rows}
+    terms = [re.escape(t) for t in q.split()[:8] if t]
+    pattern = re.compile("(" + "|".join(terms) + ")", re.IGNORECASE) if terms else None
+    result: dict[int, dict[str, SafeString]] = {}
+    for pk, title, description in DataAsset.objects.filter(pk__in=list(ids)).values_list(
+        "pk", "title", "description"
+    ):
+        desc = description[:400]
+        if pattern is not None:
+            title = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", title)
+            desc = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", desc)
+        result[pk] = {"title": _mark(title), "description": _mark(desc)}
+    return result

@@ -1,0 +1,466 @@
+"""Reads of the inventory, scoped with `DataAsset.objects.for_user(user)`.
+
+Filters are parsed once (`AssetFilters.from_query`) and shared by the HTML list and the REST API.
+Facets are "disjunctive": the counts of a facet apply every filter except its own, so several
+values of one facet can be ticked. Each facet is one GROUP BY query over the filtered set; their
+number depends on the ministry's extra-field definitions, never on the number of entries.
+Facet results are cached for a short while under a key that changes with every inventory write
+(`bump_inventory_generation`), so counts are exact and repeated visits cost no query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.http import Http404
+
+from administrators.models import Ministry, Organization
+from core.access import access_for
+from core.audit import history_for
+from core.models import AuditEntry
+from datasets.models import (
+    AssessmentGround,
+    AssessmentHistory,
+    AssetType,
+    DataAsset,
+    ExtraFieldDefinition,
+    OpenByDefaultAssessment,
+    ReferenceDataDesignation,
+    UpdateFrequency,
+)
+from datasets.search import apply_search, normalise_query
+
+FACET_CACHE_SECONDS = 120
+GENERATION_KEY = "datasets:generation"
+FACET_LIMIT = 30
+
+
+def bump_inventory_generation() -> None:
+    """Called by every write of entries: cached facet counts become stale."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+
+
+def _generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, None)
+        return 1
+    return int(value)
+
+
+@dataclass
+class AssetFilters:
+    q: str = ""
+    ministry: list[int] = field(default_factory=list)
+    organization: list[int] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    asset_type: list[str] = field(default_factory=list)
+    update_frequency: list[str] = field(default_factory=list)
+    personal_data: list[str] = field(default_factory=list)  # "oui" / "non"
+    reference: list[str] = field(default_factory=list)  # regimes or "aucune"
+    visibility: list[str] = field(default_factory=list)
+    extra: dict[str, list[str]] = field(default_factory=dict)
+
+    LIST_FIELDS = (
+        "ministry",
+        "organization",
+        "status",
+        "asset_type",
+        "update_frequency",
+        "personal_data",
+        "reference",
+        "visibility",
+    )
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> AssetFilters:
+        """From a QueryDict (repeated keys) or a plain dict; unknown values are dropped."""
+
+        def getlist(key: str) -> list[str]:
+            if hasattr(query, "getlist"):
+                values = query.getlist(key)
+            else:
+                raw = query.get(key)
+                values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+            out: list[str] = []
+            for v in values:
+                out.extend(p for p in str(v).split(",") if p)
+            return out[:50]
+
+        def ints(key: str) -> list[int]:
+            return [int(v) for v in getlist(key) if v.isdigit()][:50]
+
+        statuses = OpenByDefaultAssessment.Status.values
+        extra: dict[str, list[str]] = {}
+        for key in query:
+            if str(key).startswith("extra."):
+                extra[str(key)[6:][:64]] = getlist(str(key))[:20]
+        return cls(
+            q=normalise_query(str(query.get("q") or "")),
+            ministry=ints("ministry"),
+            organization=ints("organization"),
+            status=[s for s in getlist("status") if s in statuses],
+            asset_type=[s for s in getlist("asset_type") if s in AssetType.values],
+            update_frequency=[
+                s for s in getlist("update_frequency") if s in UpdateFrequency.values
+            ],
+            personal_data=[s for s in getlist("personal_data") if s in ("oui", "non")],
+            reference=[
+                s
+                for s in getlist("reference")
+                if s in ReferenceDataDesignation.Regime.values or s == "aucune"
+            ],
+            visibility=[s for s in getlist("visibility") if s in DataAsset.Visibility.values],
+            extra={k: v for k, v in extra.items() if v},
+        )
+
+    def active(self) -> bool:
+        return bool(self.q or any(getattr(self, f) for f in self.LIST_FIELDS) or self.extra)
+
+    def cache_key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _apply(qs: QuerySet[DataAsset], f: AssetFilters, skip: str = "") -> QuerySet[DataAsset]:
+    if f.ministry and skip != "ministry":
+        qs = qs.filter(ministry_id__in=f.ministry)
+    if f.organization and skip != "organization":
+        qs = qs.filter(organization_id__in=f.organization)
+    if f.status and skip != "status":
+        qs = qs.filter(assessment__status__in=f.status)
+    if f.asset_type and skip != "asset_type":
+        qs = qs.filter(asset_type__in=f.asset_type)
+    if f.update_frequency and skip != "update_frequency":
+        qs = qs.filter(update_frequency__in=f.update_frequency)
+    if f.personal_data and skip != "personal_data" and len(f.personal_data) == 1:
+        qs = qs.filter(contains_personal_data=f.personal_data[0] == "oui")
+    if f.visibility and skip != "visibility":
+        qs = qs.filter(visibility__in=f.visibility)
+    if f.reference and skip != "reference":
+        cond = Q(reference_designation__regime__in=[r for r in f.reference if r != "aucune"])
+        if "aucune" in f.reference:
+            cond |= Q(reference_designation__isnull=True)
+        qs = qs.filter(cond)
+    for code, values in f.extra.items():
+        if skip == f"extra.{code}":
+            continue
+        wanted: list[Any] = []
+        for value in values:
+            wanted.append(value)
+        qs = qs.annotate(**{f"_x_{code}": KT(f"extra__{code}")}).filter(
+            **{f"_x_{code}__in": [_extra_text(v) for v in wanted]}
+        )
+    return qs
+
+
+def _extra_text(value: str) -> str:
+    """Booleans are stored as JSON true/false; KT() reads them as 'true' / 'false'."""
+    return {"oui": "true", "non": "false"}.get(value, value)
+
+
+def base_queryset(user: Any) -> QuerySet[DataAsset]:
+    return DataAsset.objects.for_user(user)
+
+
+def asset_list(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[DataAsset]:
+    """Entries matching `filters`, with what a list row shows (flat query count)."""
+    qs = _apply(base_queryset(user), filters)
+    qs = qs.select_related("organization", "ministry", "assessment")
+    if filters.q:
+        qs = apply_search(qs, filters.q, rank=ranked)
+        from datasets.search import is_postgres
+
+        if ranked and is_postgres():
+            rank_order: Any = "-search_rank"
+            return qs.order_by(rank_order, "-updated_at", "-id")
+    return qs.order_by("-updated_at", "-id")
+
+
+def _single_ministry(user: Any, filters: AssetFilters) -> int | None:
+    """The ministry whose extra fields apply: the filtered one, or the caller's only one."""
+    if len(filters.ministry) == 1:
+        return filters.ministry[0]
+    access = access_for(user)
+    if not access.sees_all_ministries and len(access.visible_ministry_ids) == 1:
+        return next(iter(access.visible_ministry_ids))
+    return None
+
+
+def extra_definitions(
+    ministry_id: int | None, *, active_only: bool = True
+) -> list[ExtraFieldDefinition]:
+    if ministry_id is None:
+        return []
+    qs = ExtraFieldDefinition.objects.filter(ministry_id=ministry_id)
+    if active_only:
+        qs = qs.filter(retired_at__isnull=True)
+    return list(qs.order_by("order", "label"))
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    key: str
+    label: str
+    values: list[FacetValue]
+
+
+def asset_facets(user: Any, filters: AssetFilters) -> list[Facet]:
+    access = access_for(user)
+    scope = (
+        "all"
+        if access.is_network_staff
+        else f"{sorted(access.visible_ministry_ids)}:{access.network_viewer}"
+    )
+    key = f"datasets:facets:{_generation()}:{hashlib.sha256(scope.encode()).hexdigest()[:16]}:{filters.cache_key()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return list(cached)
+    facets = _compute_facets(user, filters)
+    cache.set(key, facets, FACET_CACHE_SECONDS)
+    return facets
+
+
+def _counts(qs: QuerySet[DataAsset], column: str, *extra_cols: str) -> list[dict[str, Any]]:
+    return list(
+        qs.order_by()
+        .values(column, *extra_cols)
+        .annotate(n=Count("id"))
+        .order_by("-n")[:FACET_LIMIT]
+    )
+
+
+def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
+    base = base_queryset(user)
+    if f.q:
+        base = apply_search(base, f.q, rank=False)
+    facets: list[Facet] = []
+    access = access_for(user)
+
+    def add(key: str, label: str, rows: list[tuple[str, str, int]], selected: list[Any]) -> None:
+        chosen = {str(s) for s in selected}
+        facets.append(
+            Facet(key, label, [FacetValue(str(v), lbl, n, str(v) in chosen) for v, lbl, n in rows])
+        )
+
+    if access.sees_all_ministries or len(access.visible_ministry_ids) > 1:
+        rows = _counts(
+            _apply(base, f, "ministry"), "ministry_id", "ministry__short_name", "ministry__name"
+        )
+        add(
+            "ministry",
+            "Ministère",
+            [
+                (r["ministry_id"], r["ministry__short_name"] or r["ministry__name"], r["n"])
+                for r in rows
+            ],
+            f.ministry,
+        )
+    rows = _counts(_apply(base, f, "organization"), "organization_id", "organization__name")
+    add(
+        "organization",
+        "Organisation",
+        [(r["organization_id"], r["organization__name"], r["n"]) for r in rows],
+        f.organization,
+    )
+    status_labels = dict(OpenByDefaultAssessment.Status.choices)
+    rows = _counts(_apply(base, f, "status"), "assessment__status")
+    add(
+        "status",
+        "Statut d'ouverture",
+        [
+            (r["assessment__status"], str(status_labels.get(r["assessment__status"], "—")), r["n"])
+            for r in rows
+            if r["assessment__status"]
+        ],
+        f.status,
+    )
+    type_labels = dict(AssetType.choices)
+    rows = _counts(_apply(base, f, "asset_type"), "asset_type")
+    add(
+        "asset_type",
+        "Type",
+        [
+            (r["asset_type"], str(type_labels.get(r["asset_type"], r["asset_type"])), r["n"])
+            for r in rows
+        ],
+        f.asset_type,
+    )
+    freq_labels = dict(UpdateFrequency.choices)
+    rows = _counts(_apply(base, f, "update_frequency"), "update_frequency")
+    add(
+        "update_frequency",
+        "Fréquence de mise à jour",
+        [
+            (
+                r["update_frequency"],
+                str(freq_labels.get(r["update_frequency"], "Non renseignée")),
+                r["n"],
+            )
+            for r in rows
+            if r["update_frequency"]
+        ],
+        f.update_frequency,
+    )
+    rows = _counts(_apply(base, f, "personal_data"), "contains_personal_data")
+    add(
+        "personal_data",
+        "Données personnelles",
+        [
+            (
+                "oui" if r["contains_personal_data"] else "non",
+                "Oui" if r["contains_personal_data"] else "Non",
+                r["n"],
+            )
+            for r in rows
+        ],
+        f.personal_data,
+    )
+    regime_labels = dict(ReferenceDataDesignation.Regime.choices)
+    rows = _counts(_apply(base, f, "reference"), "reference_designation__regime")
+    add(
+        "reference",
+        "Donnée de référence",
+        [
+            (
+                r["reference_designation__regime"] or "aucune",
+                str(regime_labels.get(r["reference_designation__regime"], "Aucune")),
+                r["n"],
+            )
+            for r in rows
+        ],
+        f.reference,
+    )
+    if access.visible_ministry_ids or access.is_network_staff:
+        vis_labels = dict(DataAsset.Visibility.choices)
+        rows = _counts(_apply(base, f, "visibility"), "visibility")
+        add(
+            "visibility",
+            "Visibilité",
+            [(r["visibility"], str(vis_labels.get(r["visibility"], "")), r["n"]) for r in rows],
+            f.visibility,
+        )
+    ministry_id = _single_ministry(user, f)
+    if ministry_id is None:
+        return facets
+    for definition in extra_definitions(ministry_id):
+        if definition.kind not in (
+            ExtraFieldDefinition.Kind.CHOICE,
+            ExtraFieldDefinition.Kind.BOOLEAN,
+        ):
+            continue
+        code = definition.code
+        qs = _apply(base.filter(ministry_id=ministry_id), f, f"extra.{code}")
+        rows = _counts(qs.annotate(_v=KT(f"extra__{code}")), "_v")
+        values: list[tuple[str, str, int]] = []
+        for r in rows:
+            raw = r["_v"]
+            if raw in (None, ""):
+                continue
+            if definition.kind == ExtraFieldDefinition.Kind.BOOLEAN:
+                value = "oui" if raw in ("true", True) else "non"
+                values.append((value, "Oui" if value == "oui" else "Non", r["n"]))
+            else:
+                values.append((str(raw), str(raw), r["n"]))
+        add(f"extra.{code}", definition.label, values, f.extra.get(code, []))
+    return facets
+
+
+# --- Single entry ------------------------------------------------------------------------------
+
+
+def asset_detail(user: Any, pk: int) -> DataAsset:
+    """One visible entry with everything its page shows; 404 when not visible to `user`."""
+    asset = (
+        base_queryset(user)
+        .select_related(
+            "organization",
+            "ministry",
+            "licence",
+            "processing",
+            "hvd_category",
+            "assessment",
+            "assessment__no_anonymisation_category",
+            "reference_designation",
+            "reference_designation__spd_dataset",
+        )
+        .prefetch_related(
+            "formats",
+            Prefetch(
+                "assessment__ground_links",
+                queryset=AssessmentGround.objects.select_related("ground").order_by("ground__code"),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if asset is None:
+        raise Http404
+    return asset
+
+
+def asset_for_update(user: Any, pk: int) -> DataAsset:
+    asset = (
+        base_queryset(user)
+        .select_related("organization", "licence", "assessment")
+        .filter(pk=pk)
+        .first()
+    )
+    if asset is None:
+        raise Http404
+    return asset
+
+
+def asset_audit_history(asset: DataAsset, limit: int = 100) -> list[AuditEntry]:
+    return list(history_for(asset)[:limit])
+
+
+def assessment_history(asset: DataAsset, limit: int = 100) -> QuerySet[AssessmentHistory]:
+    return (
+        AssessmentHistory.objects.filter(asset=asset)
+        .select_related("actor")
+        .order_by("-recorded_at", "-id")[:limit]
+    )
+
+
+def editable_organizations(user: Any) -> QuerySet[Organization]:
+    """Organisations the caller may attach entries to."""
+    access = access_for(user)
+    qs = Organization.objects.select_related("ministry").order_by("ministry__name", "name")
+    if access.is_network_staff:
+        return qs
+    return qs.filter(
+        Q(ministry_id__in=access.admin_ministry_ids) | Q(pk__in=access.correspondent_org_ids)
+    )
+
+
+def visible_ministries(user: Any) -> QuerySet[Ministry]:
+    return Ministry.objects.for_user(user).order_by("name")
+
+
+def editable_ministries(user: Any) -> QuerySet[Ministry]:
+    access = access_for(user)
+    if access.is_network_staff:
+        return Ministry.objects.order_by("name")
+    return Ministry.objects.filter(pk__in=access.admin_ministry_ids).order_by("name")
+
+
+def with_filters(filters: AssetFilters, **changes: Any) -> AssetFilters:
+    return replace(filters, **changes)
