@@ -56,10 +56,11 @@ def _ministry_crumbs(ministry: Ministry, current: str) -> dict[str, Any]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    glance = selectors.network_glance()
     return render(
         request,
         "administrators/home.html",
-        {"glance": selectors.network_glance(), "coverage": selectors.network_coverage()},
+        {"glance": glance, "coverage": glance.coverage},
     )
 
 
@@ -234,7 +235,7 @@ def ministry_edit(request: HttpRequest, code: str) -> HttpResponse:
 def organization_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     ministry = selectors.ministry_for_user(user=request.user, code=code)
     org = selectors.organization_for_user(user=request.user, ministry=ministry, pk=pk)
-    children = org.children.order_by("name").only("pk", "name", "kind", "siret")
+    children = org.children.order_by("name").only("pk", "name", "parent_id")
     return render(
         request,
         "administrators/organization_detail.html",
