@@ -45,6 +45,7 @@ BANDS = [
     (40, "INSUFFISANT", "Insuffisant"),
     (0, "CRITIQUE", "Critique"),
 ]
+BAND_CODES = [code for _, code, _ in BANDS]
 
 
 # --- Results of a criterion ---------------------------------------------------------------------
@@ -215,6 +216,7 @@ class MinistryContext:
     assets: dict[str, tuple[int, int]] = field(default_factory=dict)  # code -> (num, den)
     asset_total: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, int] = field(default_factory=dict)
     # personal data
     aipd_required: int = 0
     aipd_done: int = 0
@@ -588,6 +590,22 @@ ASSET_FLAGS: dict[str, str] = {
     "personal_data_published_without_basis": f"{PUBLISHED} AND contains_personal_data AND NOT ({PD_BASIS})",
 }
 
+# Counters kept with each snapshot for the network indicators (§7 N10, N11).
+L312_BASIS_CODES = [
+    "L312_1_1_1_COMMUNICATED",
+    "L312_1_1_2_RIP",
+    "L312_1_1_3_DATABASES",
+    "L312_1_1_4_PUBLIC_INTEREST",
+    "L321_4_REFERENCE_DATA",
+]
+ASSET_FACTS: dict[str, str] = {
+    "qualified": "status <> 'TO_ASSESS'",
+    "published": PUBLISHED,
+    "to_publish": TO_PUBLISH,
+    **{f"published:{b}": f"{PUBLISHED} AND obligation_basis = '{b}'" for b in L312_BASIS_CODES},
+    **{f"to_publish:{b}": f"{TO_PUBLISH} AND obligation_basis = '{b}'" for b in L312_BASIS_CODES},
+}
+
 RED_FLAG_LABELS = {
     "not_communicable_without_ground": "Entrées non communicables sans motif légal",
     "personal_data_published_without_basis": "Données personnelles publiées sans fondement",
@@ -639,6 +657,9 @@ def _gather_assets(
     for flag, cond in ASSET_FLAGS.items():
         columns.append(f"SUM(CASE WHEN ({cond}) THEN 1 ELSE 0 END)")
         names.append(("flag", flag, ""))
+    for fact, cond in ASSET_FACTS.items():
+        columns.append(f"SUM(CASE WHEN ({cond}) THEN 1 ELSE 0 END)")
+        names.append(("fact", fact, ""))
     ids = list(ctxs)
     sql = (
         f"WITH latest AS ({latest_states_sql(ids if scoped else None)}) "
@@ -659,8 +680,11 @@ def _gather_assets(
             if kind == "asset":
                 ctx.assets[code] = (values[pos + 1], values[pos])
                 pos += 2
-            else:
+            elif kind == "flag":
                 ctx.flags[code] = values[pos]
+                pos += 1
+            else:
+                ctx.facts[code] = values[pos]
                 pos += 1
 
 

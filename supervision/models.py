@@ -536,6 +536,7 @@ class ComplianceSnapshot(models.Model):
     score_by_axis = models.JSONField(default=dict)
     criteria_detail = models.JSONField(default=dict)
     red_flags = models.JSONField(default=list)
+    facts = models.JSONField(_("compteurs"), default=dict)
     computed_at = models.DateTimeField(_("calculé le"), default=timezone.now)
     algorithm_version = models.CharField(_("version de l'algorithme"), max_length=16)
     published = models.BooleanField(_("publié sur la page de transparence"), default=False)

@@ -135,6 +135,12 @@ def snapshot_compute(
                 "score_by_axis": ev.score.by_axis,
                 "criteria_detail": ev.criteria_detail(),
                 "red_flags": ev.red_flags,
+                "facts": {
+                    "assets": ev.context.asset_total,
+                    **ev.context.facts,
+                    "actions_due": ev.context.actions_due,
+                    "actions_done": ev.context.actions_done,
+                },
                 "computed_at": now,
                 "algorithm_version": compliance.ALGORITHM_VERSION,
             }

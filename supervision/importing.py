@@ -1,0 +1,169 @@
+"""Import of a roadmap's actions from CSV/XLSX: analyse (dry run, nothing written), then apply.
+
+Files are read by `datasets.tabular` (size, encoding, XLSX safety). Rows are keyed by `ref`
+within the roadmap: an existing ref is updated, a new one created. Every row goes through
+`action_save`, so the rules of a manual edit hold (evidence when done, reason when abandoned).
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from datasets.models import ImportJob
+from datasets.tabular import read_table
+from supervision.models import ActionStatus, Roadmap, RoadmapAction, RoadmapAxis
+from supervision.services import _ensure_can_edit_ministry, action_save
+
+COLUMNS = {
+    "ref": "ref",
+    "numero": "ref",
+    "titre": "title",
+    "intitule": "title",
+    "title": "title",
+    "description": "description",
+    "axe": "axis",
+    "type": "action_type",
+    "pilote": "owner_label",
+    "echeance": "due",
+    "statut": "status",
+    "avancement": "progress_pct",
+    "preuve": "evidence_url",
+    "motif_abandon": "abandon_reason",
+}
+STATUS_ALIASES = {
+    unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode().lower(): code
+    for code, label in ActionStatus.choices
+}
+
+
+def _norm(text: str) -> str:
+    return (
+        unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().strip().lower()
+    )
+
+
+def _parse_row(cells: dict[str, str], axes: dict[str, RoadmapAxis]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    errors = []
+    for key in ("ref", "title", "description", "owner_label", "evidence_url", "abandon_reason"):
+        if key in cells:
+            data[key] = cells[key].strip()
+    if not data.get("title"):
+        errors.append("intitulé manquant")
+    if cells.get("axis"):
+        axis = axes.get(cells["axis"].strip())
+        if axis is None:
+            errors.append(f"axe inconnu « {cells['axis']} »")
+        data["axis"] = axis
+    if cells.get("action_type"):
+        code = cells["action_type"].strip().upper()
+        if code not in RoadmapAction.ActionType.values:
+            errors.append(f"type inconnu « {cells['action_type']} »")
+        data["action_type"] = code
+    status = _norm(cells.get("status", ""))
+    if status:
+        code = (
+            status.upper() if status.upper() in ActionStatus.values else STATUS_ALIASES.get(status)
+        )
+        if code is None:
+            errors.append(f"statut inconnu « {cells['status']} »")
+        data["status"] = code or ActionStatus.A_LANCER
+    due = (cells.get("due") or "").strip()
+    if due:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                data["due_date"] = datetime.datetime.strptime(due[:10], fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            data["due_quarter"], data["due_date"] = due, None
+    if cells.get("progress_pct"):
+        try:
+            data["progress_pct"] = int(float(cells["progress_pct"].replace("%", "").strip()))
+        except ValueError:
+            errors.append("avancement non numérique")
+    if errors:
+        raise ValidationError("; ".join(errors))
+    return data
+
+
+def _rows(job: ImportJob) -> list[tuple[int, dict[str, str]]]:
+    table = read_table(bytes(job.payload), job.filename)
+    header = [COLUMNS.get(_norm(h).replace(" ", "_"), "") for h in table.header]
+    if "title" not in header:
+        raise ValidationError(
+            "La colonne « titre » est obligatoire (colonnes reconnues : "
+            + ", ".join(sorted(set(COLUMNS)))
+            + ")."
+        )
+    out = []
+    for line, cells in table:
+        out.append((line, {h: v for h, v in zip(header, cells, strict=False) if h}))
+    return out
+
+
+def roadmap_import_analyse(*, actor: Any, job: ImportJob) -> dict[str, Any]:
+    """Dry run: every row validated exactly as on apply, inside a transaction rolled back."""
+    roadmap = Roadmap.objects.get(pk=job.target_id, ministry_id=job.ministry_id)
+    _ensure_can_edit_ministry(actor, roadmap.ministry_id)
+    report: dict[str, Any] = {"create": 0, "update": 0, "errors": []}
+    try:
+        rows = _rows(job)
+    except ValidationError as exc:
+        job.state, job.error = ImportJob.State.FAILED, " ".join(exc.messages)
+        job.save(update_fields=["state", "error", "updated_at"])
+        raise
+    axes = {a.code: a for a in RoadmapAxis.objects.all()}
+    existing = {a.ref: a for a in roadmap.actions.exclude(ref="")}
+    with transaction.atomic():
+        for line, cells in rows:
+            try:
+                data = _parse_row(cells, axes)
+                action = existing.get(data.get("ref", ""))
+                action_save(
+                    actor=actor, roadmap=roadmap, data=data, action=action, comment="Import (essai)"
+                )
+                report["update" if action else "create"] += 1
+            except ValidationError as exc:
+                report["errors"].append({"line": line, "message": " ".join(exc.messages)})
+        transaction.set_rollback(True)  # a dry run writes nothing
+    job.report, job.progress_total = report, len(rows)
+    job.state = ImportJob.State.ANALYSED
+    job.save(update_fields=["report", "progress_total", "state", "updated_at"])
+    return report
+
+
+@transaction.atomic
+def roadmap_import_apply(*, actor: Any, job: ImportJob) -> dict[str, Any]:
+    """Apply an analysed import: all rows or nothing (a file with errors is refused)."""
+    roadmap = Roadmap.objects.get(pk=job.target_id, ministry_id=job.ministry_id)
+    _ensure_can_edit_ministry(actor, roadmap.ministry_id)
+    if job.state != ImportJob.State.ANALYSED:
+        raise ValidationError("Cet import n'est pas prêt à être confirmé (analysez-le d'abord).")
+    if job.report.get("errors"):
+        raise ValidationError(
+            "Le fichier contient des erreurs : corrigez-les et déposez-le à nouveau."
+        )
+    axes = {a.code: a for a in RoadmapAxis.objects.all()}
+    existing = {a.ref: a for a in roadmap.actions.exclude(ref="")}
+    done = 0
+    for _line, cells in _rows(job):
+        data = _parse_row(cells, axes)
+        action_save(
+            actor=actor,
+            roadmap=roadmap,
+            data=data,
+            action=existing.get(data.get("ref", "")),
+            comment=f"Import {job.filename}",
+        )
+        done += 1
+    job.state, job.progress_done, job.finished_at = ImportJob.State.APPLIED, done, timezone.now()
+    job.save(update_fields=["state", "progress_done", "finished_at", "updated_at"])
+    return job.report

@@ -1,0 +1,641 @@
+# ruff: noqa: S608 - SQL is assembled only from constants, int ids and date literals built here.
+"""Reads of the supervision app: already scoped and joined, a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from administrators.models import DataAdministrator, Ministry
+from core.access import access_for
+from supervision import compliance
+from supervision.models import (
+    ActionItem,
+    ActionStatus,
+    Attendance,
+    ComplianceSnapshot,
+    Meeting,
+    Minutes,
+    Roadmap,
+    RoadmapAction,
+)
+from supervision.quarters import Quarter
+
+SNAPSHOT_LIGHT_FIELDS = (
+    "id",
+    "ministry_id",
+    "year",
+    "quarter",
+    "score_total",
+    "coverage",
+    "band",
+    "maturity_level",
+    "red_flags",
+    "computed_at",
+    "published",
+    "algorithm_version",
+)
+
+
+# --- Dashboard ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DashboardRow:
+    ministry: Ministry
+    snapshot: ComplianceSnapshot | None
+    trend: list[float | None]
+    previous_score: float | None
+    has_titular: bool
+
+    @property
+    def delta(self) -> float | None:
+        if (
+            self.snapshot is None
+            or self.snapshot.score_total is None
+            or self.previous_score is None
+        ):
+            return None
+        return round(float(self.snapshot.score_total) - self.previous_score, 1)
+
+
+def ministries_for(user: Any) -> QuerySet[Ministry]:
+    return Ministry.objects.current().for_user(user).order_by("name")
+
+
+def dashboard_rows(
+    user: Any, quarter: Quarter, span: int = 8
+) -> tuple[list[Quarter], list[DashboardRow]]:
+    """Every visible ministry with the quarter's snapshot and its trend over `span` quarters:
+    three queries whatever the number of ministries and quarters."""
+    quarters = quarter.last(span)
+    titular = DataAdministrator.objects.current().filter(
+        ministry_id=OuterRef("pk"), role=DataAdministrator.Role.AMD_TITULAIRE
+    )
+    ministries = list(ministries_for(user).annotate(has_titular=Exists(titular)))
+    first = quarters[0]
+    snaps = (
+        ComplianceSnapshot.objects.filter(ministry_id__in=[m.pk for m in ministries])
+        .filter(Q(year__gt=first.year) | Q(year=first.year, quarter__gte=first.quarter))
+        .filter(Q(year__lt=quarter.year) | Q(year=quarter.year, quarter__lte=quarter.quarter))
+        .only(*SNAPSHOT_LIGHT_FIELDS)
+    )
+    by_key: dict[tuple[int, int, int], ComplianceSnapshot] = {
+        (s.ministry_id, s.year, s.quarter): s for s in snaps
+    }
+    rows = []
+    prev = quarter.previous()
+    for m in ministries:
+        trend = []
+        for q in quarters:
+            s = by_key.get((m.pk, q.year, q.quarter))
+            trend.append(float(s.score_total) if s and s.score_total is not None else None)
+        prev_snap = by_key.get((m.pk, prev.year, prev.quarter))
+        rows.append(
+            DashboardRow(
+                ministry=m,
+                snapshot=by_key.get((m.pk, quarter.year, quarter.quarter)),
+                trend=trend,
+                previous_score=float(prev_snap.score_total)
+                if prev_snap and prev_snap.score_total is not None
+                else None,
+                has_titular=m.has_titular,
+            )
+        )
+    return quarters, rows
+
+
+def snapshot_history(ministry: Ministry, span: int = 40) -> list[ComplianceSnapshot]:
+    return list(
+        ComplianceSnapshot.objects.filter(ministry=ministry)
+        .only(*SNAPSHOT_LIGHT_FIELDS)
+        .order_by("-year", "-quarter")[:span]
+    )[::-1]
+
+
+def snapshot_for(ministry: Ministry, quarter: Quarter) -> ComplianceSnapshot | None:
+    return ComplianceSnapshot.objects.filter(
+        ministry=ministry, year=quarter.year, quarter=quarter.quarter
+    ).first()
+
+
+def live_snapshot(ministry: Ministry) -> ComplianceSnapshot:
+    """The current quarter computed now, not stored (shown as provisional)."""
+    now = timezone.now()
+    ev = compliance.evaluate([ministry.pk], now, closed=False)[ministry.pk]
+    q = Quarter.of(timezone.localdate())
+    return ComplianceSnapshot(
+        ministry=ministry,
+        year=q.year,
+        quarter=q.quarter,
+        as_of=now,
+        score_total=ev.score.total,
+        coverage=ev.score.coverage,
+        band=ev.score.band,
+        maturity_level=ev.maturity_level,
+        score_by_axis=ev.score.by_axis,
+        criteria_detail=ev.criteria_detail(),
+        red_flags=ev.red_flags,
+        computed_at=now,
+        algorithm_version=compliance.ALGORITHM_VERSION,
+    )
+
+
+# --- Entries behind a number ------------------------------------------------------------------
+
+
+@dataclass
+class EvidencePage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+def criterion_entries(
+    ministry: Ministry, code: str, as_of: datetime.datetime, page: int = 1, per_page: int = 50
+) -> EvidencePage:
+    """The inventory entries in a criterion's denominator as of `as_of`, those that fail it first,
+    with whether each counts in the numerator. Titles come from the live inventory."""
+    from datasets.models import DataAsset
+
+    today = timezone.localtime(as_of).date()
+    den, num = compliance.ASSET_CONDITIONS[code](today)
+    latest = compliance.latest_states_sql([ministry.pk])
+    base = (
+        f"WITH latest AS ({latest}) SELECT {{cols}} FROM latest WHERE NOT deleted "
+        f"AND ministry_id_at = {int(ministry.pk)} AND ({den})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(base.format(cols="COUNT(*)"), [as_of])
+        total = int(cursor.fetchone()[0])
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        cursor.execute(
+            base.format(
+                cols=f"asset_id_ref, CASE WHEN ({num}) THEN 1 ELSE 0 END AS ok, status, recorded_at"
+            )
+            + f" ORDER BY ok, asset_id_ref LIMIT {per_page} OFFSET {(page - 1) * per_page}",
+            [as_of],
+        )
+        raw = cursor.fetchall()
+    titles = {
+        a["pk"]: a
+        for a in DataAsset.objects.filter(pk__in=[r[0] for r in raw]).values(
+            "pk", "title", "organization__name"
+        )
+    }
+    rows = [
+        {
+            "asset_id": r[0],
+            "ok": bool(r[1]),
+            "status": r[2],
+            "recorded_at": r[3],
+            "title": titles.get(r[0], {}).get("title", "(entrée supprimée depuis)"),
+            "organization": titles.get(r[0], {}).get("organization__name", ""),
+            "exists": r[0] in titles,
+        }
+        for r in raw
+    ]
+    return EvidencePage(rows=rows, total=total, page=page, pages=pages)
+
+
+def due_actions(ministry: Ministry, today: datetime.date) -> QuerySet[RoadmapAction]:
+    return (
+        RoadmapAction.objects.filter(ministry=ministry, due_date__lte=today)
+        .select_related("roadmap", "axis")
+        .order_by("status", "due_date")
+    )
+
+
+def late_actions(ministry_ids: list[int] | None = None) -> QuerySet[RoadmapAction]:
+    today = timezone.localdate()
+    qs = RoadmapAction.objects.filter(due_date__lt=today).exclude(
+        status__in=[ActionStatus.REALISEE, ActionStatus.ABANDONNEE]
+    )
+    if ministry_ids is not None:
+        qs = qs.filter(ministry_id__in=ministry_ids)
+    return qs.select_related("roadmap", "ministry").order_by("due_date")
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+
+def meetings_for(user: Any) -> QuerySet[Meeting]:
+    access = access_for(user)
+    qs = Meeting.objects.all()
+    if not access.sees_all_ministries:
+        qs = qs.filter(Q(ministry__isnull=True) | Q(ministry_id__in=access.visible_ministry_ids))
+    return qs.select_related("ministry").annotate(
+        n_invited=Count("attendances", distinct=True),
+        n_present=Count(
+            "attendances",
+            filter=Q(
+                attendances__status__in=[Attendance.Status.PRESENT, Attendance.Status.REPRESENTE]
+            ),
+            distinct=True,
+        ),
+    )
+
+
+def meeting_detail(user: Any, pk: int) -> Meeting | None:
+    access = access_for(user)
+    qs = Meeting.objects.filter(pk=pk)
+    if not access.sees_all_ministries:
+        qs = qs.filter(Q(ministry__isnull=True) | Q(ministry_id__in=access.visible_ministry_ids))
+    return (
+        qs.select_related("ministry", "organizer")
+        .prefetch_related(
+            "agenda_items",
+            Prefetch(
+                "attendances", queryset=Attendance.objects.select_related("ministry", "person")
+            ),
+            "minutes",
+            "decisions__ministries",
+            Prefetch(
+                "action_items",
+                queryset=ActionItem.objects.select_related("owner_ministry", "owner_person"),
+            ),
+        )
+        .first()
+    )
+
+
+def ministry_attendance(ministry: Ministry, limit: int = 10) -> list[Attendance]:
+    return list(
+        Attendance.objects.filter(ministry=ministry)
+        .select_related("meeting")
+        .order_by("-meeting__date")[:limit]
+    )
+
+
+def overdue_action_items(ministry_ids: list[int] | None = None) -> QuerySet[ActionItem]:
+    qs = ActionItem.objects.overdue()
+    if ministry_ids is not None:
+        qs = qs.filter(owner_ministry_id__in=ministry_ids)
+    return qs.select_related("meeting", "owner_ministry")
+
+
+# --- Roadmaps ---------------------------------------------------------------------------------
+
+
+def roadmaps_for(user: Any) -> QuerySet[Roadmap]:
+    return (
+        Roadmap.objects.for_user(user)
+        .select_related("ministry")
+        .annotate(
+            n_actions=Count("actions"),
+            n_done=Count("actions", filter=Q(actions__status=ActionStatus.REALISEE)),
+            n_late=Count(
+                "actions",
+                filter=Q(actions__due_date__lt=timezone.localdate())
+                & ~Q(actions__status__in=[ActionStatus.REALISEE, ActionStatus.ABANDONNEE]),
+            ),
+        )
+        .order_by("ministry__name", "-period_start")
+    )
+
+
+def roadmap_actions(roadmap: Roadmap) -> QuerySet[RoadmapAction]:
+    return (
+        roadmap.actions.select_related("axis", "owner_org")
+        .prefetch_related("updates__author", "linked_assets")
+        .order_by("ref", "id")
+    )
+
+
+# --- Transparency -----------------------------------------------------------------------------
+
+
+def public_minutes() -> list[Minutes]:
+    """The latest public version of each meeting's minutes."""
+    rows = (
+        Minutes.objects.filter(public=True)
+        .select_related("meeting")
+        .order_by("meeting_id", "-version")
+    )
+    seen: set[int] = set()
+    out = []
+    for m in rows:
+        if m.meeting_id not in seen:
+            seen.add(m.meeting_id)
+            out.append(m)
+    return sorted(out, key=lambda m: m.meeting.date, reverse=True)
+
+
+def network_composition() -> list[dict[str, Any]]:
+    """Ministries with their current titular administrator (name shown only with consent)."""
+    mandates = (
+        DataAdministrator.objects.current()
+        .filter(role=DataAdministrator.Role.AMD_TITULAIRE, ministry__isnull=False)
+        .select_related("person", "ministry")
+    )
+    by_ministry = {m.ministry_id: m for m in mandates}
+    out = []
+    for ministry in Ministry.objects.current().filter(in_ogp_scope=True).order_by("name"):
+        mandate = by_ministry.get(ministry.pk)
+        out.append(
+            {
+                "ministry": ministry,
+                "has_titular": mandate is not None,
+                "name": str(mandate.person) if mandate and mandate.person.consent_directory else "",
+                "title": mandate.title_label if mandate else "",
+                "since": mandate.appointment_date if mandate else None,
+            }
+        )
+    return out
+
+
+def published_snapshots() -> list[ComplianceSnapshot]:
+    return list(
+        ComplianceSnapshot.objects.filter(published=True)
+        .select_related("ministry")
+        .only(
+            *SNAPSHOT_LIGHT_FIELDS,
+            "ministry__name",
+            "ministry__short_name",
+            "ministry__code",
+            "score_by_axis",
+        )
+        .order_by("-year", "-quarter", "ministry__name")
+    )
+
+
+# --- Network indicators (§7) ------------------------------------------------------------------
+
+
+@dataclass
+class Indicator:
+    code: str
+    name: str
+    definition: str
+    value: str
+    target: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _pct(num: float, den: float) -> str:
+    return f"{100 * num / den:.0f} %" if den else "—"
+
+
+def network_indicators(quarter: Quarter) -> list[Indicator]:
+    today = min(quarter.end, timezone.localdate())
+    out: list[Indicator] = []
+
+    # N1 -- coverage at the quarter's end
+    in_scope = Ministry.objects.filter(in_ogp_scope=True).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    titular = DataAdministrator.objects.filter(
+        ministry_id=OuterRef("pk"),
+        role=DataAdministrator.Role.AMD_TITULAIRE,
+        appointment_date__lte=today,
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    n1 = in_scope.aggregate(total=Count("pk"), covered=Count("pk", filter=Q(Exists(titular))))
+    out.append(
+        Indicator(
+            "N1",
+            "Couverture du réseau",
+            "Ministères du périmètre avec un AMD titulaire en fonction ÷ ministères du périmètre.",
+            f"{n1['covered']}/{n1['total']} ({_pct(n1['covered'], n1['total'])})",
+            "100 % (12/16 en fin de plan OGP 2018-2020)",
+        )
+    )
+
+    # N5 -- plenary participation over the quarter
+    plenaries = Attendance.objects.filter(
+        meeting__meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE,
+        meeting__date__range=(quarter.start, quarter.end),
+    ).exclude(meeting__status=Meeting.Status.ANNULEE)
+    n5 = plenaries.aggregate(
+        invited=Count("pk"),
+        present=Count(
+            "pk", filter=Q(status__in=[Attendance.Status.PRESENT, Attendance.Status.REPRESENTE])
+        ),
+    )
+    out.append(
+        Indicator(
+            "N5",
+            "Participation aux plénières",
+            "Σ ministères présents ou représentés ÷ Σ ministères invités, sur les plénières "
+            "trimestrielles du trimestre.",
+            f"{n5['present']}/{n5['invited']} ({_pct(n5['present'], n5['invited'])})",
+            "≥ 80 %",
+        )
+    )
+
+    # N6 -- governance rhythm over the year to date
+    year_start = datetime.date(quarter.year, 1, 1)
+    held = Meeting.objects.filter(
+        date__range=(year_start, quarter.end), status=Meeting.Status.TENUE
+    )
+    n6 = held.aggregate(
+        copil=Count("pk", filter=Q(meeting_type=Meeting.Type.COPIL_BIMESTRIEL)),
+        plen=Count("pk", filter=Q(meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE)),
+        ateliers=Count("pk", filter=Q(meeting_type=Meeting.Type.ATELIER_THEMATIQUE)),
+    )
+    expected_copil = 2 * quarter.quarter  # 6 a year, bimonthly
+    out.append(
+        Indicator(
+            "N6",
+            "Rythme de la gouvernance",
+            "Comités de pilotage tenus ÷ prévus (6 par an), plénières tenues (4 par an), ateliers "
+            "thématiques tenus, depuis le début de l'année.",
+            f"COPIL {n6['copil']}/{expected_copil} ({_pct(n6['copil'], expected_copil)})",
+            "100 %",
+            [
+                ("Plénières tenues", f"{n6['plen']}/{quarter.quarter}"),
+                ("Ateliers tenus", str(n6["ateliers"])),
+            ],
+        )
+    )
+
+    # N7 -- follow-through of action items
+    items = ActionItem.objects.filter(meeting__date__lte=today)
+    n7 = items.aggregate(
+        due=Count("pk", filter=Q(due_date__lte=today) & ~Q(status=ActionItem.Status.ANNULEE)),
+        on_time=Count(
+            "pk",
+            filter=Q(
+                status=ActionItem.Status.FAITE, due_date__lte=today, closed_at__lte=F("due_date")
+            ),
+        ),
+        overdue=Count("pk", filter=Q(status__in=ActionItem.OPEN_STATUSES, due_date__lt=today)),
+    )
+    on_time = n7["on_time"]
+    open_created = list(
+        ActionItem.objects.filter(
+            status__in=ActionItem.OPEN_STATUSES, meeting__date__lte=today
+        ).values_list("meeting__date", flat=True)
+    )
+    median_age = (
+        statistics.median([(today - d).days for d in open_created]) if open_created else None
+    )
+    out.append(
+        Indicator(
+            "N7",
+            "Suivi des décisions",
+            "Actions de suivi closes à l'échéance ÷ actions échues (hors annulées) ; nombre d'actions "
+            "en retard ; âge médian des actions ouvertes.",
+            f"{_pct(on_time, n7['due'])} à l'heure",
+            "≥ 80 %",
+            [
+                ("Actions en retard", str(n7["overdue"])),
+                (
+                    "Âge médian des actions ouvertes",
+                    f"{median_age:.0f} j" if median_age is not None else "—",
+                ),
+            ],
+        )
+    )
+
+    # N9 -- roadmaps
+    current_roadmap = Roadmap.objects.filter(
+        ministry_id=OuterRef("pk"),
+        status=Roadmap.Status.PUBLIEE,
+        published_on__lte=today,
+        period_end__gte=today,
+    )
+    n9m = in_scope.aggregate(
+        total=Count("pk"), with_rm=Count("pk", filter=Q(Exists(current_roadmap)))
+    )
+    closed = [ActionStatus.REALISEE, ActionStatus.ABANDONNEE]
+    n9a = RoadmapAction.objects.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=ActionStatus.REALISEE)),
+        late=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=closed)),
+    )
+    late_dates = list(
+        RoadmapAction.objects.filter(due_date__lt=today)
+        .exclude(status__in=closed)
+        .values_list("due_date", flat=True)
+    )
+    slippage = (
+        sum((today - d).days for d in late_dates) / len(late_dates) / 91.3 if late_dates else 0
+    )
+    out.append(
+        Indicator(
+            "N9",
+            "Feuilles de route : couverture et exécution",
+            "Part des ministères ayant une feuille de route publiée en vigueur ; part des actions "
+            "réalisées et en retard sur tout le réseau ; glissement moyen des actions en retard "
+            "(en trimestres).",
+            f"{n9m['with_rm']}/{n9m['total']} ministères ({_pct(n9m['with_rm'], n9m['total'])})",
+            "",
+            [
+                (
+                    "Actions réalisées",
+                    f"{n9a['done']}/{n9a['total']} ({_pct(n9a['done'], n9a['total'])})",
+                ),
+                ("Actions en retard", f"{n9a['late']} ({_pct(n9a['late'], n9a['total'])})"),
+                ("Glissement moyen", f"{slippage:.1f} trimestre(s)"),
+            ],
+        )
+    )
+
+    # N10, N11, N20, N21 -- from the quarter's snapshots (and the previous quarter's)
+    snaps = list(
+        ComplianceSnapshot.objects.filter(year=quarter.year, quarter=quarter.quarter).only(
+            "ministry_id", "score_total", "band", "maturity_level", "red_flags", "facts"
+        )
+    )
+    prev = quarter.previous()
+    prev_scores = {
+        s["ministry_id"]: s["score_total"]
+        for s in ComplianceSnapshot.objects.filter(year=prev.year, quarter=prev.quarter).values(
+            "ministry_id", "score_total"
+        )
+    }
+    facts: dict[str, int] = {}
+    for s in snaps:
+        for k, v in (s.facts or {}).items():
+            facts[k] = facts.get(k, 0) + int(v or 0)
+    assets = facts.get("assets", 0)
+    out.append(
+        Indicator(
+            "N10",
+            "Inventaire",
+            "Nombre d'entrées de l'inventaire ; part qualifiée (statut autre que « à qualifier ») ; "
+            "part publiée (d'après les instantanés du trimestre).",
+            f"{assets} entrées",
+            "",
+            [
+                ("Qualifiées", _pct(facts.get("qualified", 0), assets)),
+                ("Publiées", _pct(facts.get("published", 0), assets)),
+            ],
+        )
+    )
+    basis_labels = {
+        "L312_1_1_1_COMMUNICATED": "1° documents communiqués",
+        "L312_1_1_2_RIP": "2° RIP",
+        "L312_1_1_3_DATABASES": "3° bases de données",
+        "L312_1_1_4_PUBLIC_INTEREST": "4° données d'intérêt",
+        "L321_4_REFERENCE_DATA": "L321-4",
+    }
+    pub = sum(facts.get(f"published:{b}", 0) for b in basis_labels)
+    topub = sum(facts.get(f"to_publish:{b}", 0) for b in basis_labels)
+    out.append(
+        Indicator(
+            "N11",
+            "Résultat de l'ouverture par défaut",
+            "Σ publiées ÷ Σ (publiées + à publier), par fondement L312-1-1 1° à 4° (et L321-4).",
+            _pct(pub, pub + topub),
+            "",
+            [
+                (
+                    label,
+                    _pct(
+                        facts.get(f"published:{b}", 0),
+                        facts.get(f"published:{b}", 0) + facts.get(f"to_publish:{b}", 0),
+                    ),
+                )
+                for b, label in basis_labels.items()
+            ],
+        )
+    )
+    scores = [float(s.score_total) for s in snaps if s.score_total is not None]
+    deltas = [
+        float(s.score_total) - float(prev_scores[s.ministry_id])
+        for s in snaps
+        if s.score_total is not None and prev_scores.get(s.ministry_id) is not None
+    ]
+    bands = {code: sum(1 for s in snaps if s.band == code) for code in compliance.BAND_CODES}
+    out.append(
+        Indicator(
+            "N20",
+            "Distribution de la conformité",
+            "Score moyen et médian ; nombre de ministères par niveau ; variation moyenne sur un "
+            "trimestre ; nombre d'alertes.",
+            f"moyenne {statistics.mean(scores):.1f} / médiane {statistics.median(scores):.1f}"
+            if scores
+            else "aucun score calculé",
+            "",
+            [(compliance.band_label(code), str(n)) for code, n in bands.items()]
+            + [
+                ("Variation moyenne", f"{statistics.mean(deltas):+.1f}" if deltas else "—"),
+                ("Alertes", str(sum(len(s.red_flags or []) for s in snaps))),
+            ],
+        )
+    )
+    levels = [sum(1 for s in snaps if s.maturity_level == lvl) for lvl in range(5)]
+    out.append(
+        Indicator(
+            "N21",
+            "Niveaux de maturité",
+            "Répartition des ministères entre L0 (absent), L1 (désigné), L2 (organisé), L3 (ouvert) "
+            "et L4 (piloté par l'impact) ; le premier niveau non atteint plafonne le ministère.",
+            " · ".join(f"L{i} : {n}" for i, n in enumerate(levels)),
+            "",
+            [(f"L{i} — {MATURITY_LABELS[i]}", str(n)) for i, n in enumerate(levels)],
+        )
+    )
+    return out
+
+
+MATURITY_LABELS = ["Absent", "Désigné", "Organisé", "Ouvert", "Piloté par l'impact"]

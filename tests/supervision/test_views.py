@@ -1,0 +1,297 @@
+"""Pages of supervision: permission matrix, bad inputs, CSV, query counts."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from supervision import services
+from supervision.models import ActionItem, Attendance, ComplianceSnapshot, Meeting, Minutes
+from supervision.quarters import Quarter
+from tests.factories import MandateFactory, MinistryFactory
+from tests.supervision.helpers import PUBLISHED_OK, published_roadmap, states
+
+CLIENTS = [
+    "anon_client",
+    "plain_client",
+    "trainer_client",
+    "correspondent_client",
+    "amd_client",
+    "viewer_client",
+    "dinum_client",
+    "agd_client",
+]
+
+
+@pytest.fixture
+def meeting(db, ministry, other_ministry, agd_user):
+    m = services.meeting_save(
+        actor=agd_user,
+        data={
+            "meeting_type": Meeting.Type.PLENIERE_TRIMESTRIELLE,
+            "title": "Plénière T1",
+            "date": datetime.date(2026, 3, 12),
+            "status": Meeting.Status.TENUE,
+        },
+        invited_ministry_ids=[ministry.pk, other_ministry.pk],
+    )
+    return m
+
+
+@pytest.fixture
+def sprint_other(db, other_ministry, agd_user):
+    return services.meeting_save(
+        actor=agd_user,
+        data={
+            "meeting_type": Meeting.Type.SPRINT_OPEN_DATA,
+            "title": "Sprint Culture",
+            "date": datetime.date(2026, 2, 1),
+            "ministry": other_ministry,
+        },
+        invited_ministry_ids=[],
+    )
+
+
+def _status(request, client_name, method, url, data=None):
+    client = request.getfixturevalue(client_name)
+    response = getattr(client, method)(url, data or {})
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    list(zip(CLIENTS, [302, 403, 403, 403, 403, 200, 200, 200], strict=True)),
+)
+def test_dashboard_permission_matrix(request, client_name, expected, ministry):
+    assert _status(request, client_name, "get", "/supervision/") == expected
+    assert _status(request, client_name, "get", "/supervision/export.csv") == expected
+
+
+@pytest.mark.parametrize(
+    ("client_name", "own", "other"),
+    [
+        ("anon_client", 302, 302),
+        ("plain_client", 404, 404),
+        ("trainer_client", 404, 404),
+        ("correspondent_client", 200, 404),
+        ("amd_client", 200, 404),
+        ("viewer_client", 200, 200),
+        ("agd_client", 200, 200),
+    ],
+)
+def test_ministry_drilldown_own_vs_other_ministry(
+    request, client_name, own, other, ministry, other_ministry
+):
+    assert _status(request, client_name, "get", f"/supervision/ministeres/{ministry.code}/") == own
+    assert (
+        _status(request, client_name, "get", f"/supervision/ministeres/{other_ministry.code}/")
+        == other
+    )
+    assert (
+        _status(
+            request,
+            client_name,
+            "get",
+            f"/supervision/ministeres/{other_ministry.code}/criteres/O2/",
+        )
+        == other
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    list(zip(CLIENTS, [302, 403, 403, 403, 403, 403, 302, 302], strict=True)),
+)
+def test_compute_is_for_network_staff_only(request, client_name, expected, ministry):
+    status = _status(
+        request,
+        client_name,
+        "post",
+        "/supervision/calculer/",
+        {"trimestre": Quarter.current().label},
+    )
+    assert status == expected
+    assert ComplianceSnapshot.objects.exists() == (expected == 302 and client_name != "anon_client")
+
+
+def test_compute_refuses_a_future_quarter_with_a_french_message(agd_client, ministry):
+    future = Quarter.current().next()
+    response = agd_client.post("/supervision/calculer/", {"trimestre": future.label}, follow=True)
+    assert "pas commencé : son score ne peut pas être calculé" in response.content.decode()
+    assert not ComplianceSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("client_name", "list_status", "own_meeting", "other_sprint"),
+    [
+        ("anon_client", 302, 302, 302),
+        ("plain_client", 403, 403, 403),
+        ("trainer_client", 403, 403, 403),
+        ("amd_client", 200, 200, 404),
+        ("viewer_client", 200, 200, 200),
+        ("agd_client", 200, 200, 200),
+    ],
+)
+def test_meeting_pages_permission_matrix(
+    request, client_name, list_status, own_meeting, other_sprint, meeting, sprint_other
+):
+    assert _status(request, client_name, "get", "/supervision/reunions/") == list_status
+    assert (
+        _status(request, client_name, "get", f"/supervision/reunions/{meeting.pk}/") == own_meeting
+    )
+    assert (
+        _status(request, client_name, "get", f"/supervision/reunions/{sprint_other.pk}/")
+        == other_sprint
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [("amd_client", 403), ("viewer_client", 403), ("dinum_client", 302)],
+)
+def test_only_network_staff_records_attendance(request, client_name, expected, meeting, ministry):
+    status = _status(
+        request,
+        client_name,
+        "post",
+        f"/supervision/reunions/{meeting.pk}/presence/",
+        {"ministry": ministry.pk, "status": "PRESENT"},
+    )
+    assert status == expected
+    att = Attendance.objects.get(meeting=meeting, ministry=ministry)
+    assert (att.status == "PRESENT") == (expected == 302)
+
+
+def test_attendance_for_a_ministry_not_invited_is_refused(agd_client, meeting):
+    outsider = MinistryFactory()
+    response = agd_client.post(
+        f"/supervision/reunions/{meeting.pk}/presence/",
+        {"ministry": outsider.pk, "status": "PRESENT"},
+        follow=True,
+    )
+    assert "pas invité à cette réunion" in response.content.decode()
+    assert not Attendance.objects.filter(ministry=outsider).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour <script>alert(1)</script>",
+        "<iframe src='https://exemple.fr'></iframe>",
+        "[clic](javascript:alert(1))",
+    ],
+)
+def test_unsafe_minutes_are_refused_and_nothing_is_written(agd_client, meeting, body):
+    response = agd_client.post(
+        f"/supervision/reunions/{meeting.pk}/compte-rendu/",
+        {"body": body, "status": "BROUILLON"},
+        follow=True,
+    )
+    assert "contenu interdit" in response.content.decode()
+    assert not Minutes.objects.exists()
+
+
+def test_action_item_due_before_its_meeting_is_refused(agd_client, meeting, ministry):
+    response = agd_client.post(
+        f"/supervision/reunions/{meeting.pk}/action/",
+        {
+            "description": "Publier la base",
+            "due_date": "2026-03-01",
+            "status": "OUVERTE",
+            "owner_ministry": ministry.pk,
+        },
+        follow=True,
+    )
+    assert "précède la réunion" in response.content.decode()
+    assert not ActionItem.objects.exists()
+
+
+def test_meeting_page_shows_minutes_versions_rendered_safely(agd_user, agd_client, meeting):
+    services.minutes_save(actor=agd_user, meeting=meeting, body="# Relevé\n\n**Décision** : ok")
+    services.minutes_save(actor=agd_user, meeting=meeting, body="# Relevé v2", public=True)
+    html = agd_client.get(f"/supervision/reunions/{meeting.pk}/").content.decode()
+    assert "<h1>Relevé v2</h1>" in html and "Versions précédentes" in html
+
+
+@pytest.mark.parametrize("client_name", ["anon_client", "plain_client", "amd_client"])
+def test_transparency_page_is_public_and_shows_only_published_scores(
+    request, client_name, agd_user, meeting, ministry
+):
+    last = Quarter.current().previous()
+    services.snapshot_compute(actor=agd_user, quarter=last)
+    services.minutes_save(actor=agd_user, meeting=meeting, body="Interne", public=False)
+    client = request.getfixturevalue(client_name)
+    html = client.get("/supervision/transparence/").content.decode()
+    assert "Aucun score publié" in html and "Interne" not in html
+    services.snapshot_publish(actor=agd_user, quarter=last)
+    services.minutes_save(actor=agd_user, meeting=meeting, body="Relevé public", public=True)
+    html = client.get("/supervision/transparence/").content.decode()
+    assert last.label in html and "Relevé public" in html
+    csv_text = client.get("/supervision/transparence/scores.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("ministere;code;trimestre")
+    assert ministry.code in csv_text
+
+
+def test_dashboard_csv_neutralises_formula_cells(agd_client, agd_user):
+    MinistryFactory(name='=HYPERLINK("http://x")', code="formule")
+    services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
+    text = agd_client.get("/supervision/export.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+
+
+def test_dashboard_lists_ministries_without_titular_and_red_flags(
+    agd_client, agd_user, ministry, other_ministry
+):
+    MandateFactory(ministry=ministry)
+    services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
+    html = agd_client.get("/supervision/").content.decode()
+    assert "Sans administrateur ministériel titulaire en fonction" in html
+    assert "Aucun AMD titulaire en fonction depuis plus de 90 jours" in html
+    for code in ("N1", "N5", "N6", "N7", "N9", "N10", "N11", "N20", "N21"):
+        assert f">{code}<" in html
+
+
+def test_criterion_drilldown_lists_failing_entries_first(agd_client, ministry, organization):
+    from tests.supervision.helpers import asset, state
+
+    good = asset(ministry, organization, title="Base conforme")
+    bad = asset(ministry, organization, title="Base sans licence")
+    state(ministry, asset_id=good.pk, **PUBLISHED_OK)
+    state(ministry, asset_id=bad.pk, **{**PUBLISHED_OK, "licence_compliant": False})
+    html = agd_client.get(f"/supervision/ministeres/{ministry.code}/criteres/Q1/").content.decode()
+    assert html.index("Base sans licence") < html.index("Base conforme")
+
+
+@pytest.mark.parametrize("ministries", [1, 5])
+def test_dashboard_query_count_is_flat(ministries, agd_client, agd_user, django_assert_num_queries):
+    for _ in range(ministries):
+        m = MinistryFactory()
+        MandateFactory(ministry=m)
+        published_roadmap(m)
+        states(m, 2, **PUBLISHED_OK)
+    for q in Quarter.current().last(3):
+        services.snapshot_compute(actor=agd_user, quarter=q)
+    agd_client.get("/supervision/")  # warm the session and content types
+    with django_assert_num_queries(18):
+        assert agd_client.get("/supervision/").status_code == 200
+
+
+@pytest.mark.parametrize("meetings", [1, 6])
+def test_meeting_list_query_count_is_flat(
+    meetings, agd_client, agd_user, ministry, django_assert_num_queries
+):
+    for i in range(meetings):
+        services.meeting_save(
+            actor=agd_user,
+            data={
+                "meeting_type": "ATELIER_THEMATIQUE",
+                "title": f"Atelier {i}",
+                "date": timezone.localdate(),
+            },
+            invited_ministry_ids=[ministry.pk],
+        )
+    agd_client.get("/supervision/reunions/")
+    with django_assert_num_queries(5):
+        assert agd_client.get("/supervision/reunions/").status_code == 200
