@@ -51,7 +51,7 @@ def guide_list(
     if theme:
         qs = qs.filter(theme=theme)
     if to_review:
-        qs = qs.filter(needs_review=True)
+        qs = qs.filter(needs_review=True)  # type: ignore[misc]
     query = (query or "").strip()
     if not query:
         return qs.order_by("title")
@@ -98,6 +98,19 @@ def version_queryset(user: Any, guide: Guide) -> QuerySet[GuideVersion]:
         )
         .annotate(needs_review=Exists(_stale_references("pk", "published_at")))
         .order_by("-version_key")
+    )
+    if not can_edit_guides(user):
+        qs = qs.filter(status__in=PUBLIC_STATUSES)
+    return qs
+
+
+def versions_visible(user: Any) -> QuerySet[GuideVersion]:
+    """Every version the caller may read, across guides (API)."""
+    qs = (
+        GuideVersion.objects.select_related("guide", "approved_by")
+        .prefetch_related("legal_references")
+        .annotate(needs_review=Exists(_stale_references("pk", "published_at")))
+        .order_by("guide__slug", "-version_key")
     )
     if not can_edit_guides(user):
         qs = qs.filter(status__in=PUBLIC_STATUSES)

@@ -17,6 +17,7 @@ from core.permissions import ensure_network_staff
 from guides.models import Guide, GuideVersion, parse_semver
 
 Status = GuideVersion.Status
+RESERVED_SLUGS = frozenset({"nouveau"})
 
 
 def _set_references(version: GuideVersion, reference_ids: Iterable[int] | None) -> None:
@@ -54,6 +55,8 @@ def guide_create(
     """A new guide with its first draft version."""
     ensure_network_staff(actor)
     slug = slug or slugify(title)[:120]
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": "Cette adresse est réservée : choisissez-en une autre."})
     if Guide.objects.filter(slug=slug).exists():
         raise ValidationError(
             {"slug": "Un guide utilise déjà cette adresse : choisissez-en une autre."}

@@ -107,11 +107,11 @@ def parse_measurements(
         if problems:
             errors.append(f"Ligne {index} : " + " ; ".join(problems) + ".")
             continue
-        key = (indicator.pk if indicator else None, start, ministry.pk if ministry else None)
-        if key in seen:
-            errors.append(f"Ligne {index} : doublon de la ligne {seen[key]}.")
+        dedup = (indicator.pk if indicator else None, start, ministry.pk if ministry else None)
+        if dedup in seen:
+            errors.append(f"Ligne {index} : doublon de la ligne {seen[dedup]}.")
             continue
-        seen[key] = index
+        seen[dedup] = index
         rows.append(
             (
                 index,

@@ -279,8 +279,8 @@ def event_summary(
         qs = qs.filter(start__gte=start)
     if end:
         qs = qs.filter(start__lte=end)
-    rows = {
-        r["event_type"]: r
+    rows: dict[str, dict[str, Any]] = {
+        r["event_type"]: dict(r)
         for r in qs.values("event_type").annotate(
             events=Count("id"),
             participants=Sum("participants_count"),
@@ -293,9 +293,9 @@ def event_summary(
         .annotate(opened=Count("datasets_opened_as_result", distinct=True))
         .values_list("event_type", "opened")
     )
-    out = []
+    out: list[dict[str, Any]] = []
     for code, label in Event.EventType.choices:
-        r = rows.get(code, {})
+        r: dict[str, Any] = rows.get(code, {})
         out.append(
             {
                 "event_type": code,
@@ -352,6 +352,7 @@ def measurements_per_quarter(
                 "period_start": m.period_start,
                 "value": m.value,
                 "ministry_id": m.ministry_id,
+                "ministry": str(m.ministry) if m.ministry else "",
                 "asset_id": m.asset_id,
                 "is_estimate": m.is_estimate,
             }
