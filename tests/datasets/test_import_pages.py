@@ -250,9 +250,8 @@ def test_export_query_count_is_flat(amd_client, ministry, organization, url):
 @pytest.mark.django_db
 def test_import_pages_query_count_is_flat(amd_user, amd_client, ministry, organization):
     def run(job):
-        return _count_queries(
-            None, lambda: amd_client.get(f"/inventaire/import/{job.pk}/?lignes=toutes")
-        ), _count_queries(lambda: amd_client.get("/inventaire/import/"))
+        page = _count_queries(lambda: amd_client.get(f"/inventaire/import/{job.pk}/?lignes=toutes"))
+        return page, _count_queries(lambda: amd_client.get("/inventaire/import/"))
 
     one = analyse(amd_user, ministry, csv_bytes([row()]))
     small = run(one)
