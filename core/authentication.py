@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -44,3 +45,21 @@ class HashedTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Token realm="api"'
+
+
+class HashedTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the token scheme in the OpenAPI schema (and in Swagger UI's "Authorize")."""
+
+    target_class = HashedTokenAuthentication
+    name = "jetonAPI"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "Jeton créé sur la page « Mon compte » : `Token amd_<identifiant>_<secret>`. "
+                "Lecture seule sauf si l'écriture a été accordée."
+            ),
+        }
