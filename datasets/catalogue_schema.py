@@ -58,6 +58,7 @@ ETALAB_NAMES = tuple(c.name for c in ETALAB_COLUMNS)
 # The portal's own columns (extended export, optional at import).
 PORTAL_COLUMNS: tuple[Column, ...] = (
     Column("type", "Type", "asset_type"),
+    Column("visibilite", "Visibilité", "visibility"),
     Column("acronyme", "Acronyme", "acronym"),
     Column("donnees_personnelles", "Données personnelles", "contains_personal_data"),
     Column("identifiant_datagouv", "Identifiant data.gouv.fr", "datagouv_dataset_id"),

@@ -96,6 +96,7 @@ def portal_values(asset: DataAsset, *, internal: bool) -> list[str]:
             justifications.append(text)
     return [
         asset.get_asset_type_display(),
+        asset.get_visibility_display(),
         asset.acronym,
         "oui" if asset.contains_personal_data else "non",
         asset.datagouv_dataset_id,

@@ -545,6 +545,14 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
             )
         except ValueError:
             plan.error("type", f"Type « {raw[:60]} » inconnu.")
+    if "visibilite" in columns:
+        raw = cells.get("visibilite", "")
+        try:
+            values["visibility"] = (
+                cs.parse_choice(cs.VISIBILITY_TABLE, raw) or DataAsset.Visibility.DRAFT
+            )
+        except ValueError:
+            plan.error("visibilite", f"« {raw[:60]} » : indiquez Brouillon ou Publiée.")
     if "donnees_personnelles" in columns:
         raw = cells.get("donnees_personnelles", "").strip().lower()
         if raw in _BOOL_TRUE:
