@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -42,6 +44,11 @@ def _ensure_network_staff(actor: Any) -> None:
 def _ensure_can_edit_ministry(actor: Any, ministry_id: int) -> None:
     if actor is not None and not access_for(actor).can_edit_ministry(ministry_id):
         raise PermissionDenied("Vous ne pouvez pas modifier les données de ce ministère.")
+
+
+def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
+    """Times and other values the audit log does not serialise, as JSON-friendly text."""
+    return json.loads(json.dumps(changes, cls=DjangoJSONEncoder))
 
 
 def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
@@ -453,7 +460,7 @@ def meeting_save(
         actor=actor,
         action="meeting.created" if creating else "meeting.updated",
         target=meeting,
-        changes=diff(before, snapshot(meeting, MEETING_FIELDS)),
+        changes=_jsonable(diff(before, snapshot(meeting, MEETING_FIELDS))),
         ministry_id=meeting.ministry_id,
     )
     return meeting
