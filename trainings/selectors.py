@@ -231,10 +231,10 @@ def training_summary(
     regs = Registration.objects.filter(_attended(start, end)).aggregate(
         officials=Count("user_id", distinct=True),
         attendances=Count("id"),
-        satisfaction=Avg("satisfaction"),
+        mean_score=Avg("satisfaction"),
         answers=Count("id", filter=Q(satisfaction__isnull=False)),
     )
-    mean = regs["satisfaction"]
+    mean = regs["mean_score"]
     return TrainingSummary(
         sessions_held=counts["held"],
         sessions_planned=counts["planned"],

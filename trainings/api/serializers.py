@@ -216,6 +216,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "is_estimate",
         ]
         read_only_fields = ["collected_at"]
+        # Uniqueness per quarter is checked by the model (full_clean in the service), with a
+        # French message; DRF's own validator would make `ministry` and `asset` mandatory.
+        validators: list[Any] = []
 
     def get_quarter(self, obj: Measurement) -> str:
         return quarter_label(obj.period_start)
