@@ -88,7 +88,8 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
             "FROM datasets_dataasset WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [q, "HighlightAll=true", q, options, list(ids)])
+            title_options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
+            cursor.execute(sql, [q, title_options, q, options, list(ids)])
             rows: list[Any] = cursor.fetchall()
         return {row[0]: {"title": _mark(row[1]), "description": _mark(row[2])} for row in rows}
     terms = [re.escape(t) for t in q.split()[:8] if t]

@@ -1,0 +1,781 @@
+"""Pages of the inventory under /inventaire/ (thin: parse, call a selector or a service, render).
+
+Signed-in users only. Another ministry's entry (or a draft outside its ministry) answers 404; an
+entry the caller may see but not change answers 403 on its edit pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from administrators.models import Ministry
+from core.access import access_for
+from core.models import LegalGround
+from datasets import selectors, services, wizard
+from datasets.forms import (
+    AssetForm,
+    BulkActionForm,
+    DesignationForm,
+    ExtraFieldEditForm,
+    ExtraFieldForm,
+    QualificationForm,
+    WizardForm,
+    attach_errors,
+)
+from datasets.models import (
+    DataAsset,
+    ExtraFieldDefinition,
+    OpenByDefaultAssessment,
+    PersonalDataProcessing,
+    ReferenceDataDesignation,
+)
+from datasets.permissions import (
+    can_create_any,
+    can_edit_asset,
+    can_manage_extra_fields,
+    can_see_internal_justification,
+    ensure_can_edit_asset,
+    ensure_can_manage_extra_fields,
+)
+from datasets.validation import (
+    CATALOGUE_FIELD_LABELS,
+    GroundInput,
+    QualificationInput,
+    missing_catalogue_fields,
+)
+
+PAGE_SIZE = 50
+
+
+def _crumbs(*items: tuple[str, str]) -> dict[str, Any]:
+    links = [{"url": url, "title": title} for title, url in items[:-1]]
+    return {
+        "links": [{"url": reverse("datasets:list"), "title": "Inventaire"}, *links],
+        "current": items[-1][0],
+    }
+
+
+# --- List, search, facets, bulk actions --------------------------------------------------------
+
+
+@login_required
+def asset_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.AssetFilters.from_query(request.GET)
+    qs = selectors.asset_list(request.user, filters)
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    page.object_list = rows
+    marks = selectors_highlights([a.pk for a in rows], filters.q) if filters.q and rows else {}
+    facets = selectors.asset_facets(request.user, filters)
+    may_edit = can_create_any(request.user)
+    bulk_form = (
+        BulkActionForm(organizations=selectors.editable_organizations(request.user))
+        if may_edit
+        else None
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "datasets/list.html",
+        {
+            "title": "Inventaire des données",
+            "page_obj": page,
+            "rows": [(a, marks.get(a.pk)) for a in rows],
+            "filters": filters,
+            "facets": facets,
+            "may_edit": may_edit,
+            "bulk_form": bulk_form,
+            "querystring": params.urlencode(),
+            "total": paginator.count,
+        },
+    )
+
+
+def selectors_highlights(ids: list[int], q: str) -> dict[int, Any]:
+    from datasets.search import highlights
+
+    return highlights(ids, q)
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    form = BulkActionForm(
+        request.POST, organizations=selectors.editable_organizations(request.user)
+    )
+    back = request.POST.get("next") or reverse("datasets:list")
+    if not back.startswith("/inventaire/"):
+        back = reverse("datasets:list")
+    ids = [int(i) for i in request.POST.getlist("ids") if str(i).isdigit()]
+    if not ids:
+        messages.error(request, "Sélectionnez au moins une entrée.")
+        return redirect(back)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    try:
+        if action == "status":
+            count = services.assets_bulk_set_status(
+                actor=request.user,
+                asset_ids=ids,
+                status=form.cleaned_data["status"],
+                planned_date=form.cleaned_data.get("planned_date"),
+            )
+        elif action == "organization":
+            count = services.assets_bulk_assign_organization(
+                actor=request.user, asset_ids=ids, organization=form.cleaned_data["organization"]
+            )
+        else:
+            count = services.assets_bulk_set_visibility(
+                actor=request.user,
+                asset_ids=ids,
+                visibility="PUBLISHED" if action == "publish" else "DRAFT",
+            )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or "Action non autorisée.")
+        return redirect(back)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(request, f"{count} entrée(s) modifiée(s).")
+    return redirect(back)
+
+
+# --- Entry page -----------------------------------------------------------------------------
+
+FIELD_LABELS: dict[str, str] = {
+    f.name: str(getattr(f, "verbose_name", f.name))
+    for f in DataAsset._meta.get_fields()
+    if hasattr(f, "verbose_name")
+}
+FIELD_LABELS.update({"formats": "formats", "extra": "champs propres au ministère"})
+QUALIF_LABELS: dict[str, str] = {
+    f.name: str(getattr(f, "verbose_name", f.name))
+    for f in OpenByDefaultAssessment._meta.get_fields()
+    if hasattr(f, "verbose_name")
+}
+QUALIF_LABELS["grounds"] = "motifs"
+ACTION_LABELS = {
+    "asset.created": "Création",
+    "asset.updated": "Modification",
+    "asset.reverted": "Retour à une version antérieure",
+    "asset.bulk_organization": "Action groupée : organisation",
+    "asset.bulk_visibility": "Action groupée : visibilité",
+    "asset.imported": "Import",
+    "assessment.updated": "Qualification",
+    "assessment.reverted": "Qualification : retour à une version antérieure",
+    "assessment.bulk_status": "Action groupée : statut",
+    "reference.created": "Donnée de référence",
+    "reference.updated": "Donnée de référence",
+}
+
+
+def _scrub(value: Any, show_internal: bool) -> Any:
+    if show_internal:
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, show_internal) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: _scrub(v, show_internal) for k, v in value.items() if k != "justification_internal"
+        }
+    return value
+
+
+def _display(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value)
+    if isinstance(value, dict):
+        return " ; ".join(f"{k} : {_display(v)}" for k, v in value.items())
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    return str(value)
+
+
+def _history_rows(entries: list[Any], show_internal: bool) -> list[dict[str, Any]]:
+    rows = []
+    for entry in entries:
+        changes = []
+        for key, pair in (entry.changes or {}).items():
+            if isinstance(pair, dict):  # nested: {"qualification": {field: [before, after]}}
+                labels = QUALIF_LABELS if key == "qualification" else {}
+                for sub, sub_pair in pair.items():
+                    if isinstance(sub_pair, list) and len(sub_pair) == 2:
+                        changes.append(
+                            (
+                                labels.get(sub, sub),
+                                _display(_scrub(sub_pair[0], show_internal)),
+                                _display(_scrub(sub_pair[1], show_internal)),
+                            )
+                        )
+            elif isinstance(pair, list) and len(pair) == 2:
+                changes.append((FIELD_LABELS.get(key, key), _display(pair[0]), _display(pair[1])))
+        rows.append(
+            {
+                "entry": entry,
+                "label": ACTION_LABELS.get(entry.action, entry.action),
+                "changes": changes,
+                "revertible": entry.action.startswith("asset.") and entry.action != "asset.deleted",
+            }
+        )
+    return rows
+
+
+@login_required
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_detail(request.user, pk)
+    show_internal = can_see_internal_justification(request.user, asset.ministry_id)
+    assessment = getattr(asset, "assessment", None)
+    definitions = selectors.extra_definitions(asset.ministry_id, active_only=False)
+    extra_rows = []
+    known = set()
+    for d in definitions:
+        known.add(d.code)
+        if d.code in (asset.extra or {}):
+            extra_rows.append(
+                (
+                    d.label + (" (champ retiré)" if not d.is_active else ""),
+                    _display(asset.extra[d.code]),
+                )
+            )
+    for code, value in (asset.extra or {}).items():
+        if code not in known:
+            extra_rows.append((code, _display(value)))
+    missing = [
+        CATALOGUE_FIELD_LABELS.get(m, m)
+        for m in missing_catalogue_fields(asset, status=assessment.status if assessment else None)
+    ]
+    return render(
+        request,
+        "datasets/detail.html",
+        {
+            "title": asset.title,
+            "breadcrumb_data": _crumbs((asset.title[:80], "")),
+            "asset": asset,
+            "assessment": assessment,
+            "grounds": list(assessment.ground_links.all()) if assessment else [],
+            "show_internal": show_internal,
+            "can_edit": can_edit_asset(request.user, asset),
+            "history": _history_rows(selectors.asset_audit_history(asset), show_internal),
+            "qualification_history": list(selectors.assessment_history(asset)),
+            "extra_rows": extra_rows,
+            "missing": missing,
+            "designation": getattr(asset, "reference_designation", None)
+            if _has_designation(asset)
+            else None,
+        },
+    )
+
+
+def _has_designation(asset: DataAsset) -> bool:
+    try:
+        asset.reference_designation  # noqa: B018
+    except ReferenceDataDesignation.DoesNotExist:
+        return False
+    return True
+
+
+# --- Create / edit / delete ------------------------------------------------------------------
+
+
+def _processings(ministry_id: int) -> Any:
+    return PersonalDataProcessing.objects.filter(ministry_id=ministry_id).order_by("name")
+
+
+@login_required
+def asset_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_any(request.user):
+        raise PermissionDenied("Vous ne pouvez pas créer d'entrée.")
+    orgs = selectors.editable_organizations(request.user)
+    ministry_ids = sorted(set(orgs.values_list("ministry_id", flat=True)))
+    raw = request.GET.get("ministry") or request.POST.get("ministry")
+    if raw and str(raw).isdigit():
+        if int(raw) not in ministry_ids:
+            raise Http404
+        ministry = get_object_or_404(Ministry, pk=int(raw))
+    elif len(ministry_ids) == 1:
+        ministry = Ministry.objects.get(pk=ministry_ids[0])
+    else:
+        return render(
+            request,
+            "datasets/choose_ministry.html",
+            {
+                "title": "Nouvelle entrée : choisir le ministère",
+                "ministries": Ministry.objects.filter(pk__in=ministry_ids).order_by("name"),
+                "next_url": reverse("datasets:create"),
+            },
+        )
+    form_kwargs = {
+        "organizations": orgs.filter(ministry=ministry),
+        "processings": _processings(ministry.pk),
+        "definitions": selectors.extra_definitions(ministry.pk),
+    }
+    if request.method == "POST":
+        form = AssetForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data, formats, extra = form.service_payload()
+            try:
+                asset = services.asset_create(
+                    actor=request.user, data=data, formats=formats, extra=extra, ministry=ministry
+                )
+            except ValidationError as exc:
+                attach_errors(form, exc, {"contact": "contact_service"})
+            else:
+                messages.success(request, "L'entrée a été créée. Qualifiez-la maintenant.")
+                return redirect("datasets:detail", pk=asset.pk)
+    else:
+        form = AssetForm(initial={"visibility": "DRAFT", "sharing_mode": "UNKNOWN"}, **form_kwargs)
+    return render(
+        request,
+        "datasets/asset_form.html",
+        {
+            "title": "Nouvelle entrée de l'inventaire",
+            "breadcrumb_data": _crumbs(("Nouvelle entrée", "")),
+            "form": form,
+            "ministry": ministry,
+        },
+    )
+
+
+@login_required
+def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_for_update(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    orgs = selectors.editable_organizations(request.user).filter(ministry_id=asset.ministry_id)
+    form_kwargs = {
+        "organizations": orgs,
+        "processings": _processings(asset.ministry_id),
+        "definitions": selectors.extra_definitions(asset.ministry_id),
+    }
+    conflict = False
+    if request.method == "POST":
+        form = AssetForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data, formats, extra = form.service_payload()
+            try:
+                services.asset_update(
+                    actor=request.user,
+                    asset=asset,
+                    data=data,
+                    formats=formats,
+                    extra=extra,
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+            except services.ConcurrentEditError as exc:
+                conflict = True
+                form.add_error(None, exc.messages[0])
+            except ValidationError as exc:
+                attach_errors(form, exc, {"contact": "contact_service"})
+            else:
+                messages.success(request, "L'entrée a été enregistrée.")
+                return redirect("datasets:detail", pk=asset.pk)
+    else:
+        form = AssetForm(initial=AssetForm.initial_for(asset), **form_kwargs)
+    return render(
+        request,
+        "datasets/asset_form.html",
+        {
+            "title": f"Modifier « {asset.title[:80]} »",
+            "breadcrumb_data": _crumbs(
+                (asset.title[:80], reverse("datasets:detail", args=[asset.pk])), ("Modifier", "")
+            ),
+            "form": form,
+            "asset": asset,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+def asset_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_for_update(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    if request.method == "POST":
+        services.asset_delete(actor=request.user, asset=asset)
+        messages.success(request, "L'entrée a été supprimée.")
+        return redirect("datasets:list")
+    return render(
+        request,
+        "datasets/confirm_delete.html",
+        {"title": f"Supprimer « {asset.title[:80]} »", "asset": asset},
+    )
+
+
+@login_required
+@require_POST
+def asset_revert(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
+    asset = selectors.asset_for_update(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    try:
+        services.asset_revert(actor=request.user, asset=asset, audit_entry_id=entry_id)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "L'entrée est revenue à la version choisie.")
+    return redirect("datasets:detail", pk=asset.pk)
+
+
+@login_required
+@require_POST
+def qualification_revert(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
+    asset = selectors.asset_for_update(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    try:
+        services.asset_revert(actor=request.user, asset=asset, history_id=history_id)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "La qualification est revenue à la version choisie.")
+    return redirect("datasets:detail", pk=asset.pk)
+
+
+# --- Qualification ---------------------------------------------------------------------------
+
+
+def _prefill(request: HttpRequest) -> dict[str, Any]:
+    g = request.GET
+    initial: dict[str, Any] = {}
+    for name in ("status", "occultation_method", "personal_data_basis"):
+        if g.get(name):
+            initial[name] = g[name]
+    codes = [c for c in g.getlist("ground") if LegalGround.objects.filter(code=c).exists()][:5]
+    for i, code in enumerate(codes):
+        initial[f"ground_{i}"] = code
+    return initial
+
+
+@login_required
+def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_detail(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    assessment = asset.assessment
+    show_internal = can_see_internal_justification(request.user, asset.ministry_id)
+    existing = len(assessment.ground_links.all())
+    rows = max(3, existing + 1)
+    conflict = False
+    if request.method == "POST":
+        form = QualificationForm(
+            request.POST, rows=int(request.POST.get("rows") or rows), show_internal=True
+        )
+        if form.is_valid():
+            cd = form.cleaned_data
+            q = QualificationInput(
+                **{
+                    name: (cd.get(name) if cd.get(name) is not None else _blank(name))
+                    for name in QualificationInput.FIELDS
+                },
+                grounds=[GroundInput(**g) for g in form.grounds_input()],
+            )
+            try:
+                _, result = services.asset_qualify(
+                    actor=request.user,
+                    asset=asset,
+                    qualification=q,
+                    expected_version=cd.get("version") or 0,
+                    comment=cd.get("comment") or "",
+                )
+            except services.ConcurrentEditError as exc:
+                conflict = True
+                form.add_error(None, exc.messages[0])
+            except ValidationError as exc:
+                attach_errors(form, exc, {"licence": "status", "formats": "status"})
+            else:
+                for messages_ in result.warnings.values():
+                    for message in messages_:
+                        messages.warning(request, message)
+                for message in result.suggestions:
+                    messages.info(request, message)
+                messages.success(request, "La qualification a été enregistrée.")
+                return redirect("datasets:detail", pk=asset.pk)
+    else:
+        initial = QualificationForm.initial_for(assessment)
+        if request.GET.get("prefill"):
+            for key in list(initial):
+                if key.startswith(
+                    ("ground_", "sub_reference_", "justification_", "public_motive_")
+                ):
+                    initial.pop(key)
+            initial.update(_prefill(request))
+        form = QualificationForm(initial=initial, rows=rows, show_internal=show_internal)
+    suggestion = None
+    if not asset.organization.subject_l312_1_1:
+        suggestion = (
+            f"« {asset.organization.name} » compte moins de 50 agents : statut suggéré « Hors "
+            "obligation » (motif SCOPE_L312_1_1_SEUIL), sauf publication volontaire."
+        )
+    return render(
+        request,
+        "datasets/qualification_form.html",
+        {
+            "title": f"Qualifier « {asset.title[:80]} »",
+            "breadcrumb_data": _crumbs(
+                (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
+                ("Qualification", ""),
+            ),
+            "form": form,
+            "asset": asset,
+            "conflict": conflict,
+            "suggestion": suggestion,
+            "explanation": request.GET.get("explication", "")[:500],
+        },
+        status=409 if conflict else 200,
+    )
+
+
+def _blank(name: str) -> Any:
+    if name in (
+        "planned_date",
+        "published_at",
+        "decided_at",
+        "review_due",
+        "no_anonymisation_category",
+    ):
+        return None
+    return ""
+
+
+@login_required
+def qualification_wizard(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_detail(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    source = request.POST if request.method == "POST" else request.GET
+    answers = wizard.clean_answers(
+        {k[2:]: str(source.get(k)) for k in source if k.startswith("a_")}
+    )
+    form = WizardForm(request.POST or None)
+    question, outcome = wizard.next_step(answers)
+    if request.method == "POST" and question is not None and form.is_valid():
+        answers[question.key] = form.cleaned_data["answer"]
+        question, outcome = wizard.next_step(answers)
+        form = WizardForm()
+    if outcome is not None:
+        params = outcome.as_query() + [("explication", outcome.explanation)]
+        return redirect(reverse("datasets:qualify", args=[asset.pk]) + "?" + urlencode(params))
+    assert question is not None
+    default = None
+    if question.key == "subject":
+        default = "oui" if asset.organization.subject_l312_1_1 else "non"
+    if default and not form.is_bound:
+        form = WizardForm(initial={"answer": default})
+    asked = [(wizard.QUESTIONS[k].text, v) for k, v in answers.items()]
+    return render(
+        request,
+        "datasets/wizard.html",
+        {
+            "title": "Qualification guidée",
+            "breadcrumb_data": _crumbs(
+                (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
+                ("Qualification guidée", ""),
+            ),
+            "asset": asset,
+            "question": question,
+            "form": form,
+            "answers": answers,
+            "asked": asked,
+            "step": len(answers) + 1,
+            "headcount": asset.organization.headcount_etp,
+        },
+    )
+
+
+# --- Reference data ---------------------------------------------------------------------------
+
+
+@login_required
+def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_detail(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    current = asset.reference_designation if _has_designation(asset) else None
+    if request.method == "POST":
+        form = DesignationForm(request.POST)
+        if form.is_valid():
+            data = {k: form.cleaned_data.get(k) for k in DesignationForm.FIELDS}
+            data["process_info_url"] = data.get("process_info_url") or ""
+            for key in (
+                "criterion_common_reference_text",
+                "criterion_frequent_reuse_evidence",
+                "criterion_high_quality_text",
+                "decree_ref",
+            ):
+                data[key] = data.get(key) or ""
+            try:
+                services.reference_designate(actor=request.user, asset=asset, data=data)
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, "La désignation a été enregistrée.")
+                return redirect("datasets:detail", pk=asset.pk)
+    else:
+        initial = (
+            {k: getattr(current, k) for k in DesignationForm.FIELDS}
+            if current
+            else {"status": "PROPOSED", "change_notice_days": 90}
+        )
+        form = DesignationForm(initial=initial)
+    return render(
+        request,
+        "datasets/designation_form.html",
+        {
+            "title": f"Donnée de référence : « {asset.title[:80]} »",
+            "breadcrumb_data": _crumbs(
+                (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
+                ("Donnée de référence", ""),
+            ),
+            "form": form,
+            "asset": asset,
+        },
+    )
+
+
+# --- Extra-field definitions ------------------------------------------------------------------
+
+
+@login_required
+def extra_fields_index(request: HttpRequest) -> HttpResponse:
+    ministries = [
+        m
+        for m in selectors.visible_ministries(request.user)
+        if can_manage_extra_fields(request.user, m.pk)
+    ]
+    if len(ministries) == 1:
+        return redirect("datasets:extra_fields", ministry_id=ministries[0].pk)
+    if not ministries:
+        raise PermissionDenied(
+            "Seuls la DINUM et les administrateurs ministériels définissent des champs."
+        )
+    return render(
+        request,
+        "datasets/choose_ministry.html",
+        {
+            "title": "Champs propres : choisir le ministère",
+            "ministries": ministries,
+            "extra_fields": True,
+        },
+    )
+
+
+@login_required
+def extra_fields(request: HttpRequest, ministry_id: int) -> HttpResponse:
+    ministry = get_object_or_404(Ministry.objects.for_user(request.user), pk=ministry_id)
+    ensure_can_manage_extra_fields(request.user, ministry.pk)
+    if request.method == "POST":
+        form = ExtraFieldForm(request.POST)
+        if form.is_valid():
+            try:
+                services.extra_field_create(
+                    actor=request.user, ministry=ministry, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, "Le champ a été ajouté.")
+                return redirect("datasets:extra_fields", ministry_id=ministry.pk)
+    else:
+        form = ExtraFieldForm()
+    return render(
+        request,
+        "datasets/extra_fields.html",
+        {
+            "title": f"Champs propres au ministère — {ministry}",
+            "breadcrumb_data": _crumbs(("Champs propres au ministère", "")),
+            "ministry": ministry,
+            "definitions": selectors.extra_definitions(ministry.pk, active_only=False),
+            "form": form,
+        },
+    )
+
+
+@login_required
+def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    definition = _definition(request, pk)
+    if request.method == "POST":
+        form = ExtraFieldEditForm(request.POST, initial=_definition_initial(definition))
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                services.extra_field_update(
+                    actor=request.user,
+                    definition=definition,
+                    label=cd["label"],
+                    choices=cd.get("choices")
+                    if definition.kind == ExtraFieldDefinition.Kind.CHOICE
+                    else None,
+                    help_text=cd.get("help_text") or "",
+                    required=cd.get("required", False),
+                    order=cd.get("order") or 0,
+                )
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, "Le champ a été modifié.")
+                return redirect("datasets:extra_fields", ministry_id=definition.ministry_id)
+    else:
+        form = ExtraFieldEditForm(initial=_definition_initial(definition))
+    return render(
+        request,
+        "datasets/extra_field_form.html",
+        {
+            "title": f"Modifier le champ « {definition.label} »",
+            "form": form,
+            "definition": definition,
+        },
+    )
+
+
+def _definition(request: HttpRequest, pk: int) -> ExtraFieldDefinition:
+    access = access_for(request.user)
+    definition = get_object_or_404(ExtraFieldDefinition, pk=pk)
+    if not access.can_view_ministry(definition.ministry_id):
+        raise Http404
+    ensure_can_manage_extra_fields(request.user, definition.ministry_id)
+    return definition
+
+
+def _definition_initial(d: ExtraFieldDefinition) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "label": d.label,
+        "kind": d.kind,
+        "choices": "\n".join(d.choices or []),
+        "help_text": d.help_text,
+        "required": d.required,
+        "order": d.order,
+    }
+
+
+@login_required
+@require_POST
+def extra_field_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    definition = _definition(request, pk)
+    restore = request.POST.get("restore") == "1"
+    services.extra_field_retire(actor=request.user, definition=definition, restore=restore)
+    messages.success(
+        request,
+        "Le champ est de nouveau actif."
+        if restore
+        else "Le champ est retiré ; les valeurs saisies sont conservées.",
+    )
+    return redirect("datasets:extra_fields", ministry_id=definition.ministry_id)

@@ -1,0 +1,563 @@
+"""Inventory pages: permission matrix, search and facets, escaping, forms, wizard, query counts."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+
+from core.models import AuditEntry, LegalGround
+from datasets import services
+from datasets.models import AssessmentHistory, DataAsset, OpenByDefaultAssessment
+from datasets.validation import GroundInput, QualificationInput
+from tests.datasets.factories import AssetFactory, ExtraFieldFactory
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def own_asset(organization):
+    return AssetFactory(organization=organization, visibility="DRAFT")
+
+
+@pytest.fixture
+def other_asset(other_organization):
+    return AssetFactory(organization=other_organization, visibility="PUBLISHED")
+
+
+@pytest.fixture
+def ministry_viewer_client(ministry_viewer_user, client):
+    client.force_login(ministry_viewer_user)
+    return client
+
+
+def _urls(asset):
+    return {
+        "detail": f"/inventaire/{asset.pk}/",
+        "edit": f"/inventaire/{asset.pk}/modifier/",
+        "qualify": f"/inventaire/{asset.pk}/qualification/",
+        "wizard": f"/inventaire/{asset.pk}/qualification/assistant/",
+        "designation": f"/inventaire/{asset.pk}/donnee-de-reference/",
+        "delete": f"/inventaire/{asset.pk}/supprimer/",
+    }
+
+
+# (client, which asset, {page: status}); "other" is a published entry of another ministry.
+MATRIX = [
+    (
+        "anon_client",
+        "own",
+        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 302),
+    ),
+    (
+        "plain_client",
+        "own",
+        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 404),
+    ),
+    (
+        "amd_client",
+        "own",
+        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 200),
+    ),
+    (
+        "amd_client",
+        "other",
+        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 404),
+    ),
+    (
+        "correspondent_client",
+        "own",
+        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 200),
+    ),
+    (
+        "correspondent_client",
+        "sibling",
+        {
+            "detail": 200,
+            "edit": 403,
+            "qualify": 403,
+            "wizard": 403,
+            "designation": 403,
+            "delete": 403,
+        },
+    ),
+    (
+        "ministry_viewer_client",
+        "own",
+        {
+            "detail": 200,
+            "edit": 403,
+            "qualify": 403,
+            "wizard": 403,
+            "designation": 403,
+            "delete": 403,
+        },
+    ),
+    (
+        "viewer_client",
+        "other",
+        {
+            "detail": 200,
+            "edit": 403,
+            "qualify": 403,
+            "wizard": 403,
+            "designation": 403,
+            "delete": 403,
+        },
+    ),
+    ("viewer_client", "own", dict.fromkeys(["detail", "edit"], 404)),  # draft of a ministry
+    ("trainer_client", "own", dict.fromkeys(["detail", "edit"], 404)),
+    (
+        "agd_client",
+        "other",
+        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 200),
+    ),
+    ("dinum_client", "own", dict.fromkeys(["detail", "edit", "qualify"], 200)),
+]
+
+
+@pytest.mark.parametrize(("client_name", "which", "expected"), MATRIX)
+def test_entry_pages_permission_matrix(
+    request, client_name, which, expected, own_asset, other_asset, ministry
+):
+    client = request.getfixturevalue(client_name)
+    sibling = AssetFactory(organization=OrganizationFactory(ministry=ministry))
+    asset = {"own": own_asset, "other": other_asset, "sibling": sibling}[which]
+    urls = _urls(asset)
+    for page, status in expected.items():
+        assert client.get(urls[page]).status_code == status, (page, status)
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("anon_client", 302),
+        ("plain_client", 200),
+        ("amd_client", 200),
+        ("viewer_client", 200),
+        ("trainer_client", 200),
+    ],
+)
+def test_list_page_matrix(request, client_name, expected):
+    assert request.getfixturevalue(client_name).get("/inventaire/").status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("anon_client", 302),
+        ("plain_client", 403),
+        ("viewer_client", 403),
+        ("amd_client", 200),
+        ("correspondent_client", 200),
+        ("agd_client", 200),
+    ],
+)
+def test_create_page_matrix(request, client_name, expected, organization, other_organization):
+    assert request.getfixturevalue(client_name).get("/inventaire/nouvelle/").status_code == expected
+
+
+def test_create_page_refuses_other_ministry_in_url(amd_client, other_ministry):
+    assert amd_client.get(f"/inventaire/nouvelle/?ministry={other_ministry.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("client_name", "which", "expected"),
+    [
+        ("amd_client", "own", 200),
+        ("amd_client", "other", 404),
+        ("correspondent_client", "own", 403),
+        ("viewer_client", "own", 403),
+        ("agd_client", "other", 200),
+        ("plain_client", "own", 404),
+    ],
+)
+def test_extra_fields_page_matrix(request, client_name, which, expected, ministry, other_ministry):
+    target = ministry if which == "own" else other_ministry
+    client = request.getfixturevalue(client_name)
+    if client_name == "viewer_client":
+        expected = 403  # a network viewer sees the ministry but cannot define its fields
+    assert client.get(f"/inventaire/champs/ministere/{target.pk}/").status_code == expected
+
+
+def test_drafts_visible_only_inside_their_ministry(
+    amd_client, viewer_client, own_asset, other_organization
+):
+    draft = AssetFactory(
+        organization=other_organization, visibility="DRAFT", title="Brouillon caché"
+    )
+    assert "Brouillon caché" not in viewer_client.get("/inventaire/").content.decode()
+    assert "Brouillon caché" not in amd_client.get("/inventaire/").content.decode()
+    assert viewer_client.get(f"/inventaire/{draft.pk}/").status_code == 404
+
+
+def test_xss_payload_is_rendered_escaped(amd_client, organization):
+    asset = AssetFactory(
+        organization=organization, title=XSS, description=XSS, service=XSS, keywords=[XSS]
+    )
+    ExtraFieldFactory(ministry=organization.ministry, code="note", label=XSS, help_text=XSS)
+    for url in (
+        "/inventaire/",
+        f"/inventaire/{asset.pk}/",
+        f"/inventaire/{asset.pk}/modifier/",
+        "/inventaire/?q=script",
+    ):
+        body = amd_client.get(url).content.decode()
+        assert "<script>alert" not in body, url
+        assert "<img src=x" not in body, url
+    assert "&lt;script&gt;" in amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
+
+
+def test_search_highlights_escape_user_html(amd_client, organization):
+    AssetFactory(
+        organization=organization, title="<b>Registre</b> des associations", description="x"
+    )
+    body = amd_client.get("/inventaire/", {"q": "associations"}).content.decode()
+    assert "<mark>associations</mark>" in body
+    assert "&lt;b&gt;Registre&lt;/b&gt;" in body
+
+
+def test_search_ranks_title_matches_first(amd_client, organization):
+    AssetFactory(
+        organization=organization,
+        title="Fichier divers",
+        description="Contient le cadastre",
+        keywords=[],
+        service="s",
+    )
+    AssetFactory(
+        organization=organization,
+        title="Cadastre informatisé",
+        description="Parcelles",
+        keywords=[],
+        service="s",
+    )
+    body = amd_client.get("/inventaire/", {"q": "cadastre"}).content.decode()
+    assert body.index("informatisé") < body.index("Fichier divers")
+
+
+def test_facets_count_and_filter(amd_client, organization, ministry):
+    other_org = OrganizationFactory(ministry=ministry, name="Direction des étrangers")
+    AssetFactory.create_batch(2, organization=organization, asset_type="API")
+    AssetFactory(organization=other_org, asset_type="DOCUMENT", contains_personal_data=True)
+    response = amd_client.get("/inventaire/", {"organization": other_org.pk})
+    facets = {f.key: f for f in response.context["facets"]}
+    assert response.context["total"] == 1
+    org_counts = {v.label: v.count for v in facets["organization"].values}
+    assert org_counts == {
+        organization.name: 2,
+        "Direction des étrangers": 1,
+    }  # own facet not applied
+    type_counts = {v.value: v.count for v in facets["asset_type"].values}
+    assert type_counts == {"DOCUMENT": 1}
+    assert {v.value: v.count for v in facets["personal_data"].values} == {"oui": 1}
+
+
+def test_extra_field_facet_and_filter(amd_client, organization, ministry):
+    ExtraFieldFactory(ministry=ministry, code="sensible", label="Sensible", kind="BOOLEAN")
+    AssetFactory(organization=organization, extra={"sensible": True})
+    AssetFactory(organization=organization, extra={"sensible": False})
+    AssetFactory(organization=organization)
+    response = amd_client.get("/inventaire/", {"extra.sensible": "oui"})
+    assert response.context["total"] == 1
+    facet = next(f for f in response.context["facets"] if f.key == "extra.sensible")
+    assert {v.value: v.count for v in facet.values} == {"oui": 1, "non": 1}
+
+
+def test_create_form_with_extra_field(amd_client, organization, ministry):
+    ExtraFieldFactory(ministry=ministry, code="budget", label="Budget", kind="NUMBER")
+    response = amd_client.post(
+        "/inventaire/nouvelle/",
+        {
+            "organization": organization.pk,
+            "title": "Fichier des élus",
+            "description": "Répertoire",
+            "asset_type": "BASE_DE_DONNEES",
+            "visibility": "DRAFT",
+            "sharing_mode": "OPEN",
+            "keywords": "élus, mandats",
+            "formats": [],
+            "extra__budget": "12,5",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    asset = DataAsset.objects.get()
+    assert asset.keywords == ["élus", "mandats"]
+    assert asset.extra == {"budget": 12.5}
+
+
+def test_create_form_refuses_javascript_url_in_french(amd_client, organization):
+    response = amd_client.post(
+        "/inventaire/nouvelle/",
+        {
+            "organization": organization.pk,
+            "title": "t",
+            "description": "d",
+            "asset_type": "API",
+            "visibility": "DRAFT",
+            "sharing_mode": "OPEN",
+            "url": "javascript:alert(1)",
+        },
+    )
+    assert response.status_code == 200
+    assert "doit commencer par http://" in response.content.decode()
+    assert DataAsset.objects.count() == 0
+
+
+def _edit_payload(asset, **over):
+    data = {
+        "organization": asset.organization_id,
+        "title": asset.title,
+        "description": asset.description,
+        "asset_type": asset.asset_type,
+        "visibility": asset.visibility,
+        "sharing_mode": asset.sharing_mode,
+        "version": asset.version,
+    }
+    data.update(over)
+    return data
+
+
+def test_second_of_two_concurrent_form_edits_is_refused(amd_client, agd_client, own_asset):
+    first = _edit_payload(own_asset, title="Version de l'AMD")
+    second = _edit_payload(own_asset, title="Version de la DINUM")
+    assert amd_client.post(f"/inventaire/{own_asset.pk}/modifier/", first).status_code == 302
+    response = agd_client.post(f"/inventaire/{own_asset.pk}/modifier/", second)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "modifiée par" in body and "Version de la DINUM" in body  # input kept in the form
+    own_asset.refresh_from_db()
+    assert own_asset.title == "Version de l'AMD"
+
+
+def test_history_shows_before_after_and_revert_restores(amd_client, amd_user, own_asset):
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Titre 2"}, expected_version=1
+    )
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Titre 3"}, expected_version=2
+    )
+    body = amd_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
+    assert "Titre 2" in body and "Titre 3" in body and "Revenir à cette version" in body
+    entry = AuditEntry.objects.filter(action="asset.updated").order_by("created_at", "id").first()
+    response = amd_client.post(f"/inventaire/{own_asset.pk}/versions/{entry.pk}/revenir/")
+    assert response.status_code == 302
+    own_asset.refresh_from_db()
+    assert own_asset.title == "Titre 2"
+
+
+def test_revert_is_refused_to_read_only_users(ministry_viewer_client, amd_user, own_asset):
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Titre 2"}, expected_version=1
+    )
+    entry = AuditEntry.objects.filter(action="asset.updated").first()
+    assert (
+        ministry_viewer_client.post(
+            f"/inventaire/{own_asset.pk}/versions/{entry.pk}/revenir/"
+        ).status_code
+        == 403
+    )
+
+
+def test_internal_justification_only_for_admins(
+    amd_client, amd_user, correspondent_client, own_asset
+):
+    services.asset_qualify(
+        actor=amd_user,
+        asset=own_asset,
+        qualification=QualificationInput(
+            status="NOT_COMMUNICABLE",
+            grounds=[
+                GroundInput(
+                    ground=LegalGround.objects.get(code="L311_5_2D_SECURITE_SI"),
+                    justification_internal="Failles du logiciel X",
+                    public_motive="Sécurité des systèmes d'information",
+                )
+            ],
+        ),
+    )
+    assert (
+        "Failles du logiciel X" in amd_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
+    )
+    body = correspondent_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
+    assert "Failles du logiciel X" not in body
+    assert "Sécurité des systèmes d&#x27;information" in body
+
+
+def test_qualification_form_refuses_not_communicable_without_ground(amd_client, own_asset):
+    response = amd_client.post(
+        f"/inventaire/{own_asset.pk}/qualification/",
+        {
+            "status": "NOT_COMMUNICABLE",
+            "obligation_basis": "NONE",
+            "personal_data_basis": "NOT_APPLICABLE",
+            "version": 1,
+            "rows": 3,
+        },
+    )
+    assert response.status_code == 200
+    assert "exige au moins un motif" in response.content.decode()
+    assert not AssessmentHistory.objects.exists()
+
+
+def test_qualification_form_saves_with_ground(amd_client, own_asset):
+    response = amd_client.post(
+        f"/inventaire/{own_asset.pk}/qualification/",
+        {
+            "status": "OUT_OF_SCOPE",
+            "obligation_basis": "NONE",
+            "personal_data_basis": "NOT_APPLICABLE",
+            "version": 1,
+            "rows": 3,
+            "ground_0": "SCOPE_L311_2_INACHEVE",
+            "justification_0": "Projet de schéma directeur",
+        },
+    )
+    assert response.status_code == 302
+    assessment = OpenByDefaultAssessment.objects.get(asset=own_asset)
+    assert assessment.status == "OUT_OF_SCOPE"
+    assert assessment.ground_links.get().ground.code == "SCOPE_L311_2_INACHEVE"
+
+
+def test_wizard_walks_the_tree_to_a_prefilled_form(amd_client, own_asset):
+    url = f"/inventaire/{own_asset.pk}/qualification/assistant/"
+    answers = {}
+    path = [
+        ("subject", "oui"),
+        ("electronic", "oui"),
+        ("released_elsewhere", "non"),
+        ("finished", "oui"),
+        ("secret", "non"),
+        ("personal", "oui"),
+        ("personal_basis", "non"),
+        ("anonymisable", "non"),
+    ]
+    response = None
+    for key, value in path:
+        data = {f"a_{k}": v for k, v in answers.items()}
+        data["answer"] = value
+        response = amd_client.post(url, data)
+        answers[key] = value
+    assert response.status_code == 302
+    assert "status=NOT_COMMUNICABLE" in response.url
+    assert "ground=L312_1_2_PERSO_NON_ANONYMISABLE" in response.url
+    form_page = amd_client.get(response.url)
+    assert form_page.status_code == 200
+    assert form_page.context["form"].initial["ground_0"] == "L312_1_2_PERSO_NON_ANONYMISABLE"
+
+
+def test_wizard_under_threshold_suggests_out_of_scope(amd_client, ministry):
+    small = OrganizationFactory(ministry=ministry, kind="EPA", headcount_etp=12)
+    asset = AssetFactory(organization=small)
+    page = amd_client.get(f"/inventaire/{asset.pk}/qualification/assistant/")
+    assert page.context["form"].initial["answer"] == "non"
+    response = amd_client.post(
+        f"/inventaire/{asset.pk}/qualification/assistant/", {"answer": "non"}
+    )
+    assert "SCOPE_L312_1_1_SEUIL" in response.url
+
+
+def test_bulk_action_page_changes_status_and_audits(amd_client, organization):
+    assets = AssetFactory.create_batch(2, organization=organization)
+    response = amd_client.post(
+        "/inventaire/actions/",
+        {
+            "ids": [a.pk for a in assets],
+            "action": "status",
+            "status": "TO_PUBLISH",
+            "planned_date": "2030-01-31",
+        },
+    )
+    assert response.status_code == 302
+    assert OpenByDefaultAssessment.objects.filter(status="TO_PUBLISH").count() == 2
+    assert AuditEntry.objects.filter(action="assessment.bulk_status").count() == 2
+
+
+def test_bulk_action_with_other_ministry_entry_changes_nothing(amd_client, own_asset, other_asset):
+    amd_client.post(
+        "/inventaire/actions/", {"ids": [own_asset.pk, other_asset.pk], "action": "publish"}
+    )
+    own_asset.refresh_from_db()
+    assert own_asset.visibility == "DRAFT"
+
+
+def test_extra_field_page_creates_and_retires(amd_client, ministry, organization):
+    url = f"/inventaire/champs/ministere/{ministry.pk}/"
+    response = amd_client.post(
+        url,
+        {
+            "code": "sensibilite",
+            "label": "Sensibilité",
+            "kind": "CHOICE",
+            "choices": "Faible\nForte",
+            "order": 0,
+        },
+    )
+    assert response.status_code == 302
+    asset = AssetFactory(organization=organization, extra={"sensibilite": "Forte"})
+    definition = ministry.extra_fields.get()
+    assert amd_client.post(f"/inventaire/champs/{definition.pk}/retirer/").status_code == 302
+    body = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
+    assert "Sensibilité (champ retiré)" in body and "Forte" in body
+
+
+def test_designation_page_requires_spd_dataset(amd_client, own_asset):
+    response = amd_client.post(
+        f"/inventaire/{own_asset.pk}/donnee-de-reference/",
+        {"regime": "SPD_R321_5", "status": "PROPOSED", "change_notice_days": 90},
+    )
+    assert response.status_code == 200
+    assert "neuf bases" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_list_page_query_count_is_flat(rows, amd_client, organization, django_assert_num_queries):
+    AssetFactory.create_batch(rows, organization=organization)
+    amd_client.get("/inventaire/")
+    cache.clear()
+    # session, user, roles (2), count, page, facets (organisation, status, type, frequency,
+    # personal data, reference, visibility), extra-field definitions, editable organisations
+    with django_assert_num_queries(15):
+        assert amd_client.get("/inventaire/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_search_page_query_count_is_flat(rows, amd_client, organization, django_assert_num_queries):
+    AssetFactory.create_batch(rows, organization=organization, title="Registre des élus")
+    amd_client.get("/inventaire/")
+    cache.clear()
+    with django_assert_num_queries(16):  # list + highlights of the visible page
+        response = amd_client.get("/inventaire/", {"q": "élus"})
+    assert response.context["total"] == rows
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_facets_are_cached_until_next_write(
+    rows, amd_client, organization, django_assert_num_queries
+):
+    AssetFactory.create_batch(rows, organization=organization)
+    amd_client.get("/inventaire/")
+    with django_assert_num_queries(7):  # session, user, roles (2), count, page, organisations
+        assert amd_client.get("/inventaire/").status_code == 200
+
+
+@pytest.mark.parametrize("changes", [1, 6])
+def test_detail_page_query_count_is_flat(
+    changes, amd_client, amd_user, own_asset, django_assert_num_queries
+):
+    for i in range(changes):
+        services.asset_update(
+            actor=amd_user, asset=own_asset, data={"title": f"T{i}"}, expected_version=i + 1
+        )
+        services.asset_qualify(
+            actor=amd_user,
+            asset=own_asset,
+            qualification=QualificationInput(
+                status="TO_PUBLISH", planned_date=datetime.date(2030, 1, 1 + i)
+            ),
+        )
+    amd_client.get("/inventaire/")
+    with django_assert_num_queries(10):
+        assert amd_client.get(f"/inventaire/{own_asset.pk}/").status_code == 200
