@@ -654,11 +654,11 @@ def _gather_assets(
         columns.append(f"SUM(CASE WHEN ({den}) THEN 1 ELSE 0 END)")
         columns.append(f"SUM(CASE WHEN ({den}) AND ({num}) THEN 1 ELSE 0 END)")
         names.append(("asset", code, ""))
-    for flag, cond in ASSET_FLAGS.items():
-        columns.append(f"SUM(CASE WHEN ({cond}) THEN 1 ELSE 0 END)")
+    for flag, flag_sql in ASSET_FLAGS.items():
+        columns.append(f"SUM(CASE WHEN ({flag_sql}) THEN 1 ELSE 0 END)")
         names.append(("flag", flag, ""))
-    for fact, cond in ASSET_FACTS.items():
-        columns.append(f"SUM(CASE WHEN ({cond}) THEN 1 ELSE 0 END)")
+    for fact, fact_sql in ASSET_FACTS.items():
+        columns.append(f"SUM(CASE WHEN ({fact_sql}) THEN 1 ELSE 0 END)")
         names.append(("fact", fact, ""))
     ids = list(ctxs)
     sql = (
@@ -823,8 +823,8 @@ def _gather_roadmaps_rip_processings(
         .values("ministry_id")
         .annotate(last=Max("published_at"))
     )
-    for row in rips:
-        ctxs[row["ministry_id"]].rip_last_published = row["last"]
+    for rip in rips:
+        ctxs[rip["ministry_id"]].rip_last_published = rip["last"]
 
     required = Q(on_cnil_mandatory_list=True) | Q(aipd_criteria_count__gte=2)
     processings = (

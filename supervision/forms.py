@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -70,7 +70,7 @@ class RoadmapForm(ServiceModelForm):
         qs = Roadmap.objects.filter(ministry=ministry)
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
-        self.fields["supersedes"].queryset = qs
+        cast(forms.ModelChoiceField, self.fields["supersedes"]).queryset = qs
 
 
 class RoadmapActionForm(ServiceModelForm):
@@ -107,7 +107,9 @@ class RoadmapActionForm(ServiceModelForm):
 
     def __init__(self, *args: Any, ministry: Ministry, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_org"].queryset = ministry.organizations.order_by("name")
+        cast(
+            forms.ModelChoiceField, self.fields["owner_org"]
+        ).queryset = ministry.organizations.order_by("name")
         self.fields[
             "due_quarter"
         ].help_text = "Forme 2026-T3 ; l'échéance est alors le dernier jour du trimestre."
@@ -140,8 +142,8 @@ class MeetingForm(ServiceModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = Ministry.objects.current().order_by("name")
-        self.fields["ministry"].queryset = current
-        self.fields["invited"].queryset = current
+        cast(forms.ModelChoiceField, self.fields["ministry"]).queryset = current
+        cast(forms.ModelChoiceField, self.fields["invited"]).queryset = current
         if self.instance.pk:
             self.initial.setdefault("invited", list(self.instance.invited_ministries.all()))
 
@@ -160,7 +162,9 @@ class AttendanceForm(DsfrBaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Every current ministry is offered: the service refuses one that was not invited.
-        self.fields["ministry"].queryset = Ministry.objects.current().order_by("name")
+        cast(
+            forms.ModelChoiceField, self.fields["ministry"]
+        ).queryset = Ministry.objects.current().order_by("name")
 
 
 class MinutesForm(DsfrBaseForm):
@@ -192,7 +196,9 @@ class ActionItemForm(ServiceModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_ministry"].queryset = Ministry.objects.current().order_by("name")
+        cast(
+            forms.ModelChoiceField, self.fields["owner_ministry"]
+        ).queryset = Ministry.objects.current().order_by("name")
 
 
 class ImportUploadForm(DsfrBaseForm):

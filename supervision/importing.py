@@ -62,13 +62,13 @@ def _parse_row(cells: dict[str, str], axes: dict[str, RoadmapAxis]) -> dict[str,
             errors.append(f"axe inconnu « {cells['axis']} »")
         data["axis"] = axis
     if cells.get("action_type"):
-        code = cells["action_type"].strip().upper()
-        if code not in RoadmapAction.ActionType.values:
+        kind = cells["action_type"].strip().upper()
+        if kind not in RoadmapAction.ActionType.values:
             errors.append(f"type inconnu « {cells['action_type']} »")
-        data["action_type"] = code
+        data["action_type"] = kind
     status = _norm(cells.get("status", ""))
     if status:
-        code = (
+        code: str | None = (
             status.upper() if status.upper() in ActionStatus.values else STATUS_ALIASES.get(status)
         )
         if code is None:
@@ -111,7 +111,7 @@ def _rows(job: ImportJob) -> list[tuple[int, dict[str, str]]]:
 
 def roadmap_import_analyse(*, actor: Any, job: ImportJob) -> dict[str, Any]:
     """Dry run: every row validated exactly as on apply, inside a transaction rolled back."""
-    roadmap = Roadmap.objects.get(pk=job.target_id, ministry_id=job.ministry_id)
+    roadmap = Roadmap.objects.get(pk=job.target_id or 0, ministry_id=job.ministry_id)
     _ensure_can_edit_ministry(actor, roadmap.ministry_id)
     report: dict[str, Any] = {"create": 0, "update": 0, "errors": []}
     try:
@@ -143,7 +143,7 @@ def roadmap_import_analyse(*, actor: Any, job: ImportJob) -> dict[str, Any]:
 @transaction.atomic
 def roadmap_import_apply(*, actor: Any, job: ImportJob) -> dict[str, Any]:
     """Apply an analysed import: all rows or nothing (a file with errors is refused)."""
-    roadmap = Roadmap.objects.get(pk=job.target_id, ministry_id=job.ministry_id)
+    roadmap = Roadmap.objects.get(pk=job.target_id or 0, ministry_id=job.ministry_id)
     _ensure_can_edit_ministry(actor, roadmap.ministry_id)
     if job.state != ImportJob.State.ANALYSED:
         raise ValidationError("Cet import n'est pas prêt à être confirmé (analysez-le d'abord).")

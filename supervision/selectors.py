@@ -53,6 +53,7 @@ class DashboardRow:
     trend: list[float | None]
     previous_score: float | None
     has_titular: bool
+    spark: Any = None
 
     @property
     def delta(self) -> float | None:
@@ -185,8 +186,8 @@ def criterion_entries(
             [as_of],
         )
         raw = cursor.fetchall()
-    titles = {
-        a["pk"]: a
+    titles: dict[int, dict[str, Any]] = {
+        a["pk"]: dict(a)
         for a in DataAsset.objects.filter(pk__in=[r[0] for r in raw]).values(
             "pk", "title", "organization__name"
         )
@@ -285,7 +286,7 @@ def overdue_action_items(ministry_ids: list[int] | None = None) -> QuerySet[Acti
 # --- Roadmaps ---------------------------------------------------------------------------------
 
 
-def roadmaps_for(user: Any) -> QuerySet[Roadmap]:
+def roadmaps_for(user: Any) -> QuerySet[Any]:
     return (
         Roadmap.objects.for_user(user)
         .select_related("ministry")
@@ -517,7 +518,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         .values_list("due_date", flat=True)
     )
     slippage = (
-        sum((today - d).days for d in late_dates) / len(late_dates) / 91.3 if late_dates else 0
+        sum((today - d).days for d in late_dates if d) / len(late_dates) / 91.3 if late_dates else 0
     )
     out.append(
         Indicator(
@@ -546,7 +547,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         )
     )
     prev = quarter.previous()
-    prev_scores = {
+    prev_scores: dict[int, Any] = {
         s["ministry_id"]: s["score_total"]
         for s in ComplianceSnapshot.objects.filter(year=prev.year, quarter=prev.quarter).values(
             "ministry_id", "score_total"

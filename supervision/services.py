@@ -235,7 +235,7 @@ def roadmap_save(
             setattr(roadmap, name, data[name])
     if roadmap.status == Roadmap.Status.PUBLIEE and not roadmap.published_on:
         roadmap.published_on = timezone.localdate()
-    if roadmap.supersedes_id and roadmap.supersedes.ministry_id != ministry.pk:
+    if roadmap.supersedes is not None and roadmap.supersedes.ministry_id != ministry.pk:
         raise ValidationError({"supersedes": "La version remplacée doit être du même ministère."})
     _full_clean(roadmap)
     roadmap.save()
@@ -632,7 +632,7 @@ def action_item_save(
                 )
             }
         )
-    if item.decision_id and item.decision.meeting_id != meeting.pk:
+    if item.decision is not None and item.decision.meeting_id != meeting.pk:
         raise ValidationError(
             {"decision": "Cette décision n'a pas été prise lors de cette réunion."}
         )

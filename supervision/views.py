@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -422,7 +423,7 @@ def meeting_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     """The small forms of the meeting page (attendance, minutes, decision, action item, agenda)."""
     ensure_network_staff(request.user)
     meeting = _meeting(request, pk)
-    forms_by_part = {
+    forms_by_part: dict[str, type[forms.Form]] = {
         "presence": AttendanceForm,
         "compte-rendu": MinutesForm,
         "decision": DecisionForm,
@@ -436,7 +437,7 @@ def meeting_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError(
                 "; ".join(
-                    f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}"
+                    f"{form.fields[f].label if f in form.fields else ''} : {' '.join(str(m) for m in e)}"
                     for f, e in form.errors.items()
                 )
             )
@@ -539,9 +540,10 @@ def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roadmap_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    roadmap: Roadmap | None = None
     if pk:
-        roadmap: Roadmap | None = _roadmap(request, pk)
-        ministry = roadmap.ministry
+        found = _roadmap(request, pk)
+        roadmap, ministry = found, found.ministry
     else:
         roadmap = None
         ministry = get_object_or_404(Ministry, code=request.GET.get("ministere", ""))
@@ -640,7 +642,7 @@ def roadmap_import(request: HttpRequest, pk: int) -> HttpResponse:
                 filename=form.cleaned_data["file"].name[:255],
                 payload=data,
                 size=len(data),
-                created_by=request.user,
+                created_by=request.user if request.user.is_authenticated else None,
             )
             importing.roadmap_import_analyse(actor=request.user, job=job)
         except ValidationError as exc:

@@ -18,7 +18,9 @@ from supervision.models import (
 
 class SnapshotSummarySerializer(serializers.ModelSerializer):
     quarter = serializers.CharField(source="quarter_label")
-    ministry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = ComplianceSnapshot
@@ -76,7 +78,9 @@ class MinistryProgressSerializer(serializers.Serializer):
 
 
 class RoadmapSerializer(serializers.ModelSerializer):
-    ministry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     n_actions = serializers.IntegerField(read_only=True)
     n_done = serializers.IntegerField(read_only=True)
     n_late = serializers.IntegerField(read_only=True)
@@ -109,8 +113,12 @@ class ActionStatusUpdateSerializer(serializers.ModelSerializer):
 
 
 class RoadmapActionSerializer(serializers.ModelSerializer):
-    ministry = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    axis = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    axis: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     is_late = serializers.BooleanField(read_only=True)
     updates = ActionStatusUpdateSerializer(many=True, read_only=True)
     comment = serializers.CharField(write_only=True, required=False, allow_blank=True)
@@ -146,7 +154,9 @@ class RoadmapActionSerializer(serializers.ModelSerializer):
 
 
 class MeetingSerializer(serializers.ModelSerializer):
-    ministry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     n_invited = serializers.IntegerField(read_only=True)
     n_present = serializers.IntegerField(read_only=True)
 
@@ -169,7 +179,9 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
-    owner_ministry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    owner_ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
