@@ -342,3 +342,75 @@ def test_closed_ministry_is_not_counted(client, ministry, other_ministry):
     Ministry.objects.filter(pk=other_ministry.pk).update(valid_to=datetime.date(2020, 1, 1))
     MandateFactory(ministry=ministry)
     assert "1 / 1" in client.get("/").content.decode()
+
+
+# POST on the forms: same rights as GET; a refused POST writes nothing.
+# Columns: anon, plain, amd, correspondent, viewer (network), trainer, agd, dinum.
+POST_MATRIX = [
+    ("/ministeres/{code}/modifier/", {"prada_name": "Nouveau nom"}, [302, 404, 302, 403, 403, 404]),
+    (
+        "/ministeres/{code}/organisations/nouvelle/",
+        {"name": "Nouveau service", "kind": "AUTRE"},
+        [302, 404, 302, 403, 403, 404],
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "payload", "expected"), POST_MATRIX)
+@pytest.mark.parametrize("role", range(6), ids=CLIENTS[:6])
+def test_post_permission_matrix(request, ministry, template, payload, expected, role):
+    client = request.getfixturevalue(CLIENTS[role])
+    before = AuditEntry.objects.count()
+    response = client.post(template.format(code=ministry.code), payload)
+    assert response.status_code == expected[role]
+    written = AuditEntry.objects.count() > before
+    assert written == (CLIENTS[role] == "amd_client")
+
+
+def test_my_ministry_offers_a_choice_when_there_are_several(amd_user, ministry, other_ministry):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=amd_user, role="CORRESPONDENT", ministry=other_ministry)
+    client = Client()
+    client.force_login(amd_user)
+    page = client.get("/mon-ministere/").content.decode()
+    assert f'href="/ministeres/{ministry.code}/"' in page
+    assert f'href="/ministeres/{other_ministry.code}/"' in page
+
+
+# --- Django admin, scoped by role -------------------------------------------------------------
+
+
+def test_admin_shows_a_ministry_administrator_only_their_organisations(
+    amd_user, organization, other_organization
+):
+    amd_user.is_staff = True
+    amd_user.save()
+    client = Client()
+    client.force_login(amd_user)
+    page = client.get("/admin/administrators/organization/").content.decode()
+    assert organization.name in page and other_organization.name not in page
+    foreign = client.get(f"/admin/administrators/organization/{other_organization.pk}/change/")
+    assert foreign.status_code in (302, 404)  # the admin's "does not exist" answer
+    assert client.get("/admin/administrators/dataadministrator/").status_code == 403
+    assert client.get("/admin/administrators/ministry/").status_code == 403
+
+
+def test_admin_change_by_network_staff_is_audited(dinum_user, ministry):
+    dinum_user.is_staff = True
+    dinum_user.save()
+    client = Client()
+    client.force_login(dinum_user)
+    response = client.post(
+        f"/admin/administrators/ministry/{ministry.pk}/change/",
+        {
+            "code": ministry.code,
+            "name": ministry.name,
+            "short_name": ministry.short_name,
+            "in_ogp_scope": "on",
+            "dpo_name": "DPO via l'admin",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="ministry.updated")
+    assert entry.changes["dpo_name"] == ["", "DPO via l'admin"] and entry.actor == dinum_user

@@ -438,3 +438,47 @@ def test_membership_factory_roles_are_visible_to_the_access_layer(ministry):
     from core.access import access_for
 
     assert access_for(membership.user).can_edit_ministry(ministry.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_titular_appointments_one_wins_the_other_gets_the_french_message(
+    dinum_user, ministry
+):
+    """Two requests at the same time: one is recorded, the other is refused with the French
+    message (whether the row lock on the ministry or the database index catches it), never a
+    raw IntegrityError or a second titular. (Data migrations' rows are restored afterwards.)"""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def appoint(n: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.mandate_create(
+                actor=dinum_user,
+                ministry=ministry,
+                data=_titular_data(),
+                person_data={
+                    "email": f"concurrent{n}@exemple.gouv.fr",
+                    "first_name": "C",
+                    "last_name": str(n),
+                },
+            )
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append("refused" if "déjà un administrateur" in str(exc) else repr(exc))
+        except Exception as exc:  # noqa: BLE001 - any other outcome fails the assertion below
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=appoint, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert DataAdministrator.objects.filter(ministry=ministry, role="AMD_TITULAIRE").count() == 1
