@@ -35,4 +35,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("csrf-echec/", views.csrf_failure, name="csrf-failure"),
+    path("sante/", views.health, name="health"),
 ]

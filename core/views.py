@@ -7,12 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from administrators.models import Membership, Organization
@@ -157,6 +160,28 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Le jeton « {token.name} » est révoqué.")
     return redirect("core:account")
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness of the web process and of what it needs (database, shared cache), for the
+    container health check and the load balancer. Says nothing about the data."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "indisponible"
+    try:
+        cache.set("health-check", "ok", 10)
+        checks["cache"] = "ok" if cache.get("health-check") == "ok" else "indisponible"
+    except Exception:  # any cache backend error (Redis down, timeout)
+        checks["cache"] = "indisponible"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse(
+        {"statut": "ok" if healthy else "dégradé", **checks}, status=200 if healthy else 503
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -99,3 +99,23 @@ def test_each_response_gets_a_fresh_nonce(client):
     assert re.search(r"'nonce-[^']+'", first).group(0) != re.search(r"'nonce-[^']+'", second).group(
         0
     )
+
+
+@pytest.mark.django_db
+def test_health_check_reports_database_and_cache(client):
+    response = client.get("/sante/")
+    assert response.status_code == 200
+    assert response.json() == {"statut": "ok", "database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_check_answers_503_when_the_cache_is_down(client, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis injoignable")
+
+    monkeypatch.setattr(cache, "set", broken)
+    response = client.get("/sante/")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "indisponible"
