@@ -133,6 +133,26 @@ def reading_version(user: Any, guide: Guide) -> GuideVersion | None:
     return qs.first() if can_edit_guides(user) else None
 
 
+def guide_audit(guide: Guide, *, limit: int = 50) -> list[Any]:
+    """Audit entries of the guide and of all its versions, newest first (two queries)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import AuditEntry
+
+    types = ContentType.objects.get_for_models(Guide, GuideVersion)
+    version_ids = [
+        str(pk) for pk in GuideVersion.objects.filter(guide=guide).values_list("pk", flat=True)
+    ]
+    return list(
+        AuditEntry.objects.filter(
+            Q(content_type=types[Guide], object_id=str(guide.pk))
+            | Q(content_type=types[GuideVersion], object_id__in=version_ids)
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 # --- indicator N17 (read by the supervision dashboard) ---------------------------------------
 
 

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.audit import history_for
 from guides import selectors, services
 from guides.forms import GuideForm, VersionEditForm, VersionForm
 from guides.models import Guide, GuideVersion
@@ -111,7 +110,7 @@ def guide_history(request: HttpRequest, slug: str) -> HttpResponse:
             "guide": guide,
             "versions": versions,
             "can_edit": can_edit_guides(request.user),
-            "audit": list(history_for(guide)[:50]) if can_edit_guides(request.user) else [],
+            "audit": selectors.guide_audit(guide) if can_edit_guides(request.user) else [],
             "breadcrumb_data": _crumbs(
                 "Historique", HOME, {"url": guide.get_absolute_url(), "title": guide.title}
             ),
@@ -208,11 +207,15 @@ def version_edit(request: HttpRequest, slug: str, version: str) -> HttpResponse:
             "review_due": found.review_due,
         },
     )
-    if not found.is_editable:
-        form.add_error(
-            None, "Une version publiée ou archivée ne se modifie plus : créez une nouvelle version."
-        )
-    elif request.method == "POST" and form.is_valid():
+    locked_message = (
+        ""
+        if found.is_editable
+        else "Une version publiée ou archivée ne se modifie plus : créez une nouvelle version."
+    )
+    if locked_message:
+        messages.error(request, locked_message)
+        return redirect("guides:history", slug=guide.slug)
+    if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.guide_version_update(

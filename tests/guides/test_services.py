@@ -214,13 +214,23 @@ def test_search_in_french_finds_inflected_words(dinum_user):
 
 
 def test_table_of_contents_is_built_from_headings():
-    html, toc = render_guide(BODY)
+    html, toc = render_guide("## Principe\n\nT.\n\n## Exceptions\n\n### Secrets\n\nT.")
     assert [(e.level, e.anchor, e.title) for e in toc] == [
         (2, "principe", "Principe"),
         (2, "exceptions", "Exceptions"),
         (3, "secrets", "Secrets"),
     ]
     assert 'id="principe"' in html
+
+
+def test_body_titles_are_shifted_under_the_page_title():
+    html, toc = render_guide(BODY)
+    assert "<h1" not in html
+    assert [(e.level, e.title) for e in toc] == [
+        (2, "Ouverture par défaut"),
+        (3, "Principe"),
+        (3, "Exceptions"),
+    ]
 
 
 def test_reserved_or_taken_slug_is_refused(dinum_user):
