@@ -196,6 +196,7 @@ def run(ctx: Any = None) -> list[dict[str, Any]]:
         for name, client, url in [
             ("dashboard /supervision/", web, "/supervision/"),
             ("ministry drill-down", web, f"/supervision/ministeres/{code}/"),
+            ("network indicators", web, "/supervision/indicateurs/"),
             ("progress API (network)", api, "/api/v1/progress/"),
             ("progress API (ministry, 40 quarters)", api, f"/api/v1/progress/{code}/"),
         ]:

@@ -74,38 +74,38 @@ def dashboard_rows(
     user: Any, quarter: Quarter, span: int = 8
 ) -> tuple[list[Quarter], list[DashboardRow]]:
     """Every visible ministry with the quarter's snapshot and its trend over `span` quarters:
-    three queries whatever the number of ministries and quarters."""
+    three queries whatever the number of ministries and quarters (the trend reads scores only)."""
     quarters = quarter.last(span)
     titular = DataAdministrator.objects.current().filter(
         ministry_id=OuterRef("pk"), role=DataAdministrator.Role.AMD_TITULAIRE
     )
     ministries = list(ministries_for(user).annotate(has_titular=Exists(titular)))
+    ids = [m.pk for m in ministries]
     first = quarters[0]
-    snaps = (
-        ComplianceSnapshot.objects.filter(ministry_id__in=[m.pk for m in ministries])
+    trend_rows = (
+        ComplianceSnapshot.objects.filter(ministry_id__in=ids)
         .filter(Q(year__gt=first.year) | Q(year=first.year, quarter__gte=first.quarter))
         .filter(Q(year__lt=quarter.year) | Q(year=quarter.year, quarter__lte=quarter.quarter))
-        .only(*SNAPSHOT_LIGHT_FIELDS)
+        .values_list("ministry_id", "year", "quarter", "score_total")
     )
-    by_key: dict[tuple[int, int, int], ComplianceSnapshot] = {
-        (s.ministry_id, s.year, s.quarter): s for s in snaps
+    scores: dict[tuple[int, int, int], float | None] = {
+        (m, y, q): float(v) if v is not None else None for m, y, q, v in trend_rows
+    }
+    current = {
+        s.ministry_id: s
+        for s in ComplianceSnapshot.objects.filter(
+            ministry_id__in=ids, year=quarter.year, quarter=quarter.quarter
+        ).only(*SNAPSHOT_LIGHT_FIELDS)
     }
     rows = []
     prev = quarter.previous()
     for m in ministries:
-        trend = []
-        for q in quarters:
-            s = by_key.get((m.pk, q.year, q.quarter))
-            trend.append(float(s.score_total) if s and s.score_total is not None else None)
-        prev_snap = by_key.get((m.pk, prev.year, prev.quarter))
         rows.append(
             DashboardRow(
                 ministry=m,
-                snapshot=by_key.get((m.pk, quarter.year, quarter.quarter)),
-                trend=trend,
-                previous_score=float(prev_snap.score_total)
-                if prev_snap and prev_snap.score_total is not None
-                else None,
+                snapshot=current.get(m.pk),
+                trend=[scores.get((m.pk, q.year, q.quarter)) for q in quarters],
+                previous_score=scores.get((m.pk, prev.year, prev.quarter)),
                 has_titular=m.has_titular,
             )
         )

@@ -120,7 +120,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "no_snapshot": no_snapshot,
         "without_titular": [r.ministry for r in rows if not r.has_titular],
-        "indicators": selectors.network_indicators(quarter),
         "late_actions": list(selectors.late_actions(ministry_ids)[:15]),
         "overdue_items": list(selectors.overdue_action_items(ministry_ids)[:15]),
         "can_act": can_act_on_network(request.user),
@@ -165,6 +164,38 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
             ]
         )
     return _csv_response(f"conformite-{quarter.label}.csv", header, out)
+
+
+@login_required
+def indicators(request: HttpRequest) -> HttpResponse:
+    ensure_dashboard(request.user)
+    quarter = _quarter(request)
+    return render(
+        request,
+        "supervision/indicators.html",
+        {
+            "title": f"Indicateurs du réseau — {quarter.label}",
+            "breadcrumb_data": _crumbs("Indicateurs", ("/supervision/", "Supervision")),
+            "quarter": quarter,
+            "quarter_choices": _quarter_choices(quarter),
+            "indicators": selectors.network_indicators(quarter),
+        },
+    )
+
+
+@login_required
+def indicators_csv(request: HttpRequest) -> HttpResponse:
+    ensure_dashboard(request.user)
+    quarter = _quarter(request)
+    rows = []
+    for i in selectors.network_indicators(quarter):
+        rows.append([i.code, i.name, "", i.value, i.target, i.definition])
+        rows.extend([i.code, i.name, label, value, "", ""] for label, value in i.details)
+    return _csv_response(
+        f"indicateurs-{quarter.label}.csv",
+        ["code", "indicateur", "detail", "valeur", "cible", "definition"],
+        rows,
+    )
 
 
 @login_required

@@ -51,8 +51,11 @@ def supervised(transactional_db):
 def test_dashboard_shows_scores_trend_and_passes_axe(page, supervised, login_as, assert_accessible):
     login_as(page, supervised["agd"])
     page.goto("/supervision/")
-    assert page.get_by_role("heading", name="Indicateurs du réseau").is_visible()
+    assert page.get_by_role("heading", name="Répartition par niveau").is_visible()
     assert page.locator("svg[role=img]").count() >= 2
+    assert_accessible(page)
+    page.goto("/supervision/indicateurs/")
+    assert page.locator("#N21").is_visible()
     assert_accessible(page)
 
 

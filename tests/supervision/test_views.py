@@ -249,8 +249,26 @@ def test_dashboard_lists_ministries_without_titular_and_red_flags(
     html = agd_client.get("/supervision/").content.decode()
     assert "Sans administrateur ministériel titulaire en fonction" in html
     assert "Aucun AMD titulaire en fonction depuis plus de 90 jours" in html
+
+
+def test_indicators_page_shows_each_indicator_with_its_definition(agd_client, agd_user, ministry):
+    MandateFactory(ministry=ministry)
+    services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
+    html = agd_client.get("/supervision/indicateurs/").content.decode()
     for code in ("N1", "N5", "N6", "N7", "N9", "N10", "N11", "N20", "N21"):
-        assert f">{code}<" in html
+        assert f'<tr id="{code}"><th scope="row">{code}</th>' in html
+    assert "Ministères du périmètre avec un AMD titulaire en fonction" in html
+    assert "1/1 (100 %)" in html  # N1
+    text = agd_client.get("/supervision/indicateurs/export.csv").content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "code;indicateur;detail;valeur;cible;definition"
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [("anon_client", 302), ("amd_client", 403), ("viewer_client", 200), ("agd_client", 200)],
+)
+def test_indicators_permission_matrix(request, client_name, expected, ministry):
+    assert _status(request, client_name, "get", "/supervision/indicateurs/") == expected
 
 
 def test_criterion_drilldown_lists_failing_entries_first(agd_client, ministry, organization):
@@ -274,7 +292,7 @@ def test_dashboard_query_count_is_flat(ministries, agd_client, agd_user, django_
     for q in Quarter.current().last(3):
         services.snapshot_compute(actor=agd_user, quarter=q)
     agd_client.get("/supervision/")  # warm the session and content types
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(9):
         assert agd_client.get("/supervision/").status_code == 200
 
 
@@ -295,3 +313,30 @@ def test_meeting_list_query_count_is_flat(
     agd_client.get("/supervision/reunions/")
     with django_assert_num_queries(5):
         assert agd_client.get("/supervision/reunions/").status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_indicators_query_count_is_flat(size, agd_client, agd_user, django_assert_num_queries):
+    for i in range(size):
+        m = MinistryFactory()
+        MandateFactory(ministry=m)
+        published_roadmap(m)
+        meeting = services.meeting_save(
+            actor=agd_user,
+            data={
+                "meeting_type": "PLENIERE_TRIMESTRIELLE",
+                "title": f"P{i}",
+                "date": timezone.localdate(),
+                "status": "TENUE",
+            },
+            invited_ministry_ids=[m.pk],
+        )
+        services.action_item_save(
+            actor=agd_user,
+            meeting=meeting,
+            data={"description": "X", "due_date": timezone.localdate()},
+        )
+    services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
+    agd_client.get("/supervision/indicateurs/")
+    with django_assert_num_queries(14):
+        assert agd_client.get("/supervision/indicateurs/").status_code == 200
