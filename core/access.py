@@ -68,7 +68,9 @@ class Access:
             return True
         return ministry_id is not None and ministry_id in self.admin_ministry_ids
 
-    def can_edit_in_organization(self, ministry_id: int | None, organization_id: int | None) -> bool:
+    def can_edit_in_organization(
+        self, ministry_id: int | None, organization_id: int | None
+    ) -> bool:
         """Ministry data attached to an organisation (inventory entries): correspondents too."""
         if self.can_edit_ministry(ministry_id):
             return True

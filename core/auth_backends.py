@@ -10,8 +10,11 @@ class EmailBackend(ModelBackend):
     """Login by e-mail, case-insensitive."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         email = kwargs.get("email") or username
         if not email or not password:

@@ -52,9 +52,9 @@ class User(AbstractUser):
     email = models.EmailField(_("adresse électronique"), unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     class Meta:
         verbose_name = _("utilisateur")
@@ -234,7 +234,9 @@ class Licence(models.Model):
     homologation_ref = models.CharField(_("référence d'homologation"), max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
     aliases = models.JSONField(
-        _("autres libellés"), default=list, blank=True,
+        _("autres libellés"),
+        default=list,
+        blank=True,
         help_text=_("Libellés reconnus à l'import (ex. « Licence ouverte »)."),
     )
     source_url = models.URLField(_("source"), max_length=500, blank=True)

@@ -30,7 +30,8 @@ def validate_siren(value: str) -> None:
         raise ValidationError(_("Le SIREN doit comporter exactement 9 chiffres."), code="siren")
     if not _luhn_ok(value):
         raise ValidationError(
-            _("Le SIREN « %(value)s » est invalide (clé de contrôle incorrecte).") % {"value": value},
+            _("Le SIREN « %(value)s » est invalide (clé de contrôle incorrecte).")
+            % {"value": value},
             code="siren",
         )
 
@@ -46,7 +47,8 @@ def validate_siret(value: str) -> None:
         ok = _luhn_ok(value)
     if not ok:
         raise ValidationError(
-            _("Le SIRET « %(value)s » est invalide (clé de contrôle incorrecte).") % {"value": value},
+            _("Le SIRET « %(value)s » est invalide (clé de contrôle incorrecte).")
+            % {"value": value},
             code="siret",
         )
 
@@ -61,7 +63,8 @@ def validate_public_url(value: str) -> None:
     scheme = urlsplit(value.strip()).scheme.lower()
     if scheme not in {"http", "https"}:
         raise ValidationError(
-            _("Le lien « %(value)s » doit commencer par http:// ou https://.") % {"value": value[:80]},
+            _("Le lien « %(value)s » doit commencer par http:// ou https://.")
+            % {"value": value[:80]},
             code="url_scheme",
         )
     try:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,7 +27,7 @@ from core.forms import (
     ThrottledLoginForm,
     TokenCreateForm,
 )
-from core.models import ApiToken
+from core.models import ApiToken, User
 from core.services import has_write_role, token_create, token_revoke
 
 
@@ -93,11 +93,18 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     extra_context = {"title": "Mot de passe réinitialisé"}
 
 
-def _account_context(request: HttpRequest, form: TokenCreateForm | None = None) -> dict[str, Any]:
+def _signed_in_user(request: HttpRequest) -> User:
     user = request.user
+    if not isinstance(user, User):  # the views are behind login_required
+        raise PermissionDenied
+    return user
+
+
+def _account_context(request: HttpRequest, form: TokenCreateForm | None = None) -> dict[str, Any]:
+    user = _signed_in_user(request)
     access = access_for(user)
     memberships = (
-        Membership.objects.filter(user_id=user.pk)
+        Membership.objects.filter(user_id=user.id)
         .select_related("ministry")
         .prefetch_related(
             Prefetch(
@@ -106,7 +113,7 @@ def _account_context(request: HttpRequest, form: TokenCreateForm | None = None) 
         )
         .order_by("role", "ministry__name")
     )
-    tokens = ApiToken.objects.filter(user_id=user.pk).order_by("revoked_at", "-created_at")
+    tokens = ApiToken.objects.filter(user_id=user.id).order_by("revoked_at", "-created_at")
     may_write = has_write_role(access)
     return {
         "title": "Mon compte",
