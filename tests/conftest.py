@@ -35,7 +35,9 @@ def _isolated_cache_and_eager_tasks(request):
 
 @pytest.fixture
 def ministry(db):
-    return MinistryFactory(name="Ministère de l'Intérieur", short_name="Intérieur", code="interieur")
+    return MinistryFactory(
+        name="Ministère de l'Intérieur", short_name="Intérieur", code="interieur"
+    )
 
 
 @pytest.fixture
