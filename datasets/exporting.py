@@ -20,17 +20,21 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from core.csv_safety import safe_cell
+from core.models import Licence
 from datasets import catalogue_schema as cs
 from datasets.models import (
     AssessmentGround,
+    AssetType,
     DataAsset,
     ExtraFieldDefinition,
+    OpenByDefaultAssessment,
     UpdateFrequency,
 )
 
@@ -39,20 +43,47 @@ DCAT_PAGE_SIZE = 100
 DCAT_MAX_PAGE_SIZE = 500
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+ETALAB_FIELDS = (
+    "pk",
+    "title",
+    "description",
+    "keywords",
+    "organization__name",
+    "organization__siret",
+    "organization__id_alt",
+    "service",
+    "source_system",
+    "contact_service",
+    "contact_person",
+    "first_published_at",
+    "last_updated_at",
+    "update_frequency",
+    "geo_coverage",
+    "url",
+    "licence_id",
+)
+PORTAL_FIELDS = (
+    "ministry_id",
+    "asset_type",
+    "visibility",
+    "acronym",
+    "contains_personal_data",
+    "datagouv_dataset_id",
+    "collection_process",
+    "assessment__status",
+    "assessment__obligation_basis",
+    "assessment__occultation_method",
+    "assessment__planned_date",
+    "assessment__published_url",
+    "extra",
+)
+_FREQUENCY_LABELS = {value: str(label) for value, label in UpdateFrequency.choices}
+_TYPE_LABELS = {value: str(label) for value, label in AssetType.choices}
+_VISIBILITY_LABELS = {value: str(label) for value, label in DataAsset.Visibility.choices}
+_STATUS_LABELS = {value: str(label) for value, label in OpenByDefaultAssessment.Status.choices}
 
 
-def export_queryset(qs: QuerySet[DataAsset], *, extended: bool = False) -> QuerySet[DataAsset]:
-    qs = qs.select_related("organization", "licence").prefetch_related("formats")
-    if extended:
-        qs = qs.select_related("assessment").prefetch_related(
-            Prefetch(
-                "assessment__ground_links",
-                queryset=AssessmentGround.objects.select_related("ground").order_by("ground__code"),
-            )
-        )
+def export_queryset(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
     return qs.order_by("ministry_id", "organization_id", "title", "pk")
 
 
@@ -60,61 +91,129 @@ def _iso(value: datetime.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def etalab_values(asset: DataAsset) -> list[str]:
-    org = asset.organization
+def _chunks(qs: QuerySet[DataAsset], fields: Sequence[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows as tuples (no model instances: 10x cheaper), `CHUNK` at a time, from a server-side
+    cursor, so memory does not grow with the number of entries."""
+    batch: list[tuple[Any, ...]] = []
+    for row in export_queryset(qs).values_list(*fields).iterator(chunk_size=CHUNK):
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _formats_of(ids: Sequence[int]) -> dict[int, list[str]]:
+    through = DataAsset.formats.through
+    out: dict[int, list[str]] = {}
+    rows = through.objects.filter(dataasset_id__in=ids).values_list("dataasset_id", "format__name")
+    for asset_id, name in rows:
+        out.setdefault(asset_id, []).append(name)
+    return out
+
+
+def _grounds_of(ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    out: dict[int, list[tuple[str, str]]] = {}
+    rows = (
+        AssessmentGround.objects.filter(assessment__asset_id__in=ids)
+        .order_by("ground__code")
+        .values_list("assessment__asset_id", "ground__code", "justification_internal")
+    )
+    for asset_id, code, justification in rows:
+        out.setdefault(asset_id, []).append((code, justification))
+    return out
+
+
+def etalab_values(
+    row: Sequence[Any], formats: Sequence[str], licences: dict[int, str]
+) -> list[str]:
+    (
+        _,
+        title,
+        description,
+        keywords,
+        org_name,
+        siret,
+        id_alt,
+        service,
+        system,
+        contact_service,
+        contact_person,
+        published,
+        updated,
+        frequency,
+        coverage,
+        url,
+        licence_id,
+    ) = row[:17]
     return [
-        asset.title,
-        asset.description,
-        cs.join_list(asset.keywords or []),
-        org.name,
-        org.siret,
-        org.id_alt,
-        asset.service,
-        asset.source_system,
-        asset.contact_service,
-        asset.contact_person,
-        _iso(asset.first_published_at),
-        _iso(asset.last_updated_at),
-        cs.frequency_label(asset.update_frequency),
-        asset.geo_coverage,
-        asset.url,
-        cs.join_list(sorted(f.name for f in asset.formats.all())),
-        cs.licence_label(asset.licence),
+        title,
+        description,
+        cs.join_list(keywords or []),
+        org_name,
+        siret,
+        id_alt,
+        service,
+        system,
+        contact_service,
+        contact_person,
+        _iso(published),
+        _iso(updated),
+        _FREQUENCY_LABELS.get(frequency, ""),
+        coverage,
+        url,
+        cs.join_list(sorted(formats)),
+        licences.get(licence_id, "") if licence_id else "",
     ]
 
 
-def portal_values(asset: DataAsset, *, internal: bool) -> list[str]:
-    try:
-        assessment = asset.assessment
-    except DataAsset.assessment.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
-        assessment = None
-    links = list(assessment.ground_links.all()) if assessment is not None else []
+def portal_values(
+    row: Sequence[Any], grounds: Sequence[tuple[str, str]], *, internal: bool
+) -> list[str]:
+    (
+        _,
+        asset_type,
+        visibility,
+        acronym,
+        personal,
+        datagouv_id,
+        process,
+        status,
+        basis,
+        occultation,
+        planned,
+        published_url,
+        _extra,
+    ) = row[17:]
     justifications: list[str] = []
-    for link in links:
-        text = link.justification_internal.strip()
+    for _, text in grounds:
+        text = text.strip()
         if text and text not in justifications:
             justifications.append(text)
     return [
-        asset.get_asset_type_display(),
-        asset.get_visibility_display(),
-        asset.acronym,
-        "oui" if asset.contains_personal_data else "non",
-        asset.datagouv_dataset_id,
-        asset.collection_process,
-        assessment.get_status_display() if assessment else "",
-        assessment.obligation_basis if assessment else "",
-        ",".join(link.ground.code for link in links),
+        _TYPE_LABELS.get(asset_type, asset_type),
+        _VISIBILITY_LABELS.get(visibility, visibility),
+        acronym,
+        "oui" if personal else "non",
+        datagouv_id,
+        process,
+        _STATUS_LABELS.get(status, "") if status else "",
+        basis or "",
+        ",".join(code for code, _ in grounds),
         " / ".join(justifications) if internal else "",
-        assessment.occultation_method if assessment else "",
-        _iso(assessment.planned_date) if assessment else "",
-        assessment.published_url if assessment else "",
+        occultation or "",
+        _iso(planned),
+        published_url or "",
     ]
 
 
-def extra_values(asset: DataAsset, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
+def extra_values(
+    extra: dict[str, Any] | None, definitions: Sequence[ExtraFieldDefinition]
+) -> list[str]:
     out = []
     for definition in definitions:
-        value = (asset.extra or {}).get(definition.code)
+        value = (extra or {}).get(definition.code)
         if value is None:
             out.append("")
         elif isinstance(value, bool):
@@ -131,13 +230,20 @@ def _rows(
     definitions: Sequence[ExtraFieldDefinition],
     internal_ministries: frozenset[int] | None,
 ) -> Iterator[list[Any]]:
-    for asset in export_queryset(qs, extended=extended).iterator(chunk_size=CHUNK):
-        values: list[Any] = etalab_values(asset)
-        if extended:
-            internal = internal_ministries is None or asset.ministry_id in internal_ministries
-            values += portal_values(asset, internal=internal)
-            values += extra_values(asset, definitions)
-        yield [safe_cell(v) for v in values]
+    licences = dict(Licence.objects.values_list("pk", "name"))
+    fields = ETALAB_FIELDS + PORTAL_FIELDS if extended else ETALAB_FIELDS
+    for batch in _chunks(qs, fields):
+        ids = [row[0] for row in batch]
+        formats = _formats_of(ids)
+        grounds = _grounds_of(ids) if extended else {}
+        for row in batch:
+            values: list[Any] = etalab_values(row, formats.get(row[0], []), licences)
+            if extended:
+                ministry_id = row[17]
+                internal = internal_ministries is None or ministry_id in internal_ministries
+                values += portal_values(row, grounds.get(row[0], []), internal=internal)
+                values += extra_values(row[-1], definitions)
+            yield [safe_cell(v) for v in values]
 
 
 def header(extended: bool, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
@@ -153,13 +259,20 @@ def stream_csv(
     definitions: Sequence[ExtraFieldDefinition] = (),
     internal_ministries: frozenset[int] | None = None,
 ) -> Iterator[str]:
-    """CSV lines (UTF-8 text; the response adds no BOM so the header is exactly the schema's)."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield writer.writerow(header(extended, definitions))
-    for values in _rows(
+    """CSV text (UTF-8; no BOM, so the header is exactly the schema's), 500 lines per piece."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header(extended, definitions))
+    rows = _rows(
         qs, extended=extended, definitions=definitions, internal_ministries=internal_ministries
-    ):
-        yield writer.writerow(values)
+    )
+    for count, values in enumerate(rows, start=1):
+        writer.writerow(values)
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def stream_xlsx(

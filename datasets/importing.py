@@ -26,7 +26,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
-from core.audit import audit_bulk, diff
+from core.audit import audit_bulk
 from core.models import LegalGround
 from core.validators import validate_siret
 from datasets import catalogue_schema as cs
@@ -44,6 +44,7 @@ from datasets import validation as v
 from datasets.models import (
     AssessmentGround,
     AssessmentHistory,
+    AssetStateHistory,
     AssetType,
     DataAsset,
     ExtraFieldDefinition,
@@ -424,6 +425,7 @@ class RowPlan:
     extra: dict[str, Any] | None = None
     qualification: v.QualificationInput | None = None
     qualification_changed: bool = False
+    current_formats: list[str] = field(default_factory=list)
 
     def error(self, column: str, message: str) -> None:
         self.errors.append((column, message))
@@ -456,19 +458,36 @@ class _Context:
         self.formats = {cs.format_key(f.name): f for f in Format.objects.all()}
         self.definitions = _definitions(ministry.pk)
         self.grounds = {g.code: g for g in LegalGround.objects.all()}
-        needs_assessment = bool(cs.QUALIFICATION_COLUMNS & set(source.columns))
-        qs = DataAsset.objects.filter(ministry=ministry).select_related("licence")
-        qs = qs.prefetch_related("formats")
-        if needs_assessment:
-            qs = qs.select_related("assessment").prefetch_related(
-                "assessment__ground_links__ground"
-            )
-        self.assets_by_key: dict[str, DataAsset] = {}
-        for asset in qs.iterator(chunk_size=2000):
-            computed = import_key(asset.title, asset.organization_id)
-            self.assets_by_key.setdefault(computed, asset)
-            if asset.import_key:
-                self.assets_by_key.setdefault(asset.import_key, asset)
+        self.needs_assessment = bool(cs.QUALIFICATION_COLUMNS & set(source.columns))
+        self.formats_by_id = {f.pk: f for f in self.formats.values()}
+        # Identity of every entry of the ministry (cheap tuples); full rows only for matches.
+        self.key_to_id: dict[str, int] = {}
+        rows = DataAsset.objects.filter(ministry=ministry).values_list(
+            "pk", "title", "organization_id", "import_key"
+        )
+        for pk, title, organization_id, key in rows.iterator(chunk_size=5000):
+            self.key_to_id.setdefault(import_key(title, organization_id), pk)
+            if key:
+                self.key_to_id.setdefault(key, pk)
+        self.assets: dict[int, DataAsset] = {}
+        self.asset_formats: dict[int, list[Format]] = {}
+
+    def load(self, ids: Sequence[int]) -> None:
+        """Load the matched entries (with their formats, and qualification when needed)."""
+        ids = sorted(set(ids) - set(self.assets))
+        for start in range(0, len(ids), 2000):
+            chunk = ids[start : start + 2000]
+            qs = DataAsset.objects.filter(pk__in=chunk).select_related("licence")
+            if self.needs_assessment:
+                qs = qs.select_related("assessment").prefetch_related(
+                    "assessment__ground_links__ground"
+                )
+            self.assets.update((a.pk, a) for a in qs)
+            through = DataAsset.formats.through.objects.filter(dataasset_id__in=chunk)
+            for asset_id, format_id in through.values_list("dataasset_id", "format_id"):
+                fmt = self.formats_by_id.get(format_id)
+                if fmt is not None:
+                    self.asset_formats.setdefault(asset_id, []).append(fmt)
 
 
 def _format_objects(names: Sequence[str], ctx: _Context) -> list[Format]:
@@ -679,7 +698,7 @@ def _compare(plan: RowPlan, asset: DataAsset) -> list[str]:
         elif (current or "") != (value or "") if isinstance(value, str) else current != value:
             changed.append(COLUMN_OF_FIELD.get(name, name))
     if plan.formats is not None:
-        current_formats = sorted(cs.format_key(f.name) for f in asset.formats.all())
+        current_formats = sorted(cs.format_key(n) for n in plan.current_formats)
         if sorted(cs.format_key(n) for n in plan.formats) != current_formats:
             changed.append("format")
     if plan.extra is not None and plan.extra != (asset.extra or {}):
@@ -704,9 +723,12 @@ def build_plan(
     columns = set(source.columns)
     seen: dict[str, int] = {}
     extra_defs = {d.code: d for d in ctx.definitions}
-    for count, row in enumerate(source.rows(), start=1):
+    # First pass: organisations, values and identity of every row.
+    parsed: list[tuple[SourceRow, RowPlan]] = []
+    for row in source.rows():
         rp = RowPlan(line=row.line, title=row.cells.get("titre", "").strip()[:200])
         plan.rows.append(rp)
+        parsed.append((row, rp))
         if row.error:
             rp.error("", row.error)
         org = resolve_organization(row, ctx.orgs, default_organization)
@@ -716,7 +738,6 @@ def build_plan(
                 plan.unmatched[org.unmatched_name] += 1
         rp.organization = org.organization
         _parse_values(row, rp, ctx, columns)
-        existing: DataAsset | None = None
         if rp.organization is not None and rp.title:
             rp.key = import_key(row.cells.get("titre", ""), rp.organization.pk)
             if rp.key in seen:
@@ -726,8 +747,15 @@ def build_plan(
                 )
             else:
                 seen[rp.key] = row.line
-            existing = ctx.assets_by_key.get(rp.key)
+    ctx.load([ctx.key_to_id[rp.key] for _, rp in parsed if rp.key in ctx.key_to_id])
+    # Second pass: validation against the entry it would create or change.
+    for count, (row, rp) in enumerate(parsed, start=1):
+        existing: DataAsset | None = None
+        if rp.key in ctx.key_to_id:
+            existing = ctx.assets.get(ctx.key_to_id[rp.key])
         rp.asset = existing
+        if existing is not None:
+            rp.current_formats = [f.name for f in ctx.asset_formats.get(existing.pk, [])]
         if row.extra or source.extra_codes:
             cleaned, extra_errors = v.validate_extra(
                 {c: row.extra.get(c, "") for c in source.extra_codes},
@@ -764,7 +792,7 @@ def build_plan(
             if rp.formats is not None:
                 formats = _format_objects(rp.formats, ctx)
             else:
-                formats = list(existing.formats.all()) if existing else []
+                formats = list(ctx.asset_formats.get(existing.pk, [])) if existing else []
             personal = rp.values.get(
                 "contains_personal_data", existing.contains_personal_data if existing else False
             )
@@ -858,12 +886,15 @@ def _assessment_fields(q: v.QualificationInput) -> dict[str, Any]:
     }
 
 
-def _snapshot(asset: DataAsset, formats: Iterable[str]) -> dict[str, Any]:
-    from datasets.services import asset_snapshot
-
-    data = asset_snapshot(asset, formats=[])
-    data["formats"] = sorted(formats)
-    return data
+def _audit_value(value: Any) -> Any:
+    """JSON-friendly value for the audit trail (cheap: the import writes thousands of rows)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list):
+        return list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 @transaction.atomic
@@ -939,22 +970,24 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
     for rp in updated_rows:
         assert rp.asset is not None
         asset = rp.asset
-        before = _snapshot(asset, [f.name for f in asset.formats.all()])
+        changes: dict[str, Any] = {}
         for name, value in rp.values.items():
             if name in ("first_published_at", "last_updated_at"):
                 value = v.parse_date(value)
-            if getattr(asset, name) != value:
+            current = getattr(asset, name)
+            if current != value:
+                changes[name] = [_audit_value(current), _audit_value(value)]
                 setattr(asset, name, value)
                 changed_fields.add(DataAsset._meta.get_field(name).name)
         if rp.extra is not None and rp.extra != asset.extra:
+            changes["extra"] = [asset.extra, rp.extra]
             asset.extra = rp.extra
             changed_fields.add("extra")
+        if rp.formats is not None and "format" in rp.changes:
+            changes["formats"] = [sorted(rp.current_formats), sorted(rp.formats)]
         asset.import_key = rp.key
         asset.version += 1
         asset.updated_at = now
-        formats = rp.formats if rp.formats is not None else [f.name for f in asset.formats.all()]
-        after = _snapshot(asset, [known[cs.format_key(n)].name for n in formats])
-        changes = diff(before, after)
         if rp.qualification_changed:
             changes["qualification"] = ["", "modifiée par import"]
         audits.append((asset, changes))
@@ -979,24 +1012,41 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         for r in todo
         if r.qualification is not None and (r.action == "created" or r.qualification_changed)
     ]
-    if qualified:
-        _write_qualifications(qualified, ministry, actor_obj, now)
+    final = _write_qualifications(qualified, ministry, actor_obj, now) if qualified else {}
 
     # --- audit + facts ---------------------------------------------------------------------
     created_audits = []
     for rp in created_rows:
         assert rp.asset is not None
-        after = _snapshot(rp.asset, rp.formats or [])
-        created_audits.append(
-            (
-                rp.asset,
-                {k: [None, val] for k, val in after.items() if val not in (None, "", [], {})},
-            )
-        )
+        after = {
+            name: [None, _audit_value(value)]
+            for name, value in rp.values.items()
+            if value not in (None, "", [], {})
+        }
+        after["organization"] = [None, str(rp.organization)]
+        if rp.formats:
+            after["formats"] = [None, sorted(rp.formats)]
+        if rp.extra:
+            after["extra"] = [None, rp.extra]
+        created_audits.append((rp.asset, after))
     audit_bulk(actor=actor_obj, action="asset.created", targets=created_audits)
     audit_bulk(actor=actor_obj, action="asset.updated", targets=audits)
-    ids = [r.asset.pk for r in todo if r.asset is not None]
-    v.record_asset_state(ids, recorded_at=now)
+    # Compliance facts: created entries are described from what is in memory (no reload);
+    # updated ones are reloaded by `record_asset_state` (their qualification may not be loaded).
+    created_assessments = {a.asset_id: a for a in assessments}
+    facts = []
+    for rp in created_rows:
+        assert rp.asset is not None
+        assessment, ground_links = final.get(rp.asset.pk, (created_assessments[rp.asset.pk], []))
+        asset = rp.asset
+        asset._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "formats": [known[cs.format_key(n)] for n in rp.formats or []]
+        }
+        assessment._prefetched_objects_cache = {"ground_links": ground_links}  # type: ignore[attr-defined]
+        asset.assessment = assessment
+        facts.append(v.state_row(asset, recorded_at=now))
+    AssetStateHistory.objects.bulk_create(facts, batch_size=1000)
+    v.record_asset_state([r.asset.pk for r in updated_rows if r.asset is not None], recorded_at=now)
     if progress:
         progress(len(todo), len(todo))
     return {"created": len(created_rows), "updated": len(updated_rows)}
@@ -1004,7 +1054,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
 
 def _write_qualifications(
     rows: Sequence[RowPlan], ministry: Ministry, actor: Any, now: Any
-) -> None:
+) -> dict[int, tuple[OpenByDefaultAssessment, list[AssessmentGround]]]:
     from datasets.services import qualification_state
 
     asset_ids = [r.asset.pk for r in rows if r.asset is not None]
@@ -1038,6 +1088,7 @@ def _write_qualifications(
     AssessmentGround.objects.filter(assessment_id__in=ids).delete()
     links = []
     history = []
+    final: dict[int, tuple[OpenByDefaultAssessment, list[AssessmentGround]]] = {}
     for rp in rows:
         assert rp.asset is not None and rp.qualification is not None
         assessment = current[rp.asset.pk]
@@ -1052,6 +1103,7 @@ def _write_qualifications(
             for g in rp.qualification.grounds
         ]
         links.extend(row_links)
+        final[rp.asset.pk] = (assessment, row_links)
         history.append(
             AssessmentHistory(
                 asset=rp.asset,
@@ -1066,6 +1118,7 @@ def _write_qualifications(
         )
     AssessmentGround.objects.bulk_create(links, batch_size=2000)
     AssessmentHistory.objects.bulk_create(history, batch_size=1000)
+    return final
 
 
 # --- Jobs -------------------------------------------------------------------------------------------

@@ -492,3 +492,36 @@ def test_changes_made_after_the_dry_run_are_taken_into_account(amd_user, ministr
     job.refresh_from_db()
     assert job.report["counts"]["unchanged"] == 1
     assert DataAsset.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_compliance_facts_written_by_the_import_match_the_entry(amd_user, ministry, organization):
+    from datasets import validation
+
+    rows = [
+        row(),
+        row("Qualifiée", statut_ouverture="Publié", lien_publication="https://www.data.gouv.fr/x/"),
+    ]
+    apply(
+        analyse(
+            amd_user,
+            ministry,
+            csv_bytes(rows, header=HEADER + ",statut_ouverture,lien_publication"),
+        ),
+        amd_user,
+    )
+    fields = [
+        f.name
+        for f in AssetStateHistory._meta.concrete_fields
+        if f.name not in ("id", "recorded_at")
+    ]
+    for asset in DataAsset.objects.all():
+        written = AssetStateHistory.objects.get(asset_id_ref=asset.pk)
+        expected = validation.state_row(asset)
+        assert {f: getattr(written, f) for f in fields} == {f: getattr(expected, f) for f in fields}
+    assert (
+        AssetStateHistory.objects.get(
+            asset_id_ref=DataAsset.objects.get(title="Qualifiée").pk
+        ).status
+        == "PUBLISHED"
+    )
