@@ -148,6 +148,34 @@ def live_snapshot(ministry: Ministry) -> ComplianceSnapshot:
     )
 
 
+def ministry_evidence(ministry: Ministry, today: datetime.date) -> dict[str, Any]:
+    """What lies behind the governance, RIP and DPIA criteria (G1-G3, I1, P2): three queries."""
+    from datasets.models import PersonalDataProcessing, RIPPublication
+
+    mandates = list(
+        DataAdministrator.objects.filter(
+            ministry=ministry,
+            role=DataAdministrator.Role.AMD_TITULAIRE,
+            appointment_date__lte=today,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today - datetime.timedelta(days=365)))
+        .select_related("person")
+        .order_by("-appointment_date")
+    )
+    rip = (
+        RIPPublication.objects.filter(ministry=ministry, published_at__lte=today)
+        .order_by("-published_at")
+        .first()
+    )
+    required = Q(on_cnil_mandatory_list=True) | Q(aipd_criteria_count__gte=2)
+    processings = list(
+        PersonalDataProcessing.objects.filter(ministry=ministry)
+        .filter(required)
+        .order_by("name")[:50]
+    )
+    return {"mandates": mandates, "rip": rip, "processings": processings}
+
+
 # --- Entries behind a number ------------------------------------------------------------------
 
 

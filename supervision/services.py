@@ -73,19 +73,32 @@ def consistent_read() -> Iterator[None]:
 
 
 def _impact_ministry_ids(ministry_ids: Iterable[int], quarter: Quarter) -> frozenset[int]:
-    """Ministries with an impact indicator measured in each of the last 2 quarters and a reuser
-    event in the last 12 months (§7, level L4), read from the trainings app when it has them."""
+    """Level L4 evidence (§7): an impact indicator measured for the ministry in each of the last
+    two quarters, and a reuser event (hackathon, consultation, reuser workshop, datacamp) in the
+    last 12 months. Read from the trainings app's records; two queries."""
     try:
-        from trainings import selectors as trainings_selectors
-    except ImportError:  # pragma: no cover - app without selectors
+        from trainings.models import Event, Measurement
+    except ImportError:  # pragma: no cover - app absent
         return frozenset()
-    func = getattr(trainings_selectors, "ministries_with_impact_evidence", None)
-    if func is None:
-        return frozenset()
-    try:
-        return frozenset(func(ministry_ids=list(ministry_ids), as_of=quarter.end))
-    except Exception:  # noqa: BLE001 - an optional signal never breaks the score
-        return frozenset()
+    ids = list(ministry_ids)
+    previous = quarter.previous()
+    measured: dict[int, set[Quarter]] = {}
+    rows = Measurement.objects.filter(
+        ministry_id__in=ids, period_end__gte=previous.start, period_end__lte=quarter.end
+    ).values_list("ministry_id", "period_end")
+    for ministry_id, period_end in rows:
+        measured.setdefault(ministry_id, set()).add(Quarter.of(period_end))
+    both = {pk for pk, qs in measured.items() if {quarter, previous} <= qs}
+    year_ago = quarter.end - datetime.timedelta(days=365)
+    with_event = set(
+        Event.objects.filter(
+            ministries__in=both,
+            event_type__in=list(Event.REUSER_TYPES),
+            start__gt=year_ago,
+            start__lte=quarter.end,
+        ).values_list("ministries", flat=True)
+    )
+    return frozenset(both & with_event)
 
 
 def ministries_for_quarter(quarter: Quarter) -> list[int]:

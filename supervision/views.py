@@ -277,6 +277,7 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
         if history
         else None,
         "due_actions": list(selectors.due_actions(ministry, today)[:50]),
+        "evidence": selectors.ministry_evidence(ministry, min(today, quarter.end)),
         "attendance": selectors.ministry_attendance(ministry),
         "overdue_items": list(selectors.overdue_action_items([ministry.pk])[:20]),
         "roadmaps": list(Roadmap.objects.filter(ministry=ministry).order_by("-period_start")),

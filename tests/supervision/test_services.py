@@ -389,3 +389,66 @@ def test_history_rows_are_never_written_by_supervision(agd_user, ministry):
     count = AssetStateHistory.objects.count()
     services.snapshot_compute(actor=agd_user, quarter=LAST)
     assert AssetStateHistory.objects.count() == count
+
+
+# --- Maturity levels (§7 N21) ------------------------------------------------------------------
+
+
+def _exemplary(ministry):
+    from datasets.models import RIPPublication
+
+    MandateFactory(ministry=ministry)
+    ministry.prada_name, ministry.prada_act_ref = "PRADA", "Arrêté du 2 mai 2022"
+    ministry.dpo_email, ministry.dpo_cnil_notified = "dpo@interieur.gouv.fr", True
+    ministry.save()
+    published_roadmap(ministry)
+    RIPPublication.objects.create(ministry=ministry, year=2026, published_at=timezone.localdate())
+    states(ministry, 20, **{**PUBLISHED_OK, "last_updated_at": timezone.localdate()})
+
+
+def test_maturity_l3_without_impact_evidence_and_l4_with_it(agd_user, ministry):
+    from trainings.models import Event, ImpactIndicator, Measurement
+
+    _exemplary(ministry)
+    current = Quarter.current()
+    snap = services.snapshot_compute(actor=agd_user, quarter=current)[0]
+    assert snap.score_total == 100 and snap.red_flags == []
+    assert snap.maturity_level == 3
+    indicator = ImpactIndicator.objects.create(
+        code="telechargements",
+        name="Téléchargements",
+        level="MINISTERE",
+        source="API_DATA_GOUV",
+        frequency="TRIMESTRIELLE",
+        direction="HAUSSE_SOUHAITEE",
+    )
+    for q in (current.previous(), current):
+        Measurement.objects.create(
+            indicator=indicator,
+            ministry=ministry,
+            period_start=q.start,
+            period_end=q.end,
+            value=1200,
+            collected_at=timezone.now(),
+        )
+    event = Event.objects.create(
+        event_type="HACKATHON",
+        title="Hackathon",
+        start=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    event.ministries.add(ministry)
+    assert services.snapshot_compute(actor=agd_user, quarter=current)[0].maturity_level == 4
+
+
+def test_maturity_l2_needs_roadmap_inventory_prada_and_dpo(agd_user, ministry):
+    MandateFactory(ministry=ministry)
+    published_roadmap(ministry)
+    states(ministry, 20, status="TO_ASSESS")
+    assert (
+        services.snapshot_compute(actor=agd_user, quarter=Quarter.current())[0].maturity_level == 1
+    )
+    ministry.prada_name, ministry.dpo_email = "PRADA", "dpo@interieur.gouv.fr"
+    ministry.save()
+    assert (
+        services.snapshot_compute(actor=agd_user, quarter=Quarter.current())[0].maturity_level == 2
+    )

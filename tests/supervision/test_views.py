@@ -340,3 +340,30 @@ def test_indicators_query_count_is_flat(size, agd_client, agd_user, django_asser
     agd_client.get("/supervision/indicateurs/")
     with django_assert_num_queries(14):
         assert agd_client.get("/supervision/indicateurs/").status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_ministry_drilldown_query_count_is_flat(
+    size, agd_client, agd_user, ministry, django_assert_num_queries
+):
+    MandateFactory(ministry=ministry)
+    roadmap = published_roadmap(ministry)
+    q = Quarter.current()
+    for i in range(size):
+        services.action_save(
+            actor=agd_user,
+            roadmap=roadmap,
+            data={"title": f"Action {i}", "due_date": datetime.date(2025, 1, 1)},
+        )
+        services.snapshot_compute(actor=agd_user, quarter=q, ministry_ids=[ministry.pk])
+        q = q.previous()
+    url = f"/supervision/ministeres/{ministry.code}/"
+    agd_client.get(url)
+    with django_assert_num_queries(14):
+        assert agd_client.get(url).status_code == 200
+
+
+def test_drilldown_shows_what_governance_criteria_rest_on(agd_client, ministry):
+    MandateFactory(ministry=ministry, appointment_act_ref="NOR PRMX2112345A")
+    html = agd_client.get(f"/supervision/ministeres/{ministry.code}/").content.decode()
+    assert "NOR PRMX2112345A" in html and "provisoire" in html
