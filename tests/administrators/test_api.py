@@ -62,22 +62,28 @@ LIST_SCOPE = [None, 0, 1, 1, 2, 0, 2, 1, 2, 2, 2, 1]
 WRITE_STATUS = [401, 403, 403, 403, 403, 403, 201, 403, 403, 403, 201, 403]
 
 
-@pytest.mark.parametrize("idx", range(len(CLIENTS)), ids=CLIENTS)
-@pytest.mark.parametrize("endpoint", ["ministries", "organizations", "mandates"])
-def test_list_permission_matrix(request, data, endpoint, idx):
-    client = request.getfixturevalue(CLIENTS[idx])
-    response = client.get(f"/api/v1/{endpoint}/")
-    if LIST_SCOPE[idx] is None:
-        assert response.status_code == 401
-        return
-    assert response.status_code == 200
-    assert response.json()["count"] == LIST_SCOPE[idx]
+def _list_result(response):
+    if response.status_code != 200:
+        return response.status_code
+    return response.json()["count"]
 
 
-@pytest.mark.parametrize("idx", range(len(CLIENTS)), ids=CLIENTS)
 @pytest.mark.parametrize("endpoint", ["ministries", "organizations", "mandates"])
-def test_detail_of_own_and_other_ministry(request, data, ministry, other_ministry, endpoint, idx):
-    client = request.getfixturevalue(CLIENTS[idx])
+def test_list_permission_matrix(request, data, endpoint):
+    """Every caller in one test: 401 for anonymous, else how many of the two ministries' rows."""
+    got = {
+        name: _list_result(request.getfixturevalue(name).get(f"/api/v1/{endpoint}/"))
+        for name in CLIENTS
+    }
+    expected = {name: 401 if scope is None else scope for name, scope in zip(CLIENTS, LIST_SCOPE)}
+    assert got == expected
+
+
+DETAIL_EXPECTED = {None: (401, 401), 0: (404, 404), 1: (200, 404), 2: (200, 200)}
+
+
+@pytest.mark.parametrize("endpoint", ["ministries", "organizations", "mandates"])
+def test_detail_of_own_and_other_ministry(request, data, ministry, other_ministry, endpoint):
     if endpoint == "ministries":
         own, other = ministry.pk, other_ministry.pk
     elif endpoint == "organizations":
@@ -85,30 +91,28 @@ def test_detail_of_own_and_other_ministry(request, data, ministry, other_ministr
         other = Organization.objects.get(ministry=other_ministry).pk
     else:
         own, other = data["mandate"].pk, data["other_mandate"].pk
-    own_status = client.get(f"/api/v1/{endpoint}/{own}/").status_code
-    other_status = client.get(f"/api/v1/{endpoint}/{other}/").status_code
-    scope = LIST_SCOPE[idx]
-    if scope is None:
-        assert (own_status, other_status) == (401, 401)
-    elif scope == 0:
-        assert (own_status, other_status) == (404, 404)
-    elif scope == 1:
-        assert (own_status, other_status) == (200, 404)
-    else:
-        assert (own_status, other_status) == (200, 200)
+    got = {}
+    for name in CLIENTS:
+        client = request.getfixturevalue(name)
+        got[name] = (
+            client.get(f"/api/v1/{endpoint}/{own}/").status_code,
+            client.get(f"/api/v1/{endpoint}/{other}/").status_code,
+        )
+    assert got == {name: DETAIL_EXPECTED[scope] for name, scope in zip(CLIENTS, LIST_SCOPE)}
 
 
-@pytest.mark.parametrize("idx", range(len(CLIENTS)), ids=CLIENTS)
-def test_write_permission_matrix(request, ministry, idx):
-    client = request.getfixturevalue(CLIENTS[idx])
-    response = client.post(
-        "/api/v1/organizations/",
-        {"ministry": ministry.pk, "name": f"Service créé {idx}", "kind": "SCN"},
-        format="json",
-    )
-    assert response.status_code == WRITE_STATUS[idx], response.content
-    created = Organization.objects.filter(name=f"Service créé {idx}").exists()
-    assert created == (WRITE_STATUS[idx] == 201)
+def test_write_permission_matrix(request, ministry):
+    got, created = {}, {}
+    for idx, name in enumerate(CLIENTS):
+        response = request.getfixturevalue(name).post(
+            "/api/v1/organizations/",
+            {"ministry": ministry.pk, "name": f"Service créé {idx}", "kind": "SCN"},
+            format="json",
+        )
+        got[name] = response.status_code
+        created[name] = Organization.objects.filter(name=f"Service créé {idx}").exists()
+    assert got == dict(zip(CLIENTS, WRITE_STATUS, strict=True))
+    assert created == {name: status == 201 for name, status in zip(CLIENTS, WRITE_STATUS)}
 
 
 def test_read_only_token_message_is_french(api_client, ministry):
