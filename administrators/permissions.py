@@ -2,6 +2,15 @@
 
 Decisions (documented here because every view, API and service asks these predicates):
 
+- The ministry list (`/ministeres/`, signed-in users): every ministry with what is public anyway
+  (name, whether a titular is appointed — the home page's "12 / 16" —, number of organisations,
+  status); only the ministries the caller may open are links. The API's `/ministries/` follows
+  the stricter scope below (a token sees only what its account may open).
+- The public directory (`/annuaire/`, anonymous): current mandates of people whose
+  `consent_directory` is set, with name, role, title and ministry only. Never an e-mail or a
+  phone number: the consent covers being listed, not being contacted; the ministry's
+  institutional contacts (PRADA, DPO) are the public way in. The home page shows recent
+  appointments with the name only when the person consented.
 - Reading a ministry page, its organisations and mandates: whoever `core.access` lets see the
   ministry (network staff and network viewers: all; administrators, correspondents and viewers of
   the ministry: their own). Anyone else gets a 404 so that the record's existence does not leak.
