@@ -205,6 +205,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with its own choices: name each set in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "datasets.models.OpenByDefaultAssessment.Status",
+        "ReferenceDesignationStatusEnum": "datasets.models.ReferenceDataDesignation.Status",
+        "RoadmapStatusEnum": "supervision.models.Roadmap.Status",
+        "ActionStatusEnum": "supervision.models.ActionStatus",
+        "MeetingStatusEnum": "supervision.models.Meeting.Status",
+        "AttendanceStatusEnum": "supervision.models.Attendance.Status",
+        "MinutesStatusEnum": "supervision.models.Minutes.Status",
+        "ActionItemStatusEnum": "supervision.models.ActionItem.Status",
+        "TrainingSessionStatusEnum": "trainings.models.TrainingSession.Status",
+        "RegistrationStatusEnum": "trainings.models.Registration.Status",
+        "GuideVersionStatusEnum": "guides.models.GuideVersion.Status",
+    },
 }
 
 # Content Security Policy: everything is served by the portal itself (no CDN).
