@@ -49,6 +49,17 @@ DEMO_ACCOUNTS = [
     ("lecteur@demo.portail-amd.fr", "Eden", "Démo-Lecteur", "VIEWER", None, ""),
 ]
 
+# Mandates of demo accounts besides the titulars: (email, ministry short name, role, title).
+DEMO_OTHER_MANDATES = [
+    ("adjoint.culture@demo.portail-amd.fr", "Culture", "AMD_ADJOINT", "Adjoint à l'AMDAC"),
+    (
+        "correspondant.sante@demo.portail-amd.fr",
+        "Affaires sociales",
+        "CORRESPONDANT_DIRECTION",
+        "Correspondant données",
+    ),
+]
+
 # Ministries given a current titular administrator in the demo (12 of the 16 in scope).
 TITULAR_MINISTRIES = [
     "Affaires étrangères",
@@ -134,6 +145,29 @@ def load_demo(stdout: Any) -> None:
             hierarchical_position="SECRETARIAT_GENERAL",
             time_share_pct=50 + 5 * index % 50,
         )
+    # A deputy and a correspondent, so that the ministry pages show more than the titular.
+    for email, short, role, title in DEMO_OTHER_MANDATES:
+        ministry = _ministry(short)
+        person = Person.objects.filter(email=email).first()
+        if ministry is None or person is None:
+            continue
+        if DataAdministrator.objects.filter(person=person, ministry=ministry, role=role).exists():
+            continue
+        mandate = DataAdministrator.objects.create(
+            person=person,
+            ministry=ministry,
+            role=role,
+            title_label=title,
+            appointment_date=datetime.date(2022, 1, 3),
+            reports_to=DataAdministrator.objects.filter(
+                ministry=ministry, role="AMD_TITULAIRE", end_date__isnull=True
+            ).first(),
+        )
+        if role == "CORRESPONDANT_DIRECTION":
+            mandate.perimeter_organizations.set(
+                ministry.organizations.filter(parent__isnull=True).order_by("name")[:3]
+            )
+
     in_scope = Ministry.objects.filter(in_ogp_scope=True).count()
     with_titular = (
         Ministry.objects.filter(

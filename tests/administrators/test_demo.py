@@ -1,0 +1,28 @@
+"""`manage.py seed_demo` (network part): loads the 2016 tree and the demo mandates, idempotent."""
+
+import io
+
+import pytest
+
+from administrators.demo import load_demo
+from administrators.models import DataAdministrator, Membership, Ministry, Organization, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return tuple(
+        m.objects.count() for m in (Ministry, Organization, Person, DataAdministrator, Membership)
+    )
+
+
+def test_demo_network_loads_once_and_a_second_run_changes_nothing():
+    first = io.StringIO()
+    load_demo(first)
+    after_first = _counts()
+    load_demo(io.StringIO())
+    assert _counts() == after_first
+    if Ministry.objects.exists():  # the shared 2016 tree is present
+        assert "Ministères avec un AMD titulaire : 12 / 16" in first.getvalue()
+        assert DataAdministrator.objects.filter(role="AMD_ADJOINT").count() == 1
+        assert DataAdministrator.objects.filter(role="CORRESPONDANT_DIRECTION").count() == 1
