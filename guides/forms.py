@@ -12,7 +12,7 @@ from guides.models import Guide, validate_semver
 
 BODY_HELP = (
     "Markdown : titres avec #, ## et ###, listes, liens [texte](https://…), tableaux. "
-    "Les balises <script>, <iframe> et les liens javascript: sont refusés."
+    "Les balises script et iframe et les liens javascript: sont refusés."
 )
 
 
@@ -62,7 +62,7 @@ class VersionEditForm(VersionForm):
 class GuideForm(VersionForm):
     title = forms.CharField(label="Titre", max_length=300)
     slug = forms.SlugField(
-        label="Adresse (facultatif)",
+        label="Adresse",
         max_length=120,
         required=False,
         help_text="Déduite du titre si vide, par exemple « ouverture-par-defaut ».",

@@ -89,7 +89,7 @@ class SessionForm(DsfrBaseForm):
     )
     capacity = forms.IntegerField(label="Nombre de places", min_value=1, max_value=10000)
     host_ministry = forms.ModelChoiceField(
-        label="Ministère d'accueil (facultatif)",
+        label="Ministère d'accueil",
         queryset=Ministry.objects.current().order_by("name"),
         required=False,
     )
@@ -163,7 +163,7 @@ class SatisfactionForm(DsfrBaseForm):
         widget=forms.RadioSelect,
     )
     feedback = forms.CharField(
-        label="Commentaire (facultatif)",
+        label="Commentaire",
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -177,7 +177,7 @@ class EventForm(DsfrBaseForm):
         label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     start = forms.DateField(label="Début", widget=_date_widget())
-    end = forms.DateField(label="Fin (facultatif)", widget=_date_widget(), required=False)
+    end = forms.DateField(label="Fin", widget=_date_widget(), required=False)
     organizer_name = forms.CharField(label="Organisateur", max_length=300, required=False)
     international_body = forms.CharField(
         label="Instance internationale (groupes de travail internationaux)",
@@ -283,7 +283,7 @@ class MeasurementImportForm(DsfrBaseForm):
     file = forms.FileField(
         label="Fichier CSV ou XLSX",
         help_text=(
-            "Colonnes : indicateur ; trimestre ; valeur ; ministere (facultatif) ; estimation "
+            "Colonnes : indicateur ; trimestre ; valeur ; ministere (si besoin) ; estimation "
             "(oui/non) ; methode ; justificatif."
         ),
     )
