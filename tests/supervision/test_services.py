@@ -452,3 +452,14 @@ def test_maturity_l2_needs_roadmap_inventory_prada_and_dpo(agd_user, ministry):
     assert (
         services.snapshot_compute(actor=agd_user, quarter=Quarter.current())[0].maturity_level == 2
     )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_computation_reads_one_repeatable_read_snapshot_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("REPEATABLE READ is a PostgreSQL guarantee; SQLite serialises writers.")
+    with services.consistent_read(), connection.cursor() as cursor:
+        cursor.execute("SHOW transaction_isolation")
+        assert cursor.fetchone()[0] == "repeatable read"

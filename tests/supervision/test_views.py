@@ -367,3 +367,86 @@ def test_drilldown_shows_what_governance_criteria_rest_on(agd_client, ministry):
     MandateFactory(ministry=ministry, appointment_act_ref="NOR PRMX2112345A")
     html = agd_client.get(f"/supervision/ministeres/{ministry.code}/").content.decode()
     assert "NOR PRMX2112345A" in html and "provisoire" in html
+
+
+def test_meeting_created_and_edited_through_the_form(agd_client, ministry, other_ministry):
+    response = agd_client.post(
+        "/supervision/reunions/nouvelle/",
+        {
+            "meeting_type": "PLENIERE_TRIMESTRIELLE",
+            "title": "Plénière de printemps",
+            "date": "2026-04-10",
+            "status": "PLANIFIEE",
+            "invited": [ministry.pk, other_ministry.pk],
+        },
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert set(meeting.attendances.values_list("ministry_id", "status")) == {
+        (ministry.pk, "INVITE"),
+        (other_ministry.pk, "INVITE"),
+    }
+    response = agd_client.post(
+        f"/supervision/reunions/{meeting.pk}/modifier/",
+        {
+            "meeting_type": "PLENIERE_TRIMESTRIELLE",
+            "title": "Plénière de printemps",
+            "date": "2026-04-10",
+            "status": "TENUE",
+            "invited": [ministry.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert list(meeting.attendances.values_list("ministry_id", flat=True)) == [ministry.pk]
+
+
+def test_meeting_form_refuses_a_sprint_without_ministry(agd_client):
+    response = agd_client.post(
+        "/supervision/reunions/nouvelle/",
+        {
+            "meeting_type": "SPRINT_OPEN_DATA",
+            "title": "Sprint",
+            "date": "2026-04-10",
+            "status": "PLANIFIEE",
+        },
+    )
+    assert response.status_code == 200 and "concerne un ministère" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_roadmap_created_through_the_form_for_own_ministry_only(
+    amd_client, ministry, other_ministry
+):
+    data = {
+        "title": "Feuille de route 2026-2028",
+        "version": "1",
+        "period_start": "2026-01-01",
+        "period_end": "2028-12-31",
+        "status": "PUBLIEE",
+        "published_on": "2026-02-01",
+        "url": "https://www.interieur.gouv.fr/donnees",
+    }
+    assert (
+        amd_client.post(
+            f"/supervision/feuilles-de-route/nouvelle/?ministere={other_ministry.code}", data
+        ).status_code
+        == 404
+    )
+    response = amd_client.post(
+        f"/supervision/feuilles-de-route/nouvelle/?ministere={ministry.code}", data
+    )
+    assert response.status_code == 302
+    from supervision.models import Roadmap
+
+    assert Roadmap.objects.get().ministry == ministry
+
+
+def test_ministry_csv_lists_every_criterion(amd_client, ministry):
+    text = amd_client.get(f"/supervision/ministeres/{ministry.code}/export.csv").content.decode(
+        "utf-8-sig"
+    )
+    lines = text.splitlines()
+    assert lines[0].startswith("critere;axe;libelle;numerateur;denominateur")
+    assert len(lines) == 1 + 21 and any(
+        line.startswith("O5;") and ";oui;" in line for line in lines
+    )
