@@ -217,6 +217,7 @@ class MinistryContext:
     asset_total: int = 0
     flags: dict[str, int] = field(default_factory=dict)
     facts: dict[str, int] = field(default_factory=dict)
+    spd_outdated: int = 0
     # personal data
     aipd_required: int = 0
     aipd_done: int = 0
@@ -610,6 +611,20 @@ RED_FLAG_LABELS = {
     "not_communicable_without_ground": "Entrées non communicables sans motif légal",
     "personal_data_published_without_basis": "Données personnelles publiées sans fondement",
     "no_titular_90_days": "Aucun AMD titulaire en fonction depuis plus de 90 jours",
+    "spd_outdated": "Donnée de référence (SPD) non mise à jour depuis plus de deux fois sa "
+    "fréquence légale",
+}
+
+# Twice the legal update frequency of a reference dataset (arrêté du 14 juin 2017), in days.
+SPD_OUTDATED_DAYS = {
+    "DAILY_WORKDAY": 4,
+    "WEEKLY": 14,
+    "MONTHLY": 62,
+    "QUARTERLY": 184,
+    "FOUR_MONTHLY": 244,
+    "HALF_YEARLY": 366,
+    "YEARLY": 730,
+    "PER_CAP_CAMPAIGN": 730,
 }
 
 
@@ -840,6 +855,42 @@ def _gather_roadmaps_rip_processings(
         ctx.aipd_required, ctx.aipd_done = row["required"], row["done"]
 
 
+def _gather_spd(
+    ctxs: dict[int, MinistryContext], as_of: datetime.datetime, today: datetime.date
+) -> None:
+    """Designated SPD reference datasets whose entry, as of `as_of`, was last updated more than
+    twice its legal frequency ago (red flag §6.4). Two queries; a handful of rows."""
+    from datasets.models import AssetStateHistory, ReferenceDataDesignation
+
+    designations = dict(
+        ReferenceDataDesignation.objects.filter(
+            ministry_id__in=ctxs,
+            regime="SPD_R321_5",
+            status="DESIGNATED",
+            spd_dataset__isnull=False,
+        ).values_list("asset_id", "spd_dataset__legal_frequency")
+    )
+    if not designations:
+        return
+    latest: dict[int, tuple[int, datetime.date | None, bool]] = {}
+    rows = (
+        AssetStateHistory.objects.filter(
+            asset_id_ref__in=list(designations), recorded_at__lte=as_of
+        )
+        .order_by("asset_id_ref", "recorded_at", "id")
+        .values_list("asset_id_ref", "ministry_id_at", "last_updated_at", "deleted")
+    )
+    for asset_id, ministry_id, last_updated, deleted in rows:
+        latest[asset_id] = (ministry_id, last_updated, deleted)  # the last row wins
+    for asset_id, (ministry_id, last_updated, deleted) in latest.items():
+        ctx = ctxs.get(int(ministry_id))
+        if ctx is None or deleted:
+            continue
+        limit = SPD_OUTDATED_DAYS.get(designations[asset_id], 730)
+        if last_updated is None or (today - last_updated).days > limit:
+            ctx.spd_outdated += 1
+
+
 def gather(
     ministry_ids: Iterable[int], as_of: datetime.datetime, *, closed: bool | None = None
 ) -> dict[int, MinistryContext]:
@@ -858,6 +909,7 @@ def gather(
     _gather_roadmaps_rip_processings(ctxs, as_of, today)
     _gather_actions(ctxs, as_of, today)
     _gather_assets(ctxs, as_of, today, scoped)
+    _gather_spd(ctxs, as_of, today)
     return ctxs
 
 
@@ -919,6 +971,14 @@ def red_flags(ctx: MinistryContext) -> list[dict[str, Any]]:
     for code in ("not_communicable_without_ground", "personal_data_published_without_basis"):
         if ctx.flags.get(code):
             flags.append({"code": code, "label": RED_FLAG_LABELS[code], "count": ctx.flags[code]})
+    if ctx.spd_outdated:
+        flags.append(
+            {
+                "code": "spd_outdated",
+                "label": RED_FLAG_LABELS["spd_outdated"],
+                "count": ctx.spd_outdated,
+            }
+        )
     if not ctx.titular_recent:
         flags.append(
             {

@@ -397,3 +397,33 @@ def test_maturity_l0_without_titular_l1_with_act(ministry):
     assert _evaluate(ministry).maturity_level == 0
     MandateFactory(ministry=ministry)
     assert _evaluate(ministry).maturity_level == 1
+
+
+def test_red_flag_spd_dataset_outdated_beyond_twice_its_legal_frequency(ministry, organization):
+    from datasets.models import ReferenceDataDesignation, SpdReferenceDataset
+
+    from tests.supervision.helpers import asset
+
+    spd, _ = SpdReferenceDataset.objects.get_or_create(
+        code="TEST_SPD",
+        defaults={
+            "label": "Référentiel de test",
+            "producer_label": "DINUM",
+            "legal_frequency": "MONTHLY",
+        },
+    )
+    entry = asset(ministry, organization, title="Référentiel")
+    ReferenceDataDesignation.objects.create(
+        asset=entry, ministry=ministry, regime="SPD_R321_5", spd_dataset=spd, status="DESIGNATED"
+    )
+    today = timezone.localdate()
+    state(
+        ministry,
+        asset_id=entry.pk,
+        last_updated_at=today - datetime.timedelta(days=60),
+        at=timezone.now() - datetime.timedelta(hours=2),
+    )
+    assert "spd_outdated" not in {f["code"] for f in _evaluate(ministry).red_flags}
+    state(ministry, asset_id=entry.pk, last_updated_at=today - datetime.timedelta(days=63))
+    flags = {f["code"]: f["count"] for f in _evaluate(ministry).red_flags}
+    assert flags["spd_outdated"] == 1
