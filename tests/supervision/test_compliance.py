@@ -401,7 +401,6 @@ def test_maturity_l0_without_titular_l1_with_act(ministry):
 
 def test_red_flag_spd_dataset_outdated_beyond_twice_its_legal_frequency(ministry, organization):
     from datasets.models import ReferenceDataDesignation, SpdReferenceDataset
-
     from tests.supervision.helpers import asset
 
     spd, _ = SpdReferenceDataset.objects.get_or_create(
