@@ -14,7 +14,7 @@ from guides.models import Guide, GuideVersion
 class GuideVersionInline(admin.TabularInline):
     model = GuideVersion
     fields = ["version", "status", "published_at", "approved_by", "review_due"]
-    readonly_fields = fields
+    readonly_fields = ["version", "status", "published_at", "approved_by", "review_due"]
     extra = 0
     can_delete = False
     show_change_link = True

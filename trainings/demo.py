@@ -25,7 +25,7 @@ from trainings.models import (
     quarter_bounds,
 )
 
-COURSES = [
+COURSES: list[dict[str, Any]] = [
     {
         "code": "ouverture-par-defaut",
         "title": "Ouvrir ses données par défaut : le cadre juridique",
@@ -61,7 +61,7 @@ COURSES = [
     },
 ]
 
-INDICATORS = [
+INDICATORS: list[dict[str, Any]] = [
     {
         "code": "telechargements-datagouv",
         "name": "Téléchargements des jeux de données ministériels sur data.gouv.fr",
@@ -102,8 +102,8 @@ def load_demo(stdout: Any) -> None:
     trainer = _user("formateur@demo.portail-amd.fr")
     now = timezone.now()
 
-    for spec in COURSES:
-        spec = dict(spec)
+    for course_spec in COURSES:
+        spec: dict[str, Any] = dict(course_spec)
         audiences, guides = spec.pop("audiences"), spec.pop("guides")
         course, _ = TrainingCourse.objects.update_or_create(
             code=spec.pop("code"), defaults={**spec, "created_by": staff}
@@ -156,12 +156,12 @@ def load_demo(stdout: Any) -> None:
             User.objects.filter(memberships__ministry__isnull=False).distinct().order_by("id")[:6]
         )
         for i, official in enumerate(officials):
-            ministry = official.memberships.filter(ministry__isnull=False).first().ministry  # type: ignore[union-attr]
-            if past is not None:
+            membership = official.memberships.filter(ministry__isnull=False).first()
+            if past is not None and membership is not None and membership.ministry is not None:
                 Registration.objects.create(
                     session=past,
                     user=official,
-                    ministry=ministry,
+                    ministry=membership.ministry,
                     status=Registration.Status.INSCRIT,
                     registered_at=past.start - datetime.timedelta(days=20),
                     attended=i % 3 != 2,
@@ -201,20 +201,20 @@ def load_demo(stdout: Any) -> None:
     if interieur:
         hackathon.ministries.set([interieur])
 
-    for spec in INDICATORS:
-        spec = dict(spec)
-        ImpactIndicator.objects.update_or_create(code=spec.pop("code"), defaults=spec)
+    for indicator_spec in INDICATORS:
+        ind: dict[str, Any] = dict(indicator_spec)
+        ImpactIndicator.objects.update_or_create(code=ind.pop("code"), defaults=ind)
     downloads = ImpactIndicator.objects.get(code="telechargements-datagouv")
     year = now.year - 1
     for quarter in range(1, 5):
-        start, end = quarter_bounds(year, quarter)
+        q_start, q_end = quarter_bounds(year, quarter)
         Measurement.objects.update_or_create(
             indicator=downloads,
-            period_start=start,
+            period_start=q_start,
             ministry=None,
             asset=None,
             defaults={
-                "period_end": end,
+                "period_end": q_end,
                 "value": Decimal(100000 + 12000 * quarter),
                 "collected_at": now,
                 "is_estimate": True,
