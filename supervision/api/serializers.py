@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from administrators.models import Ministry
+
 from supervision.models import (
     ActionItem,
     ActionStatusUpdate,
@@ -155,7 +157,14 @@ class RoadmapActionSerializer(serializers.ModelSerializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", queryset=Ministry.objects.all(), required=False, allow_null=True
+    )
+    invited: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Ministry.objects.all(),
+        many=True,
+        write_only=True,
+        required=False,
     )
     n_invited = serializers.IntegerField(read_only=True)
     n_present = serializers.IntegerField(read_only=True)
@@ -163,6 +172,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
         fields = [
+            "invited",
             "id",
             "meeting_type",
             "title",
@@ -180,7 +190,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 class ActionItemSerializer(serializers.ModelSerializer):
     owner_ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", queryset=Ministry.objects.all(), required=False, allow_null=True
     )
     is_overdue = serializers.BooleanField(read_only=True)
 
@@ -197,3 +207,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "closed_at",
             "is_overdue",
         ]
+        read_only_fields = ["closed_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return attrs  # the service validates (due date on or after the meeting)

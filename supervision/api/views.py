@@ -28,7 +28,7 @@ from supervision.api.serializers import (
     SnapshotDetailSerializer,
     SnapshotSummarySerializer,
 )
-from supervision.models import ActionItem, ComplianceSnapshot, RoadmapAction
+from supervision.models import ActionItem, ComplianceSnapshot, Meeting, RoadmapAction
 from supervision.permissions import (
     MinistryMember,
     NetworkMember,
@@ -200,21 +200,63 @@ class RoadmapActionViewSet(
         )
 
 
-class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Meetings in scope; created and changed by DINUM staff (write token)."""
+
     serializer_class = MeetingSerializer
     permission_classes = [NetworkMember]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.meetings_for(self.request.user).order_by("-date", "-id")
 
+    def _save(self, serializer: Any, meeting: Meeting | None) -> None:
+        data = dict(serializer.validated_data)
+        invited = data.pop("invited", None)
+        saved = services.meeting_save(
+            actor=self.request.user,
+            data=data,
+            meeting=meeting,
+            invited_ministry_ids=[m.pk for m in invited] if invited is not None else None,
+        )
+        serializer.instance = self.get_queryset().get(pk=saved.pk)
 
-class ActionItemViewSet(viewsets.ReadOnlyModelViewSet):
+    def perform_create(self, serializer: Any) -> None:
+        self._save(serializer, None)
+
+    def perform_update(self, serializer: Any) -> None:
+        self._save(serializer, serializer.instance)
+
+
+class ActionItemViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Action items of the meetings in scope; created and updated by DINUM staff."""
+
     serializer_class = ActionItemSerializer
     permission_classes = [NetworkMember]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        meeting = data.pop("meeting")
+        serializer.instance = services.action_item_save(
+            actor=self.request.user, meeting=meeting, data=data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("meeting", None)  # an action item stays with its meeting
+        item = serializer.instance
+        serializer.instance = services.action_item_save(
+            actor=self.request.user, meeting=item.meeting, item=item, data=data
+        )
 
     def get_queryset(self) -> QuerySet[Any]:
         return (
             ActionItem.objects.for_user(self.request.user)
-            .select_related("owner_ministry")
+            .select_related("owner_ministry", "meeting")
             .order_by("due_date", "id")
         )

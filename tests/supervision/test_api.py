@@ -173,3 +173,51 @@ def test_meetings_and_action_items_endpoints(request, client_name, expected, agd
 def test_progress_endpoints_are_in_the_openapi_schema(agd_client):
     schema = agd_client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/progress/{code}/" in schema and "/api/v1/roadmap-actions/" in schema
+
+
+def test_meeting_and_action_item_writes_via_api(agd_user, amd_user, token_client, ministry):
+    writer = token_client(agd_user, can_write=True)
+    created = writer.post(
+        "/api/v1/meetings/",
+        {
+            "meeting_type": "PLENIERE_TRIMESTRIELLE",
+            "title": "Plénière",
+            "date": "2026-03-10",
+            "status": "TENUE",
+            "invited": [ministry.code],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    meeting_id = created.json()["id"]
+    assert created.json()["n_invited"] == 1
+    late = writer.post(
+        "/api/v1/action-items/",
+        {"meeting": meeting_id, "description": "X", "due_date": "2026-03-01"},
+        format="json",
+    )
+    assert late.status_code == 400 and "précède la réunion" in str(late.json())
+    item = writer.post(
+        "/api/v1/action-items/",
+        {
+            "meeting": meeting_id,
+            "description": "Publier",
+            "due_date": "2026-04-01",
+            "owner_ministry": ministry.code,
+        },
+        format="json",
+    )
+    assert item.status_code == 201
+    done = writer.patch(
+        f"/api/v1/action-items/{item.json()['id']}/", {"status": "FAITE"}, format="json"
+    )
+    assert done.status_code == 200 and done.json()["closed_at"]
+    # A ministry administrator, even with a write token, may not change network meetings.
+    amd_writer = token_client(amd_user, can_write=True)
+    assert (
+        amd_writer.patch(
+            f"/api/v1/meetings/{meeting_id}/", {"title": "X"}, format="json"
+        ).status_code
+        == 403
+    )
+    assert token_client(agd_user).post("/api/v1/meetings/", {}, format="json").status_code == 403
