@@ -7,7 +7,6 @@ from typing import Any
 from rest_framework import serializers
 
 from administrators.models import Ministry
-
 from supervision.models import (
     ActionItem,
     ActionStatusUpdate,
