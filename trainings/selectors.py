@@ -310,6 +310,22 @@ def event_summary(
     return out
 
 
+def ministries_with_events(
+    *, event_types: list[str] | None = None, since: datetime.date | None = None
+) -> set[int]:
+    """Ids of the ministries linked to at least one event of these types since a date (N8 with
+    SPRINT_OPEN_DATA; maturity level L4 with the reuser event types). One query."""
+    qs = Event.objects.filter(ministries__isnull=False)
+    if event_types:
+        qs = qs.filter(event_type__in=event_types)
+    if since:
+        qs = qs.filter(start__gte=since)
+    return set(qs.values_list("ministries__id", flat=True).distinct())
+
+
+REUSER_EVENT_TYPES = sorted(Event.REUSER_TYPES)
+
+
 # --- impact indicators (N19) ------------------------------------------------------------------
 
 

@@ -212,3 +212,23 @@ def test_officials_trained_per_ministry_and_audience(ministry, other_ministry):
     assert per_audience["AMD"] == 2 and per_audience["DPO"] == 2 and per_audience["DSI"] == 0
     summary = selectors.training_summary()
     assert summary.officials_trained == 2 and summary.attendances == 3
+
+
+def test_ministries_with_events_for_sprints_and_reuser_events(ministry, other_ministry):
+    EventFactory(event_type="SPRINT_OPEN_DATA", start=datetime.date(2025, 6, 1)).ministries.add(
+        ministry
+    )
+    EventFactory(event_type="HACKATHON", start=datetime.date(2023, 1, 1)).ministries.add(
+        other_ministry
+    )
+    since = datetime.date(2025, 1, 1)
+    assert selectors.ministries_with_events(event_types=["SPRINT_OPEN_DATA"], since=since) == {
+        ministry.pk
+    }
+    assert (
+        selectors.ministries_with_events(event_types=selectors.REUSER_EVENT_TYPES, since=since)
+        == set()
+    )
+    assert selectors.ministries_with_events(event_types=selectors.REUSER_EVENT_TYPES) == {
+        other_ministry.pk
+    }
