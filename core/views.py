@@ -26,6 +26,7 @@ from core.forms import (
     PortalSetPasswordForm,
     ThrottledLoginForm,
     TokenCreateForm,
+    client_ip,
 )
 from core.models import ApiToken, User
 from core.services import has_write_role, token_create, token_revoke
@@ -67,6 +68,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+# Reset requests per hour, per address typed and per client address: enough for a person who
+# retries, not enough to flood someone's mailbox.
+RESET_MAX_PER_EMAIL = 3
+RESET_MAX_PER_IP = 20
+RESET_WINDOW_SECONDS = 3600
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PortalPasswordResetForm
     template_name = "registration/password_reset_form.html"
@@ -74,6 +82,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("core:password_reset_done")
     extra_context = {"title": "Mot de passe oublié"}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        limits = {
+            f"reset:email:{email}": RESET_MAX_PER_EMAIL,
+            f"reset:ip:{client_ip(self.request)}": RESET_MAX_PER_IP,
+        }
+        if any((cache.get(key) or 0) >= limit for key, limit in limits.items()):
+            form.add_error(
+                None,
+                "Trop de demandes de réinitialisation en peu de temps : réessayez dans une heure.",
+            )
+            return self.form_invalid(form)
+        for key in limits:
+            cache.add(key, 0, RESET_WINDOW_SECONDS)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, RESET_WINDOW_SECONDS)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

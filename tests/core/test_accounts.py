@@ -135,6 +135,8 @@ def test_expired_session_redirects_to_login(client, agent):
     response = client.get("/accounts/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/accounts/"
+    login_page = client.get(response["Location"]).content.decode()
+    assert "votre session a peut-être expiré" in login_page
 
 
 def test_password_change(client, agent):
@@ -275,3 +277,18 @@ def test_valid_csrf_token_is_accepted(agent):
 
 def test_users_are_unique_by_email_whatever_the_case(agent):
     assert User.objects.get_by_natural_key("CLAUDE.AGENT@interieur.gouv.fr") == agent
+
+
+def test_password_reset_requests_are_limited_per_address(client, agent):
+    for _ in range(3):
+        assert (
+            client.post("/accounts/mot-de-passe/oublie/", {"email": agent.email}).status_code == 302
+        )
+    response = client.post("/accounts/mot-de-passe/oublie/", {"email": agent.email})
+    assert response.status_code == 200
+    assert "Trop de demandes de réinitialisation" in response.content.decode()
+    assert len(mail.outbox) == 3
+    # Another address is not affected.
+    other = UserFactory()
+    assert client.post("/accounts/mot-de-passe/oublie/", {"email": other.email}).status_code == 302
+    assert len(mail.outbox) == 4
