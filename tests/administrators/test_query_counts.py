@@ -4,6 +4,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.audit import audit_record
 from tests.factories import (
@@ -57,47 +59,45 @@ PAGES = [
 ]
 
 
+def _query_counts(client, urls):
+    """{url: number of queries} for GETs that must all answer 200."""
+    counts = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        counts[url] = len(queries)
+    return counts
+
+
 @pytest.mark.parametrize("rows", SIZES)
-@pytest.mark.parametrize(("template", "queries"), PAGES, ids=[p[0] for p in PAGES])
-def test_page_query_count_is_flat(
-    rows,
-    template,
-    queries,
-    dinum_client,
-    dinum_user,
-    ministry,
-    organization,
-    django_assert_num_queries,
-):
+def test_page_query_counts_are_flat(rows, dinum_client, dinum_user, ministry, organization):
+    """The same pinned count at 1 and 25 rows of everything each page lists."""
     mandate = _network(rows, ministry, organization, dinum_user)
-    url = template.format(code=ministry.code, org=organization.pk, mandate=mandate.pk)
-    with django_assert_num_queries(queries):
-        assert dinum_client.get(url).status_code == 200
+    urls = {
+        t.format(code=ministry.code, org=organization.pk, mandate=mandate.pk): n for t, n in PAGES
+    }
+    assert _query_counts(dinum_client, urls) == urls
 
 
 ENDPOINTS = [
-    ("/api/v1/ministries/", 6),
-    ("/api/v1/ministries/{ministry}/", 5),
-    ("/api/v1/organizations/", 6),
-    ("/api/v1/organizations/{org}/", 5),
-    ("/api/v1/mandates/", 7),
-    ("/api/v1/mandates/{mandate}/", 6),
+    ("/api/v1/ministries/", 5),
+    ("/api/v1/ministries/{ministry}/", 4),
+    ("/api/v1/organizations/", 5),
+    ("/api/v1/organizations/{org}/", 4),
+    ("/api/v1/mandates/", 6),
+    ("/api/v1/mandates/{mandate}/", 5),
 ]
 
 
 @pytest.mark.parametrize("rows", SIZES)
-@pytest.mark.parametrize(("template", "queries"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
-def test_endpoint_query_count_is_flat(
-    rows,
-    template,
-    queries,
-    network_api_client,
-    dinum_user,
-    ministry,
-    organization,
-    django_assert_num_queries,
+def test_endpoint_query_counts_are_flat(
+    rows, network_api_client, dinum_user, ministry, organization
 ):
     mandate = _network(rows, ministry, organization, dinum_user)
-    url = template.format(ministry=ministry.pk, org=organization.pk, mandate=mandate.pk)
-    with django_assert_num_queries(queries):
-        assert network_api_client.get(url).status_code == 200
+    # The token's last-use stamp is written at most once a minute: stamp it before measuring.
+    assert network_api_client.get("/api/v1/ministries/").status_code == 200
+    urls = {
+        t.format(ministry=ministry.pk, org=organization.pk, mandate=mandate.pk): n
+        for t, n in ENDPOINTS
+    }
+    assert _query_counts(network_api_client, urls) == urls
