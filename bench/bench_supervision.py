@@ -43,24 +43,24 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
-def _ministries() -> list[Any]:
+def _ministries(count: int) -> list[Any]:
     from administrators.models import Ministry
 
-    have = list(Ministry.objects.order_by("pk")[:MINISTRIES])
-    for i in range(len(have), MINISTRIES):
+    have = list(Ministry.objects.order_by("pk")[:count])
+    for i in range(len(have), count):
         have.append(
             Ministry.objects.create(code=f"bench-{i}", name=f"Ministère du banc d'essai {i}")
         )
     return have
 
 
-def _history(ministry_ids: list[int]) -> int:
+def _history(ministry_ids: list[int], entries: int) -> int:
     from django.db import connection
 
     from datasets.models import AssetStateHistory
 
     existing = AssetStateHistory.objects.count()
-    if existing >= ENTRIES:
+    if existing >= entries:
         return existing
     table = AssetStateHistory._meta.db_table
     with connection.cursor() as cursor:
@@ -82,7 +82,7 @@ def _history(ministry_ids: list[int]) -> int:
                 g %% 6 = 0, (ARRAY['NOT_APPLICABLE','D312_1_3_CATEGORY'])[1 + g %% 2], g %% 12 <> 0
             FROM generate_series(1, %s) AS g
             """,
-            [ministry_ids, ENTRIES - existing],
+            [ministry_ids, entries - existing],
         )
         # A fifth of the entries changed once more since (two rows per entry, latest wins).
         cursor.execute(
@@ -140,13 +140,13 @@ def _snapshots(actor: Any) -> float:
     return elapsed
 
 
-def _timed(client: Any, url: str, **headers: Any) -> dict[str, Any]:
+def _timed(client: Any, url: str, requests: int, **headers: Any) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.get(url, **headers)  # warm-up
     samples, queries = [], []
-    for _ in range(REQUESTS):
+    for _ in range(requests):
         with CaptureQueriesContext(connection) as ctx:
             started = time.perf_counter()
             response = client.get(url, **headers)
@@ -161,6 +161,7 @@ def _timed(client: Any, url: str, **headers: Any) -> dict[str, Any]:
 
 
 def run(ctx: Any = None) -> list[dict[str, Any]]:
+    """`ctx` (bench/run.py's Context) gives the sizes; without it, the issue's sizes."""
     from django.db import transaction
     from django.test import Client
     from rest_framework.test import APIClient
@@ -170,8 +171,9 @@ def run(ctx: Any = None) -> list[dict[str, Any]]:
 
     results: list[dict[str, Any]] = []
     with transaction.atomic():
-        ministries = _ministries()
-        rows = _history([m.pk for m in ministries])
+        ministries = _ministries(getattr(ctx, "ministries", MINISTRIES) or MINISTRIES)
+        rows = _history([m.pk for m in ministries], getattr(ctx, "entries", ENTRIES) or ENTRIES)
+        requests = min(getattr(ctx, "requests", REQUESTS) or REQUESTS, 100)
         user = User.objects.create_user(email="bench.agd@exemple.gouv.fr", password="x-bench-2026")
         Membership.objects.create(user=user, role=Membership.Role.CHIEF_DATA_OFFICER, ministry=None)
         recompute_s = _snapshots(user)
@@ -196,21 +198,29 @@ def run(ctx: Any = None) -> list[dict[str, Any]]:
         for name, client, url in [
             ("dashboard /supervision/", web, "/supervision/"),
             ("ministry drill-down", web, f"/supervision/ministeres/{code}/"),
+            (
+                "entries behind criterion Q1 (page 1)",
+                web,
+                f"/supervision/ministeres/{code}/criteres/Q1/",
+            ),
             ("network indicators", web, "/supervision/indicateurs/"),
             ("progress API (network)", api, "/api/v1/progress/"),
             ("progress API (ministry, 40 quarters)", api, f"/api/v1/progress/{code}/"),
         ]:
-            figures = _timed(client, url)
+            figures = _timed(client, url, requests)
+            targeted = "criterion" not in name  # the issue sets no target for that page
             results.append(
                 {
                     "name": f"supervision: {name}",
                     **figures,
-                    "target": "p95 ≤ 100 ms",
-                    "ok": figures["p95_ms"] <= 100 and len(figures["queries"]) == 1,
+                    "target": "p95 ≤ 100 ms" if targeted else "(no target: reads every entry)",
+                    "ok": (figures["p95_ms"] <= 100 and len(figures["queries"]) == 1)
+                    if targeted
+                    else None,
                 }
             )
         etag = api.get("/api/v1/progress/")["ETag"]
-        figures = _timed(api, "/api/v1/progress/", HTTP_IF_NONE_MATCH=etag)
+        figures = _timed(api, "/api/v1/progress/", requests, HTTP_IF_NONE_MATCH=etag)
         results.append(
             {
                 "name": "supervision: progress API conditional GET (304)",

@@ -197,23 +197,19 @@ def criterion_entries(
     today = timezone.localtime(as_of).date()
     den, num = compliance.ASSET_CONDITIONS[code](today)
     latest = compliance.latest_states_sql([ministry.pk])
-    base = (
-        f"WITH latest AS ({latest}) SELECT {{cols}} FROM latest WHERE NOT deleted "
-        f"AND ministry_id_at = {int(ministry.pk)} AND ({den})"
+    sql = (
+        f"WITH latest AS ({latest}) SELECT asset_id_ref, CASE WHEN ({num}) THEN 1 ELSE 0 END "
+        f"AS ok, status, recorded_at, COUNT(*) OVER () AS total FROM latest WHERE NOT deleted "
+        f"AND ministry_id_at = {int(ministry.pk)} AND ({den}) ORDER BY ok, asset_id_ref "
+        f"LIMIT {int(per_page)} OFFSET {max(0, int(page) - 1) * int(per_page)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(base.format(cols="COUNT(*)"), [as_of])
-        total = int(cursor.fetchone()[0])
-        pages = max(1, -(-total // per_page))
-        page = min(max(1, page), pages)
-        cursor.execute(
-            base.format(
-                cols=f"asset_id_ref, CASE WHEN ({num}) THEN 1 ELSE 0 END AS ok, status, recorded_at"
-            )
-            + f" ORDER BY ok, asset_id_ref LIMIT {per_page} OFFSET {(page - 1) * per_page}",
-            [as_of],
-        )
+        cursor.execute(sql, [as_of])
         raw = cursor.fetchall()
+    total = int(raw[0][4]) if raw else 0
+    pages = max(1, -(-total // per_page))
+    if not raw and page > 1:  # past the end: back to the first page
+        return criterion_entries(ministry, code, as_of, page=1, per_page=per_page)
     titles: dict[int, dict[str, Any]] = {
         a["pk"]: dict(a)
         for a in DataAsset.objects.filter(pk__in=[r[0] for r in raw]).values(

@@ -450,3 +450,24 @@ def test_ministry_csv_lists_every_criterion(amd_client, ministry):
     assert len(lines) == 1 + 21 and any(
         line.startswith("O5;") and ";oui;" in line for line in lines
     )
+
+
+def test_criterion_drilldown_paginates_and_survives_a_page_past_the_end(agd_client, ministry):
+    from supervision.selectors import criterion_entries
+
+    states(ministry, 3, **PUBLISHED_OK)
+    states(ministry, 2, **{**PUBLISHED_OK, "licence_compliant": False})
+    page = criterion_entries(ministry, "Q1", timezone.now(), page=2, per_page=2)
+    assert (page.total, page.pages, page.page) == (5, 3, 2)
+    assert [
+        r["ok"] for r in criterion_entries(ministry, "Q1", timezone.now(), per_page=2).rows
+    ] == [False, False]
+    back = criterion_entries(ministry, "Q1", timezone.now(), page=9, per_page=2)
+    assert back.page == 1 and back.total == 5
+    assert (
+        agd_client.get(f"/supervision/ministeres/{ministry.code}/criteres/Q1/?page=x").status_code
+        == 200
+    )
+    assert (
+        agd_client.get(f"/supervision/ministeres/{ministry.code}/criteres/ZZ/").status_code == 404
+    )
