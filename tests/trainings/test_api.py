@@ -312,3 +312,49 @@ def test_course_api_list_query_count_is_flat(rows, api_client, django_assert_num
     # token, last use, roles (2), count, courses, audiences, guides
     with django_assert_num_queries(8):
         assert api_client.get(f"{API}/training-courses/").status_code == 200
+
+
+def test_attendance_and_satisfaction_through_the_api(trainer_user, trainer_client, ministry):
+    start = timezone.now() - datetime.timedelta(hours=5)
+    session = SessionFactory(
+        start=start, end=start + datetime.timedelta(hours=2), trainers=[trainer_user]
+    )
+    official = UserFactory()
+    reg = RegistrationFactory(session=session, user=official, ministry=ministry)
+    r = trainer_client.post(
+        f"{API}/training-sessions/{session.pk}/attendance/", {"present": [reg.pk]}, format="json"
+    )
+    assert r.status_code == 200 and r.json() == {"changed": 1}
+    client = _token_client(official, can_write=True)
+    r = client.post(
+        f"{API}/training-registrations/{reg.pk}/satisfaction/", {"satisfaction": 7}, format="json"
+    )
+    assert r.status_code == 400 and "de 1 à 5" in r.content.decode()
+    r = client.post(
+        f"{API}/training-registrations/{reg.pk}/satisfaction/", {"satisfaction": 4}, format="json"
+    )
+    assert r.status_code == 200 and r.json()["satisfaction"] == 4
+
+
+def test_openapi_schema_lists_the_endpoints(anon_client):
+    schema = anon_client.get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/guides/",
+        "/api/v1/guide-versions/{id}/transition/",
+        "/api/v1/training-courses/",
+        "/api/v1/training-sessions/{id}/attendance/",
+        "/api/v1/training-registrations/{id}/cancel/",
+        "/api/v1/events/",
+        "/api/v1/impact-indicators/",
+        "/api/v1/impact-measurements/",
+        "/api/v1/training-stats/",
+    ):
+        assert path in paths, path
+
+
+def test_reminders_are_in_the_beat_schedule():
+    from core.schedules import collect_beat_schedule
+
+    tasks = {entry["task"] for entry in collect_beat_schedule().values()}
+    assert "trainings.send_training_reminders" in tasks
