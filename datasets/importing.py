@@ -934,10 +934,11 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         for name in ("first_published_at", "last_updated_at"):
             if name in values:
                 values[name] = v.parse_date(values[name])
+        assert rp.organization is not None
         asset = DataAsset(
-            ministry=ministry,
-            organization=rp.organization,
-            created_by=actor_obj,
+            ministry_id=ministry.pk,
+            organization_id=rp.organization.pk,
+            created_by_id=actor_obj.pk if actor_obj is not None else None,
             import_key=rp.key,
             extra=rp.extra or {},
             created_at=now,
@@ -947,17 +948,21 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         new_assets.append(asset)
     fast_insert(DataAsset, new_assets)
     through = DataAsset.formats.through
-    links = []
+    links: set[tuple[int, int]] = set()
     for rp, asset in zip(created_rows, new_assets, strict=True):
         rp.asset = asset
         for name in rp.formats or []:
-            links.append(through(dataasset_id=asset.pk, format_id=known[cs.format_key(name)].pk))
+            links.add((asset.pk, known[cs.format_key(name)].pk))
     assessments = []
     for rp in created_rows:
         fields = _assessment_fields(rp.qualification) if rp.qualification else {}
+        assert rp.asset is not None
         assessments.append(
             OpenByDefaultAssessment(
-                asset=rp.asset, ministry=ministry, created_by=actor_obj, **fields
+                asset_id=rp.asset.pk,
+                ministry_id=ministry.pk,
+                created_by_id=actor_obj.pk if actor_obj is not None else None,
+                **fields,
             )
         )
     fast_insert(OpenByDefaultAssessment, assessments)
@@ -1002,10 +1007,12 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         through.objects.filter(dataasset_id__in=[r.asset.pk for r in refresh]).delete()  # type: ignore[union-attr]
         for rp in refresh:
             for name in rp.formats or []:
-                links.append(
-                    through(dataasset_id=rp.asset.pk, format_id=known[cs.format_key(name)].pk)  # type: ignore[union-attr]
-                )
-    through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+                links.add((rp.asset.pk, known[cs.format_key(name)].pk))  # type: ignore[union-attr]
+    insert_tuples(
+        through,
+        ["dataasset_id", "format_id"],
+        sorted(links),
+    )
 
     # --- qualifications --------------------------------------------------------------------
     qualified = [
@@ -1031,18 +1038,29 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
             after["extra"] = [None, rp.extra]
         created_audits.append((rp.asset, after))
     content_type = ContentType.objects.get_for_model(DataAsset)
-    fast_insert(
+    actor_id = actor_obj.pk if actor_obj is not None else None
+    insert_tuples(
         AuditEntry,
         [
-            AuditEntry(
-                actor=actor_obj,
-                action=action,
-                content_type=content_type,
-                object_id=str(asset.pk),
-                object_repr=str(asset)[:300],
-                ministry_id=asset.ministry_id,
-                changes=changes,
-                created_at=now,
+            "actor_id",
+            "action",
+            "content_type_id",
+            "object_id",
+            "object_repr",
+            "ministry_id",
+            "changes",
+            "created_at",
+        ],
+        [
+            (
+                actor_id,
+                action,
+                content_type.pk,
+                str(asset.pk),
+                asset.title[:300],
+                asset.ministry_id,
+                changes,
+                now,
             )
             for action, targets in (("asset.created", created_audits), ("asset.updated", audits))
             for asset, changes in targets
@@ -1159,6 +1177,26 @@ def _copy_text(value: Any) -> str:
             .replace("\r", "\\r")
         )
     return text
+
+
+def insert_tuples(model: type[Any], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT plain value tuples (attnames as columns; the id comes from the table's default).
+    PostgreSQL: one COPY, no model instance; elsewhere: bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=1000
+        )
+        return
+    meta = model._meta
+    names = {f.attname: f.column for f in meta.concrete_fields}
+    data = "\n".join("\t".join(_copy_text(v) for v in row) for row in rows) + "\n"
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f'COPY "{meta.db_table}" ({", ".join(names[c] for c in columns)}) FROM STDIN',
+            io.StringIO(data),
+        )
 
 
 def fast_insert(model: type[Any], objs: Sequence[Any]) -> None:
