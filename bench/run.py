@@ -294,7 +294,7 @@ def build_data(entries: int, ministries: int, *, rebuild: bool = False) -> None:
             for i in range(ministries - 1)
         ]
         fields = [f for f in DataAsset._meta.concrete_fields if f.column not in ("search_vector",)]
-        columns = [f.column for f in fields]
+        columns = [str(f.column) for f in fields]
         now = "2026-01-15 10:00:00+00"
 
         def asset_rows() -> Iterator[list[Any]]:
