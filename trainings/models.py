@@ -202,6 +202,12 @@ class Registration(TimeStampedModel):
     promoted_at = models.DateTimeField(_("passé de la liste d'attente le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
+    promotion_notified_at = models.DateTimeField(
+        _("avis de place libérée envoyé le"), null=True, blank=True
+    )
+    cancellation_notified_at = models.DateTimeField(
+        _("avis d'annulation envoyé le"), null=True, blank=True
+    )
     attended = models.BooleanField(_("présent"), null=True, blank=True)
     completion = models.CharField(
         _("achèvement"), max_length=16, choices=Completion.choices, default=Completion.NON_COMMENCE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from trainings import notifications, services
 from trainings.models import Registration, TrainingSession
@@ -16,16 +17,28 @@ def send_training_reminders() -> int:
     return services.reminders_send_due()
 
 
+def _claim(field: str, **filters: object) -> bool:
+    """Mark a notice as sent before sending it: a second run (or a second worker) finds it taken,
+    so each official gets it once; a failed send releases the claim."""
+    return bool(
+        Registration.objects.filter(**filters, **{f"{field}__isnull": True}).update(
+            **{field: timezone.now()}
+        )
+    )
+
+
 @shared_task(name="trainings.send_promotion_notice", **TASK_OPTIONS)
 def send_promotion_notice(registration_id: int) -> bool:
-    reg = (
-        Registration.objects.select_related("session", "session__course", "user")
-        .filter(pk=registration_id, status=Registration.Status.INSCRIT)
-        .first()
-    )
-    if reg is None:
+    if not _claim("promotion_notified_at", pk=registration_id, status=Registration.Status.INSCRIT):
         return False
-    notifications.send_promotion(reg)
+    reg = Registration.objects.select_related("session", "session__course", "user").get(
+        pk=registration_id
+    )
+    try:
+        notifications.send_promotion(reg)
+    except Exception:
+        Registration.objects.filter(pk=registration_id).update(promotion_notified_at=None)
+        raise
     return True
 
 
@@ -36,13 +49,20 @@ def send_session_cancelled(session_id: int) -> int:
     ).first()
     if session is None:
         return 0
-    regs = (
-        Registration.objects.filter(session=session)
+    ids = list(
+        Registration.objects.filter(session=session, cancellation_notified_at__isnull=True)
         .exclude(status=Registration.Status.ANNULE)
-        .select_related("session", "session__course", "user")
+        .values_list("pk", flat=True)
     )
     sent = 0
-    for reg in regs:
-        notifications.send_cancellation(reg)
+    for pk in ids:
+        if not _claim("cancellation_notified_at", pk=pk):
+            continue
+        reg = Registration.objects.select_related("session", "session__course", "user").get(pk=pk)
+        try:
+            notifications.send_cancellation(reg)
+        except Exception:
+            Registration.objects.filter(pk=pk).update(cancellation_notified_at=None)
+            raise
         sent += 1
     return sent

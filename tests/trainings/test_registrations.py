@@ -317,3 +317,15 @@ def test_session_cancel_notifies_registrants(trainer_user, django_capture_on_com
         services.session_cancel(actor=trainer_user, session=session)
     assert len(mail.outbox) == 1
     assert "annulée" in mail.outbox[0].subject
+    assert tasks.send_session_cancelled(session.pk) == 0  # run twice: nobody is mailed twice
+    assert len(mail.outbox) == 1
+
+
+def test_promotion_notice_is_sent_once(ministry):
+    session = SessionFactory(capacity=1)
+    first = services.registration_create(actor=official(ministry), session=session)
+    second = services.registration_create(actor=official(ministry), session=session)
+    services.registration_cancel(actor=first.user, registration=first)
+    assert tasks.send_promotion_notice(second.pk) is True
+    assert tasks.send_promotion_notice(second.pk) is False
+    assert len(mail.outbox) == 1
