@@ -12,6 +12,16 @@ urlpatterns = [
     path("publier/", views.publish, name="publish"),
     path("transparence/", views.transparency, name="transparency"),
     path("transparence/scores.csv", views.transparency_csv, name="transparency_csv"),
+    path(
+        "transparence/composition.csv",
+        views.transparency_composition_csv,
+        name="transparency_composition_csv",
+    ),
+    path(
+        "transparence/reunions.csv",
+        views.transparency_meetings_csv,
+        name="transparency_meetings_csv",
+    ),
     path("ministeres/<slug:code>/", views.ministry_detail, name="ministry"),
     path("ministeres/<slug:code>/export.csv", views.ministry_csv, name="ministry_csv"),
     path(

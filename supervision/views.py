@@ -121,6 +121,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "no_snapshot": no_snapshot,
         "without_titular": [r.ministry for r in rows if not r.has_titular],
         "late_actions": list(selectors.late_actions(ministry_ids)[:15]),
+        "recent_meetings": list(
+            selectors.meetings_for(request.user)
+            .filter(date__lte=timezone.localdate())
+            .order_by("-date", "-id")[:6]
+        ),
         "overdue_items": list(selectors.overdue_action_items(ministry_ids)[:15]),
         "can_act": can_act_on_network(request.user),
         "is_closed": quarter.is_closed(),
@@ -721,6 +726,42 @@ def transparency(request: HttpRequest) -> HttpResponse:
             "quarters": quarters,
             "band_label": compliance.band_label,
         },
+    )
+
+
+def transparency_composition_csv(request: HttpRequest) -> HttpResponse:
+    rows = [
+        [
+            c["ministry"].name,
+            c["ministry"].code,
+            "oui" if c["has_titular"] else "non",
+            c["name"],
+            c["since"].isoformat() if c["since"] else "",
+        ]
+        for c in selectors.network_composition()
+    ]
+    return _csv_response(
+        "transparence-composition.csv",
+        ["ministere", "code", "amd_titulaire", "nom", "depuis"],
+        rows,
+    )
+
+
+def transparency_meetings_csv(request: HttpRequest) -> HttpResponse:
+    rows = [
+        [
+            m.meeting.date.isoformat(),
+            m.meeting.title,
+            m.meeting.get_meeting_type_display(),
+            m.version,
+            m.summary or m.body,
+        ]
+        for m in selectors.public_minutes()
+    ]
+    return _csv_response(
+        "transparence-reunions.csv",
+        ["date", "reunion", "type", "version_compte_rendu", "resume"],
+        rows,
     )
 
 

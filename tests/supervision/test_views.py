@@ -292,7 +292,7 @@ def test_dashboard_query_count_is_flat(ministries, agd_client, agd_user, django_
     for q in Quarter.current().last(3):
         services.snapshot_compute(actor=agd_user, quarter=q)
     agd_client.get("/supervision/")  # warm the session and content types
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert agd_client.get("/supervision/").status_code == 200
 
 
@@ -471,3 +471,43 @@ def test_criterion_drilldown_paginates_and_survives_a_page_past_the_end(agd_clie
     assert (
         agd_client.get(f"/supervision/ministeres/{ministry.code}/criteres/ZZ/").status_code == 404
     )
+
+
+def test_transparency_composition_and_meetings_as_csv(anon_client, agd_user, meeting, ministry):
+    MandateFactory(ministry=ministry)
+    services.minutes_save(actor=agd_user, meeting=meeting, body="=1+1 interne", public=False)
+    services.minutes_save(
+        actor=agd_user, meeting=meeting, body="Relevé", summary="=cmd|' /C calc'!A0", public=True
+    )
+    composition = anon_client.get("/supervision/transparence/composition.csv").content.decode(
+        "utf-8-sig"
+    )
+    assert f"{ministry.code};oui" in composition
+    meetings = anon_client.get("/supervision/transparence/reunions.csv").content.decode("utf-8-sig")
+    assert "'=cmd" in meetings and "interne" not in meetings
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_meeting_detail_query_count_is_flat(size, agd_client, agd_user, django_assert_num_queries):
+    ministries = [MinistryFactory() for _ in range(size)]
+    meeting = services.meeting_save(
+        actor=agd_user,
+        data={
+            "meeting_type": "PLENIERE_TRIMESTRIELLE",
+            "title": "P",
+            "date": datetime.date(2026, 1, 10),
+        },
+        invited_ministry_ids=[m.pk for m in ministries],
+    )
+    for m in ministries:
+        services.attendance_record(actor=agd_user, meeting=meeting, ministry=m, status="PRESENT")
+        services.action_item_save(
+            actor=agd_user,
+            meeting=meeting,
+            data={"description": "X", "due_date": datetime.date(2026, 2, 1), "owner_ministry": m},
+        )
+        services.decision_add(actor=agd_user, meeting=meeting, text="D", ministry_ids=[m.pk])
+        services.minutes_save(actor=agd_user, meeting=meeting, body="v")
+    agd_client.get(f"/supervision/reunions/{meeting.pk}/")
+    with django_assert_num_queries(13):
+        assert agd_client.get(f"/supervision/reunions/{meeting.pk}/").status_code == 200
