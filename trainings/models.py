@@ -208,6 +208,9 @@ class Registration(TimeStampedModel):
     cancellation_notified_at = models.DateTimeField(
         _("avis d'annulation envoyé le"), null=True, blank=True
     )
+    survey_invited_at = models.DateTimeField(
+        _("invitation au questionnaire envoyée le"), null=True, blank=True
+    )
     attended = models.BooleanField(_("présent"), null=True, blank=True)
     completion = models.CharField(
         _("achèvement"), max_length=16, choices=Completion.choices, default=Completion.NON_COMMENCE

@@ -86,3 +86,21 @@ def send_cancellation(registration: Registration) -> None:
             "L'équipe de l'administrateur général des données (DINUM)"
         ),
     )
+
+
+def send_survey_invitation(registration: Registration) -> None:
+    from django.urls import reverse
+
+    session = registration.session
+    url = settings.SITE_URL.rstrip("/") + reverse("trainings:satisfaction", args=[registration.pk])
+    _send(
+        registration.user.email,
+        f"Votre avis sur la formation « {session.course.title} »",
+        (
+            "Bonjour,\n\n"
+            f"Merci d'avoir participé à la formation « {session.course.title} ». "
+            "Deux minutes pour nous dire ce que vous en avez pensé ?\n"
+            f"{url}\n\n"
+            "L'équipe de l'administrateur général des données (DINUM)"
+        ),
+    )

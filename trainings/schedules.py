@@ -7,4 +7,8 @@ BEAT_SCHEDULE = {
         "task": "trainings.send_training_reminders",
         "schedule": crontab(minute=15),
     },
+    "trainings-survey-invitations-hourly": {
+        "task": "trainings.send_survey_invitations",
+        "schedule": crontab(minute=45),
+    },
 }

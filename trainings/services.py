@@ -513,6 +513,55 @@ def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
     return sum(reminder_send(registration_id=pk, now=now) for pk in reminders_due(now=now))
 
 
+SURVEY_WINDOW = datetime.timedelta(days=7)
+
+
+def survey_invitations_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """Attendees of sessions that ended within the last seven days, not yet invited and who
+    have not answered."""
+    now = now or timezone.now()
+    return list(
+        Registration.objects.filter(
+            status=RegStatus.INSCRIT,
+            attended=True,
+            satisfaction__isnull=True,
+            survey_invited_at__isnull=True,
+            session__end__lte=now,
+            session__end__gt=now - SURVEY_WINDOW,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+
+
+def survey_invitation_send(*, registration_id: int, now: datetime.datetime | None = None) -> bool:
+    """Invite one attendee to the satisfaction survey, once (claimed before sending)."""
+    from trainings import notifications
+
+    now = now or timezone.now()
+    claimed = Registration.objects.filter(
+        pk=registration_id, survey_invited_at__isnull=True, satisfaction__isnull=True
+    ).update(survey_invited_at=now)
+    if not claimed:
+        return False
+    registration = Registration.objects.select_related("session", "session__course", "user").get(
+        pk=registration_id
+    )
+    try:
+        notifications.send_survey_invitation(registration)
+    except Exception:
+        Registration.objects.filter(pk=registration_id).update(survey_invited_at=None)
+        raise
+    return True
+
+
+def survey_invitations_send_due(*, now: datetime.datetime | None = None) -> int:
+    return sum(
+        survey_invitation_send(registration_id=pk, now=now)
+        for pk in survey_invitations_due(now=now)
+    )
+
+
 # --- events -----------------------------------------------------------------------------------
 
 EVENT_FIELDS = {

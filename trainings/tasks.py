@@ -27,6 +27,12 @@ def _claim(field: str, **filters: object) -> bool:
     )
 
 
+@shared_task(name="trainings.send_survey_invitations", **TASK_OPTIONS)
+def send_survey_invitations() -> int:
+    """Beat, hourly: invite the attendees of recently ended sessions to the survey, once."""
+    return services.survey_invitations_send_due()
+
+
 @shared_task(name="trainings.send_promotion_notice", **TASK_OPTIONS)
 def send_promotion_notice(registration_id: int) -> bool:
     if not _claim("promotion_notified_at", pk=registration_id, status=Registration.Status.INSCRIT):

@@ -329,3 +329,15 @@ def test_promotion_notice_is_sent_once(ministry):
     assert tasks.send_promotion_notice(second.pk) is True
     assert tasks.send_promotion_notice(second.pk) is False
     assert len(mail.outbox) == 1
+
+
+def test_survey_invitations_go_to_attendees_once_after_the_end():
+    session = _ended_session()
+    came = RegistrationFactory(session=session, attended=True)
+    RegistrationFactory(session=session, attended=False)
+    RegistrationFactory(session=session, attended=True, satisfaction=5)
+    RegistrationFactory(session=SessionFactory(), attended=True)  # not over yet
+    assert tasks.send_survey_invitations() == 1
+    assert tasks.send_survey_invitations() == 0
+    assert [m.to for m in mail.outbox] == [[came.user.email]]
+    assert f"/formations/inscriptions/{came.pk}/satisfaction/" in mail.outbox[0].body
