@@ -375,15 +375,21 @@ def dcat_graph(
 
     last = max(1, -(-total // page_size))
     paging = URIRef(page_url(page))
+    # Both hydra vocabularies: the older PagedCollection (nextPage…), which the brief and many
+    # DCAT harvesters read, and the current PartialCollectionView (next…), which udata emits.
     g.add((paging, RDF.type, hydra.PagedCollection))
+    g.add((paging, RDF.type, hydra.PartialCollectionView))
     g.add((paging, hydra.totalItems, Literal(total, datatype=XSD.integer)))
     g.add((paging, hydra.itemsPerPage, Literal(page_size, datatype=XSD.integer)))
-    g.add((paging, hydra.firstPage, URIRef(page_url(1))))
-    g.add((paging, hydra.lastPage, URIRef(page_url(last))))
-    if page > 1:
-        g.add((paging, hydra.previousPage, URIRef(page_url(page - 1))))
-    if page < last:
-        g.add((paging, hydra.nextPage, URIRef(page_url(page + 1))))
+    for old_name, new_name, number in (
+        ("firstPage", "first", 1),
+        ("lastPage", "last", last),
+        ("previousPage", "previous", page - 1 if page > 1 else None),
+        ("nextPage", "next", page + 1 if page < last else None),
+    ):
+        if number is not None:
+            g.add((paging, hydra[old_name], URIRef(page_url(number))))
+            g.add((paging, hydra[new_name], URIRef(page_url(number))))
 
     agents: dict[int, URIRef] = {}
     licences: set[str] = set()

@@ -160,6 +160,7 @@ def test_dcat_lists_published_entries_only_and_pages_with_hydra(anon_client, ass
     collection = next(graph.subjects(RDF.type, hydra.PagedCollection))
     assert int(next(graph.objects(collection, hydra.totalItems))) == 2  # the draft is not there
     next_page = next(graph.objects(collection, hydra.nextPage))
+    assert next(graph.objects(collection, hydra.next)) == next_page  # PartialCollectionView too
     page2 = anon_client.get(str(next_page).replace("http://testserver", ""))
     graph2 = Graph().parse(data=page2.content.decode(), format="turtle")
     assert not list(graph2.objects(None, hydra.nextPage))
