@@ -115,7 +115,12 @@ def _integrity_error(exc: IntegrityError) -> ValidationError:
     for name, message in _CONSTRAINT_MESSAGES.items():
         if name in text:
             return ValidationError(message, code="constraint")
-    if "ministry.code" in text:  # SQLite names the column, not the constraint
+    # SQLite names the columns, not the constraint.
+    if "dataadministrator.ministry_id" in text:
+        return ValidationError(_CONSTRAINT_MESSAGES["one_open_titular_per_ministry"])
+    if "dataadministrator.pole_id" in text:
+        return ValidationError(_CONSTRAINT_MESSAGES["one_open_titular_per_pole"])
+    if "ministry.code" in text:
         return ValidationError(_CONSTRAINT_MESSAGES["administrators_ministry_code_key"])
     if "person.email" in text:
         return ValidationError(_CONSTRAINT_MESSAGES["administrators_person_email_key"])

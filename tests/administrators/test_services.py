@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
 
 from administrators import services
@@ -116,6 +117,9 @@ def test_database_constraint_violation_comes_back_as_the_french_message(ministry
     assert DataAdministrator.objects.filter(ministry=ministry).count() == 1
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="exclusion constraint: PostgreSQL only"
+)
 def test_exclusion_constraint_violation_comes_back_as_the_french_message(ministry):
     MandateFactory(ministry=ministry, appointment_date=D(2020, 1, 1), end_date=D(2030, 1, 1))
     overlapping = DataAdministrator(
@@ -440,6 +444,7 @@ def test_membership_factory_roles_are_visible_to_the_access_layer(ministry):
     assert access_for(membership.user).can_edit_ministry(ministry.pk)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writes")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_titular_appointments_one_wins_the_other_gets_the_french_message(
     dinum_user, ministry
@@ -448,8 +453,6 @@ def test_two_concurrent_titular_appointments_one_wins_the_other_gets_the_french_
     message (whether the row lock on the ministry or the database index catches it), never a
     raw IntegrityError or a second titular. (Data migrations' rows are restored afterwards.)"""
     import threading
-
-    from django.db import connection
 
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
