@@ -240,3 +240,15 @@ def test_reserved_or_taken_slug_is_refused(dinum_user):
     with pytest.raises(ValidationError, match="déjà cette adresse"):
         services.guide_create(actor=dinum_user, title="Un guide", theme="API", body="T.")
     assert Guide.objects.count() == 1
+
+
+def test_search_degrades_to_substring_match_without_postgresql(monkeypatch):
+    from types import SimpleNamespace
+
+    from tests.guides.factories import published_guide
+
+    g = published_guide(guide__title="Licences", body="La Licence Ouverte 2.0 d'Etalab.")
+    published_guide(guide__title="API", body="Exposer une API.")
+    monkeypatch.setattr(selectors, "connection", SimpleNamespace(vendor="sqlite"))
+    assert list(selectors.guide_list(None, query="ouverte")) == [g]
+    assert list(selectors.guide_list(None, query="OUVERTE 2.0")) == [g]

@@ -230,3 +230,27 @@ def test_api_guide_list_query_count_is_flat(rows, anon_client, django_assert_num
         published_guide()
     with django_assert_num_queries(2):
         assert anon_client.get("/api/v1/guides/").status_code == 200
+
+
+def test_changed_legal_reference_shows_a_review_flag_on_the_pages(anon_client, dinum_client):
+    from core.models import LegalReference
+
+    ref = LegalReference.objects.get(code="CRPA_L312-1-3")
+    guide = published_guide(guide__title="Algorithmes")
+    guide.published_version.legal_references.add(ref)
+    assert "à revoir" not in anon_client.get(f"/guides/{guide.slug}/").content.decode()
+    ref.url = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000033205535"
+    ref.save()
+    assert "à revoir" in anon_client.get(f"/guides/{guide.slug}/").content.decode()
+    listing = dinum_client.get("/guides/?a_revoir=1").content.decode()
+    assert "Algorithmes" in listing
+
+
+@pytest.mark.parametrize("refs", [1, 6])
+def test_guide_page_query_count_is_flat(refs, anon_client, django_assert_num_queries):
+    from core.models import LegalReference
+
+    guide = published_guide()
+    guide.published_version.legal_references.set(LegalReference.objects.order_by("code")[:refs])
+    with django_assert_num_queries(3):
+        assert anon_client.get(f"/guides/{guide.slug}/").status_code == 200
