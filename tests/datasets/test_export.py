@@ -129,6 +129,9 @@ def test_xlsx_export_is_a_workbook_with_extra_fields(amd_client, ministry, asset
     assert rows[0][:2] == ("titre", "description") and rows[0][-1] == "Bureau"
     assert len(rows) == 4
     assert "B2" in [r[-1] for r in rows]
+    cells = [c for r in rows for c in r if isinstance(c, str)]
+    assert '\'=HYPERLINK("http://x")' in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
 
 
 @pytest.mark.django_db
