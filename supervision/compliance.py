@@ -751,7 +751,8 @@ def _fields_as_of(
     current: dict[int, dict[str, Any]],
 ) -> dict[int, dict[str, Any]]:
     """Values of `fields` at `as_of`: the current values, with every audited change made after
-    `as_of` undone (the audit log stores [before, after] per changed field)."""
+    `as_of` undone (the audit log stores [before, after] per changed field). Creations are not
+    undone: a mandate recorded late keeps its appointment date (the date carries the fact)."""
     from django.contrib.contenttypes.models import ContentType
 
     from core.models import AuditEntry
@@ -762,6 +763,7 @@ def _fields_as_of(
             object_id__in=[str(pk) for pk in pks],
             created_at__gt=as_of,
         )
+        .exclude(action__endswith=".created")
         .order_by("created_at", "id")
         .values_list("object_id", "changes")
     )
@@ -794,21 +796,42 @@ def _gather_governance(
         ctx.dpo_notified = bool(v.get("dpo_cnil_notified"))
 
     recent = today - datetime.timedelta(days=90)
-    mandates = (
-        DataAdministrator.objects.filter(
-            ministry_id__in=ctxs,
-            role=DataAdministrator.Role.AMD_TITULAIRE,
-            appointment_date__lte=today,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=recent))
-        .values_list("ministry_id", "end_date", "appointment_act_ref", "appointment_act_url")
+    fields = [
+        "ministry_id",
+        "appointment_date",
+        "end_date",
+        "appointment_act_ref",
+        "appointment_act_url",
+    ]
+    mandates = DataAdministrator.objects.filter(
+        ministry_id__in=ctxs, role=DataAdministrator.Role.AMD_TITULAIRE
     )
-    for ministry_id, end_date, act_ref, act_url in mandates:
-        ctx = ctxs[ministry_id]
+    if not closed:  # live: let the database pick the current and recent mandates
+        mandates = mandates.filter(appointment_date__lte=today).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=recent)
+        )
+    rows = {m["pk"]: m for m in mandates.values("pk", *fields)}
+    if closed:  # dates and act as recorded at the quarter's end (audited edits undone)
+        rows = _fields_as_of(DataAdministrator, rows, fields[1:], as_of, rows)
+    for row in rows.values():
+        start, end = _as_date(row["appointment_date"]), _as_date(row["end_date"])
+        if start is None or start > today or (end is not None and end < recent):
+            continue
+        ctx = ctxs[row["ministry_id"]]
         ctx.titular_recent = True
-        if end_date is None or end_date >= today:
+        if end is None or end >= today:
             ctx.titular_current = True
-            ctx.titular_has_act = ctx.titular_has_act or bool(act_ref or act_url)
+            has_act = bool(row["appointment_act_ref"] or row["appointment_act_url"])
+            ctx.titular_has_act = ctx.titular_has_act or has_act
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    """A date from the model or from the audit log (ISO text)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 def _gather_roadmaps_rip_processings(

@@ -463,3 +463,38 @@ def test_computation_reads_one_repeatable_read_snapshot_on_postgresql():
     with services.consistent_read(), connection.cursor() as cursor:
         cursor.execute("SHOW transaction_isolation")
         assert cursor.fetchone()[0] == "repeatable read"
+
+
+def test_closed_quarter_ignores_later_audited_edits_of_the_titular_mandate(agd_user, ministry):
+    mandate = MandateFactory(ministry=ministry, appointment_act_ref="", appointment_act_url="")
+    first = services.snapshot_compute(actor=agd_user, quarter=LAST)[0]
+    assert first.criteria_detail["G1"]["value"] == 0.5
+    before = snapshot(mandate, ["appointment_act_ref", "end_date"])
+    mandate.appointment_act_ref = "NOR PRMX2112345A"
+    mandate.end_date = LAST.start  # ended, recorded after the quarter closed
+    mandate.save()
+    audit_record(
+        actor=agd_user,
+        action="mandate.updated",
+        target=mandate,
+        changes=diff(before, snapshot(mandate, ["appointment_act_ref", "end_date"])),
+    )
+    again = services.snapshot_compute(actor=agd_user, quarter=LAST)[0]
+    assert again.criteria_detail["G1"] == first.criteria_detail["G1"]
+    assert again.red_flags == first.red_flags
+    live = compliance.evaluate([ministry.pk], timezone.now())[ministry.pk]
+    assert live.results["G1"].value == 0  # the current quarter sees the edit
+
+
+def test_mandate_recorded_after_the_quarter_still_counts_from_its_appointment_date(
+    agd_user, ministry
+):
+    mandate = MandateFactory(ministry=ministry)
+    audit_record(
+        actor=agd_user,
+        action="mandate.created",
+        target=mandate,
+        changes=diff({}, snapshot(mandate)),
+    )
+    snap = services.snapshot_compute(actor=agd_user, quarter=LAST)[0]
+    assert snap.criteria_detail["G1"]["value"] == 1
