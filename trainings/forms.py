@@ -141,7 +141,13 @@ class SessionEditForm(SessionForm):
 
 class RegistrationForm(DsfrBaseForm):
     ministry = forms.ModelChoiceField(
-        label="Votre ministère", queryset=Ministry.objects.none(), empty_label="Choisissez…"
+        label="Votre ministère",
+        queryset=Ministry.objects.none(),
+        empty_label="Choisissez…",
+        help_text=(
+            "Votre compte n'est rattaché à aucun ministère, ou à plusieurs : indiquez celui pour "
+            "lequel vous suivez la formation (il sert à compter les agents formés par ministère)."
+        ),
     )
 
     def __init__(self, *args: Any, ministries: Any = None, **kwargs: Any) -> None:
