@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from administrators.models import Ministry
 from core.models import User
 from datasets.importing import analyse_job, apply_job
 from datasets.models import ImportJob
@@ -85,6 +86,9 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
             )
             if job is None or job.state != State.APPLYING:
                 return
+            # One apply at a time per ministry: two files creating the same entries in parallel
+            # would otherwise both see them as new.
+            Ministry.objects.select_for_update().filter(pk=job.ministry_id).first()
             report = apply_job(job, actor=actor, progress=progress)
             job.state = State.APPLIED
             job.report = report
