@@ -222,14 +222,43 @@ class Facet:
     values: list[FacetValue]
 
 
-def asset_facets(user: Any, filters: AssetFilters) -> list[Facet]:
+def _scope_key(user: Any) -> str:
     access = access_for(user)
     scope = (
         "all"
         if access.is_network_staff
         else f"{sorted(access.visible_ministry_ids)}:{access.network_viewer}"
     )
-    key = f"datasets:facets:{_generation()}:{hashlib.sha256(scope.encode()).hexdigest()[:16]}:{filters.cache_key()}"
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def _cache_key(kind: str, user: Any, filters: AssetFilters) -> str:
+    return f"datasets:{kind}:{_generation()}:{_scope_key(user)}:{filters.cache_key()}"
+
+
+def asset_count(user: Any, filters: AssetFilters, qs: QuerySet[DataAsset]) -> int:
+    """Number of entries matching `filters` (cached like the facets: exact until next write)."""
+    key = _cache_key("count", user, filters)
+    cached = cache.get(key)
+    if cached is not None:
+        return int(cached)
+    count = qs.order_by().count()
+    cache.set(key, count, FACET_CACHE_SECONDS)
+    return count
+
+
+def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
+    """Facets ignore their own filter (so several values can be ticked) when the scope is one
+    ministry (a few thousand entries). Over the whole network, each facet applies every filter:
+    counts then cost an index lookup instead of a scan of every entry."""
+    if len(filters.ministry) == 1:
+        return True
+    access = access_for(user)
+    return not access.sees_all_ministries and len(access.visible_ministry_ids) <= 1
+
+
+def asset_facets(user: Any, filters: AssetFilters) -> list[Facet]:
+    key = _cache_key("facets", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
@@ -238,13 +267,8 @@ def asset_facets(user: Any, filters: AssetFilters) -> list[Facet]:
     return facets
 
 
-def _counts(qs: QuerySet[DataAsset], column: str, *extra_cols: str) -> list[dict[str, Any]]:
-    return list(
-        qs.order_by()
-        .values(column, *extra_cols)
-        .annotate(n=Count("id"))
-        .order_by("-n")[:FACET_LIMIT]
-    )
+def _counts(qs: QuerySet[Any], column: str) -> list[dict[str, Any]]:
+    return list(qs.order_by().values(column).annotate(n=Count("pk")).order_by("-n")[:FACET_LIMIT])
 
 
 def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
@@ -253,6 +277,10 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         base = apply_search(base, f.q, rank=False)
     facets: list[Facet] = []
     access = access_for(user)
+    disjunctive = disjunctive_facets(user, f)
+
+    def scoped(facet: str) -> QuerySet[DataAsset]:
+        return _apply(base, f, facet if disjunctive else "")
 
     def add(key: str, label: str, rows: list[tuple[str, str, int]], selected: list[Any]) -> None:
         chosen = {str(s) for s in selected}
@@ -261,39 +289,56 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         )
 
     if access.sees_all_ministries or len(access.visible_ministry_ids) > 1:
-        rows = _counts(
-            _apply(base, f, "ministry"), "ministry_id", "ministry__short_name", "ministry__name"
-        )
+        rows = _counts(scoped("ministry"), "ministry_id")
+        names = {
+            m.pk: m.short_name or m.name
+            for m in Ministry.objects.filter(pk__in=[r["ministry_id"] for r in rows]).only(
+                "pk", "short_name", "name"
+            )
+        }
         add(
             "ministry",
             "Ministère",
-            [
-                (r["ministry_id"], r["ministry__short_name"] or r["ministry__name"], r["n"])
-                for r in rows
-            ],
+            [(r["ministry_id"], names.get(r["ministry_id"], "?"), r["n"]) for r in rows],
             f.ministry,
         )
-    rows = _counts(_apply(base, f, "organization"), "organization_id", "organization__name")
+    rows = _counts(scoped("organization"), "organization_id")
+    org_names = dict(
+        Organization.objects.filter(pk__in=[r["organization_id"] for r in rows]).values_list(
+            "pk", "name"
+        )
+    )
     add(
         "organization",
         "Organisation",
-        [(r["organization_id"], r["organization__name"], r["n"]) for r in rows],
+        [(r["organization_id"], org_names.get(r["organization_id"], "?"), r["n"]) for r in rows],
         f.organization,
     )
     status_labels = dict(OpenByDefaultAssessment.Status.choices)
-    rows = _counts(_apply(base, f, "status"), "assessment__status")
+    without_status = replace(f, status=[]) if disjunctive else f
+    if not without_status.active() and not access.network_viewer:
+        # Only the scope applies: count the qualifications directly (index on ministry, status).
+        assessments = OpenByDefaultAssessment.objects.all()
+        if not access.is_network_staff:
+            assessments = assessments.filter(ministry_id__in=access.visible_ministry_ids)
+        status_rows = _counts(assessments, "status")
+    else:
+        status_rows = [
+            {"status": r["assessment__status"], "n": r["n"]}
+            for r in _counts(scoped("status"), "assessment__status")
+        ]
     add(
         "status",
         "Statut d'ouverture",
         [
-            (r["assessment__status"], str(status_labels.get(r["assessment__status"], "—")), r["n"])
-            for r in rows
-            if r["assessment__status"]
+            (r["status"], str(status_labels.get(r["status"], "—")), r["n"])
+            for r in status_rows
+            if r["status"]
         ],
         f.status,
     )
     type_labels = dict(AssetType.choices)
-    rows = _counts(_apply(base, f, "asset_type"), "asset_type")
+    rows = _counts(scoped("asset_type"), "asset_type")
     add(
         "asset_type",
         "Type",
@@ -304,22 +349,18 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         f.asset_type,
     )
     freq_labels = dict(UpdateFrequency.choices)
-    rows = _counts(_apply(base, f, "update_frequency"), "update_frequency")
+    rows = _counts(scoped("update_frequency"), "update_frequency")
     add(
         "update_frequency",
         "Fréquence de mise à jour",
         [
-            (
-                r["update_frequency"],
-                str(freq_labels.get(r["update_frequency"], "Non renseignée")),
-                r["n"],
-            )
+            (r["update_frequency"], str(freq_labels.get(r["update_frequency"], "")), r["n"])
             for r in rows
             if r["update_frequency"]
         ],
         f.update_frequency,
     )
-    rows = _counts(_apply(base, f, "personal_data"), "contains_personal_data")
+    rows = _counts(scoped("personal_data"), "contains_personal_data")
     add(
         "personal_data",
         "Données personnelles",
@@ -334,7 +375,7 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         f.personal_data,
     )
     regime_labels = dict(ReferenceDataDesignation.Regime.choices)
-    rows = _counts(_apply(base, f, "reference"), "reference_designation__regime")
+    rows = _counts(scoped("reference"), "reference_designation__regime")
     add(
         "reference",
         "Donnée de référence",
@@ -348,15 +389,14 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         ],
         f.reference,
     )
-    if access.visible_ministry_ids or access.is_network_staff:
-        vis_labels = dict(DataAsset.Visibility.choices)
-        rows = _counts(_apply(base, f, "visibility"), "visibility")
-        add(
-            "visibility",
-            "Visibilité",
-            [(r["visibility"], str(vis_labels.get(r["visibility"], "")), r["n"]) for r in rows],
-            f.visibility,
-        )
+    vis_labels = dict(DataAsset.Visibility.choices)
+    rows = _counts(scoped("visibility"), "visibility")
+    add(
+        "visibility",
+        "Visibilité",
+        [(r["visibility"], str(vis_labels.get(r["visibility"], "")), r["n"]) for r in rows],
+        f.visibility,
+    )
     ministry_id = _single_ministry(user, f)
     if ministry_id is None:
         return facets
@@ -367,7 +407,7 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         ):
             continue
         code = definition.code
-        qs = _apply(base.filter(ministry_id=ministry_id), f, f"extra.{code}")
+        qs = _apply(base.filter(ministry_id=ministry_id), f, f"extra.{code}" if disjunctive else "")
         rows = _counts(qs.annotate(_v=KT(f"extra__{code}")), "_v")
         values: list[tuple[str, str, int]] = []
         for r in rows:

@@ -68,11 +68,22 @@ def _crumbs(*items: tuple[str, str]) -> dict[str, Any]:
 # --- List, search, facets, bulk actions --------------------------------------------------------
 
 
+class KnownCountPaginator(Paginator):
+    """The total comes from `selectors.asset_count` (cached until the next write)."""
+
+    known_count = 0
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self.known_count
+
+
 @login_required
 def asset_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters.from_query(request.GET)
     qs = selectors.asset_list(request.user, filters)
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator = KnownCountPaginator(qs, PAGE_SIZE)
+    paginator.known_count = selectors.asset_count(request.user, filters, qs)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     page.object_list = rows
