@@ -460,6 +460,11 @@ def _roles_page(request: HttpRequest, ministry: Ministry | None) -> HttpResponse
             "ministry": ministry,
             "memberships": selectors.memberships(ministry=ministry),
             "form": form,
+            "history": selectors.audit_rows(
+                selectors.history(Membership, ministry_id=ministry.pk if ministry else None)[
+                    :HISTORY_LIMIT
+                ]
+            ),
             "breadcrumb_data": crumbs,
         },
     )

@@ -422,3 +422,14 @@ def test_admin_change_by_network_staff_is_audited(dinum_user, ministry):
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(action="ministry.updated")
     assert entry.changes["dpo_name"] == ["", "DPO via l'admin"] and entry.actor == dinum_user
+
+
+def test_roles_page_shows_who_granted_and_revoked_what(dinum_client, ministry, plain_user):
+    dinum_client.post(
+        f"/ministeres/{ministry.code}/roles/", {"email": plain_user.email, "role": "VIEWER"}
+    )
+    membership = plain_user.memberships.get()
+    dinum_client.post(f"/reseau/roles/{membership.pk}/retirer/")
+    page = dinum_client.get(f"/ministeres/{ministry.code}/roles/").content.decode()
+    assert "Attribution d&#x27;un rôle" in page and "Retrait d&#x27;un rôle" in page
+    assert f"{plain_user} — Lecteur" in page

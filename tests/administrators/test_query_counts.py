@@ -44,7 +44,8 @@ def _network(rows, ministry, organization, actor):
         audit_record(actor=actor, action="ministry.updated", target=ministry, changes={"a": [i, i]})
         audit_record(actor=actor, action="organization.updated", target=organization, changes={})
         audit_record(actor=actor, action="mandate.updated", target=mandate, changes={})
-        MembershipFactory(user=UserFactory(), role="VIEWER", ministry=ministry)
+        membership = MembershipFactory(user=UserFactory(), role="VIEWER", ministry=ministry)
+        audit_record(actor=actor, action="membership.granted", target=membership, changes={})
     return mandate
 
 
@@ -55,7 +56,7 @@ PAGES = [
     ("/ministeres/{code}/", 10),
     ("/ministeres/{code}/organisations/{org}/", 8),
     ("/ministeres/{code}/mandats/{mandate}/", 9),
-    ("/ministeres/{code}/roles/", 8),
+    ("/ministeres/{code}/roles/", 9),
 ]
 
 
