@@ -148,13 +148,13 @@ def load_demo(stdout: Any) -> None:
     # A deputy and a correspondent, so that the ministry pages show more than the titular.
     for email, short, role, title in DEMO_OTHER_MANDATES:
         ministry = _ministry(short)
-        person = Person.objects.filter(email=email).first()
-        if ministry is None or person is None:
+        holder = Person.objects.filter(email=email).first()
+        if ministry is None or holder is None:
             continue
-        if DataAdministrator.objects.filter(person=person, ministry=ministry, role=role).exists():
+        if DataAdministrator.objects.filter(person=holder, ministry=ministry, role=role).exists():
             continue
         mandate = DataAdministrator.objects.create(
-            person=person,
+            person=holder,
             ministry=ministry,
             role=role,
             title_label=title,
