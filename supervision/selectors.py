@@ -126,16 +126,19 @@ def snapshot_for(ministry: Ministry, quarter: Quarter) -> ComplianceSnapshot | N
     ).first()
 
 
-def live_snapshot(ministry: Ministry) -> ComplianceSnapshot:
-    """The current quarter computed now, not stored (shown as provisional)."""
+def live_snapshot(ministry: Ministry, quarter: Quarter | None = None) -> ComplianceSnapshot:
+    """A quarter computed on the fly, not stored (shown as provisional): the current quarter as
+    of now, a closed one as of its last instant."""
     now = timezone.now()
-    ev = compliance.evaluate([ministry.pk], now, closed=False)[ministry.pk]
-    q = Quarter.of(timezone.localdate())
+    q = quarter or Quarter.of(timezone.localdate())
+    closed = q.is_closed()
+    as_of = q.end_datetime() if closed else now
+    ev = compliance.evaluate([ministry.pk], as_of, closed=closed)[ministry.pk]
     return ComplianceSnapshot(
         ministry=ministry,
         year=q.year,
         quarter=q.quarter,
-        as_of=now,
+        as_of=as_of,
         score_total=ev.score.total,
         coverage=ev.score.coverage,
         band=ev.score.band,

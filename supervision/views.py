@@ -246,8 +246,8 @@ def _ministry(request: HttpRequest, code: str) -> Ministry:
 
 def _snapshot_or_live(ministry: Ministry, quarter: Quarter) -> tuple[Any, bool]:
     snap = selectors.snapshot_for(ministry, quarter)
-    if snap is None and quarter == Quarter.current():
-        return selectors.live_snapshot(ministry), True
+    if snap is None:
+        return selectors.live_snapshot(ministry, quarter), True
     return snap, False
 
 

@@ -94,6 +94,7 @@ class NetworkProgressView(APIView):
     @extend_schema(
         parameters=[QUARTER_PARAM],
         responses=NetworkProgressSerializer,
+        operation_id="progress_network",
         summary="Progression du réseau par trimestre",
     )
     def get(self, request: Request) -> Response:
@@ -130,6 +131,7 @@ class MinistryProgressView(APIView):
     @extend_schema(
         parameters=[QUARTER_PARAM],
         responses=MinistryProgressSerializer,
+        operation_id="progress_ministry",
         summary="Progression d'un ministère : historique et détail des critères",
     )
     def get(self, request: Request, code: str) -> Response:

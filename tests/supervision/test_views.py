@@ -511,3 +511,14 @@ def test_meeting_detail_query_count_is_flat(size, agd_client, agd_user, django_a
     agd_client.get(f"/supervision/reunions/{meeting.pk}/")
     with django_assert_num_queries(13):
         assert agd_client.get(f"/supervision/reunions/{meeting.pk}/").status_code == 200
+
+
+def test_drilldown_of_a_closed_quarter_without_snapshot_is_computed_as_of_its_end(
+    agd_client, ministry
+):
+    last = Quarter.current().previous()
+    html = agd_client.get(
+        f"/supervision/ministeres/{ministry.code}/?trimestre={last.label}"
+    ).content.decode()
+    assert "provisoire" in html and last.end.strftime("%d/%m/%Y") in html
+    assert not ComplianceSnapshot.objects.exists()
