@@ -83,3 +83,41 @@ def test_logout_from_the_header(page, login_as, assert_accessible):
     page.get_by_text("Vous êtes déconnecté.").wait_for()
     assert page.get_by_role("link", name="Se connecter").first.is_visible()
     assert_accessible(page)
+
+
+def test_password_reset_by_email_end_to_end(page, assert_accessible):
+    from django.core import mail
+
+    user = UserFactory(email="dominique.agent@armees.gouv.fr")
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    page.get_by_label("Adresse électronique").fill(user.email)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
+    link = re.search(r"https?://\S+/reinitialiser/\S+/", mail.outbox[-1].body).group(0)
+
+    page.goto(link)
+    page.get_by_role("heading", name="Nouveau mot de passe").wait_for()
+    assert_accessible(page)
+    page.locator("#id_new_password1").fill("un-secret-tout-neuf-2026")
+    page.locator("#id_new_password2").fill("un-secret-tout-neuf-2026")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    page.get_by_role("heading", name="Mot de passe enregistré").wait_for()
+    assert_accessible(page)
+    user.refresh_from_db()
+    assert user.check_password("un-secret-tout-neuf-2026")
+
+    page.goto(link)
+    page.get_by_text("Ce lien de réinitialisation n'est pas valable").wait_for()
+    assert_accessible(page)
+
+
+def test_expired_form_shows_the_french_csrf_page(page, assert_accessible):
+    user = UserFactory()
+    page.goto("/accounts/login/")
+    page.context.clear_cookies()  # the CSRF cookie is gone, as after a long pause
+    page.get_by_label("Adresse électronique").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Formulaire expiré ou invalide").wait_for()
+    assert_accessible(page)
