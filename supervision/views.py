@@ -244,6 +244,12 @@ def _ministry(request: HttpRequest, code: str) -> Ministry:
     return ministry
 
 
+def _ordered(detail: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Criteria in the order of §6.2 (G, S, I, O, Q, P, A): JSON storage does not keep it."""
+    rank = {code: i for i, code in enumerate(compliance.REGISTRY)}
+    return sorted(detail.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
 def _snapshot_or_live(ministry: Ministry, quarter: Quarter) -> tuple[Any, bool]:
     snap = selectors.snapshot_for(ministry, quarter)
     if snap is None:
@@ -261,7 +267,7 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
     values = [float(s.score_total) if s.score_total is not None else None for s in history]
     criteria = []
     if snap is not None:
-        for code_, row in snap.criteria_detail.items():
+        for code_, row in _ordered(snap.criteria_detail):
             row = dict(row)
             row["drill"] = code_ in compliance.ASSET_CONDITIONS
             row["pct"] = None if row["na"] else round(100 * row["value"], 1)
@@ -313,7 +319,7 @@ def ministry_csv(request: HttpRequest, code: str) -> HttpResponse:
         "nature",
     ]
     rows = []
-    for code_, r in (snap.criteria_detail if snap else {}).items():
+    for code_, r in _ordered(snap.criteria_detail if snap else {}):
         rows.append(
             [
                 code_,

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from supervision import services
+from supervision import compliance, services
 from supervision.models import ActionItem, Attendance, ComplianceSnapshot, Meeting, Minutes
 from supervision.quarters import Quarter
 from tests.factories import MandateFactory, MinistryFactory
@@ -522,3 +522,14 @@ def test_drilldown_of_a_closed_quarter_without_snapshot_is_computed_as_of_its_en
     ).content.decode()
     assert "provisoire" in html and last.end.strftime("%d/%m/%Y") in html
     assert not ComplianceSnapshot.objects.exists()
+
+
+def test_drilldown_and_csv_list_criteria_in_the_order_of_the_method(agd_client, agd_user, ministry):
+    services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
+    text = agd_client.get(f"/supervision/ministeres/{ministry.code}/export.csv").content.decode(
+        "utf-8-sig"
+    )
+    codes = [line.split(";")[0] for line in text.splitlines()[1:]]
+    assert codes == list(compliance.REGISTRY)
+    html = agd_client.get(f"/supervision/ministeres/{ministry.code}/").content.decode()
+    assert html.index("G1 — ") < html.index("O2 — ") < html.index("A3 — ")
