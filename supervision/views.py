@@ -282,6 +282,12 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
         "snap": snap,
         "provisional": provisional,
         "criteria": criteria,
+        "axes_rows": [
+            {"code": code, "label": label, **(snap.score_by_axis or {}).get(code, {})}
+            for code, label in compliance.AXES.items()
+        ]
+        if snap
+        else [],
         "axes": compliance.AXES,
         "history": history,
         "trend_chart": charts.line_chart(labels, values, title=f"Score de conformité — {ministry}")

@@ -367,6 +367,7 @@ def test_drilldown_shows_what_governance_criteria_rest_on(agd_client, ministry):
     MandateFactory(ministry=ministry, appointment_act_ref="NOR PRMX2112345A")
     html = agd_client.get(f"/supervision/ministeres/{ministry.code}/").content.decode()
     assert "NOR PRMX2112345A" in html and "provisoire" in html
+    assert "G — Gouvernance" in html and "A — Algorithmes publics" in html
 
 
 def test_meeting_created_and_edited_through_the_form(agd_client, ministry, other_ministry):
