@@ -186,7 +186,7 @@ def asset_list(user: Any, filters: AssetFilters, *, ranked: bool = True) -> Quer
     return qs.order_by("-updated_at", "-id")
 
 
-def _single_ministry(user: Any, filters: AssetFilters) -> int | None:
+def single_ministry(user: Any, filters: AssetFilters) -> int | None:
     """The ministry whose extra fields apply: the filtered one, or the caller's only one."""
     if len(filters.ministry) == 1:
         return filters.ministry[0]
@@ -397,7 +397,7 @@ def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
         [(r["visibility"], str(vis_labels.get(r["visibility"], "")), r["n"]) for r in rows],
         f.visibility,
     )
-    ministry_id = _single_ministry(user, f)
+    ministry_id = single_ministry(user, f)
     if ministry_id is None:
         return facets
     for definition in extra_definitions(ministry_id):

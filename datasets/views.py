@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from administrators.models import Ministry
+from administrators.models import Ministry, Organization
 from core.access import access_for
 from core.models import LegalGround
 from datasets import selectors, services, wizard
@@ -55,6 +55,7 @@ from datasets.validation import (
 )
 
 PAGE_SIZE = 50
+MAX_PAGES = 200
 
 
 def _crumbs(*items: tuple[str, str]) -> dict[str, Any]:
@@ -82,19 +83,25 @@ class KnownCountPaginator(Paginator):
 def asset_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters.from_query(request.GET)
     qs = selectors.asset_list(request.user, filters)
+    total = selectors.asset_count(request.user, filters, qs)
     paginator = KnownCountPaginator(qs, PAGE_SIZE)
-    paginator.known_count = selectors.asset_count(request.user, filters, qs)
+    # Deep offsets cost a scan of everything before them: beyond MAX_PAGES, refine the search.
+    paginator.known_count = min(total, MAX_PAGES * PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     page.object_list = rows
     marks = selectors_highlights([a.pk for a in rows], filters.q) if filters.q and rows else {}
     facets = selectors.asset_facets(request.user, filters)
     may_edit = can_create_any(request.user)
-    bulk_form = (
-        BulkActionForm(organizations=selectors.editable_organizations(request.user))
-        if may_edit
-        else None
+    # The organisation of a bulk assignment belongs to one ministry: offered once the list is
+    # narrowed to one ministry (the caller's own, or the ministry filter).
+    bulk_ministry = selectors.single_ministry(request.user, filters)
+    bulk_orgs = (
+        selectors.editable_organizations(request.user).filter(ministry_id=bulk_ministry)
+        if bulk_ministry is not None
+        else Organization.objects.none()
     )
+    bulk_form = BulkActionForm(organizations=bulk_orgs) if may_edit else None
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -109,7 +116,10 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "may_edit": may_edit,
             "bulk_form": bulk_form,
             "querystring": params.urlencode(),
-            "total": paginator.count,
+            "total": total,
+            "truncated": total > MAX_PAGES * PAGE_SIZE,
+            "max_rows": MAX_PAGES * PAGE_SIZE,
+            "bulk_ministry": bulk_ministry,
         },
     )
 
