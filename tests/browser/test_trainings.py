@@ -4,6 +4,7 @@ each page checked with axe-core."""
 import datetime
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from administrators.models import Membership
 from tests.factories import MembershipFactory, MinistryFactory, UserFactory
@@ -31,21 +32,21 @@ def test_registration_flow_with_waitlist(page, login_as, assert_accessible):
     second = _official(ministry, "second@culture.gouv.fr")
 
     page.goto("/formations/")
-    assert page.get_by_role("heading", name="Prochaines sessions").is_visible()
+    expect(page.get_by_role("heading", name="Prochaines sessions")).to_be_visible()
     assert_accessible(page)
 
     login_as(page, first)
     page.goto(f"/formations/sessions/{session.pk}/")
     assert_accessible(page)
     page.get_by_role("button", name="M'inscrire").click()
-    assert page.get_by_text("Votre inscription est confirmée.").is_visible()
+    expect(page.get_by_text("Votre inscription est confirmée.")).to_be_visible()
     assert_accessible(page)
 
     page.context.clear_cookies()
     login_as(page, second)
     page.goto(f"/formations/sessions/{session.pk}/")
     page.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
-    assert page.get_by_text("rang 1").first.is_visible()
+    expect(page.get_by_text("rang 1").first).to_be_visible()
     assert Registration.objects.get(user=second).status == "LISTE_ATTENTE"
 
     page.context.clear_cookies()
@@ -53,7 +54,7 @@ def test_registration_flow_with_waitlist(page, login_as, assert_accessible):
     page.goto("/formations/mes-inscriptions/")
     assert_accessible(page)
     page.get_by_role("button", name="Annuler").click()
-    assert page.get_by_text("L'inscription est annulée.").is_visible()
+    expect(page.get_by_text("L'inscription est annulée.")).to_be_visible()
     assert Registration.objects.get(user=second).status == "INSCRIT"
 
 
@@ -65,7 +66,7 @@ def test_official_without_role_chooses_their_ministry(page, login_as, assert_acc
     assert_accessible(page)
     page.get_by_label("Votre ministère").select_option(label="Armées")
     page.get_by_role("button", name="M'inscrire").click()
-    assert page.get_by_text("Votre inscription est confirmée.").is_visible()
+    expect(page.get_by_text("Votre inscription est confirmée.")).to_be_visible()
 
 
 def test_trainer_pages_pass_axe(page, login_as, assert_accessible):
@@ -89,7 +90,7 @@ def test_trainer_pages_pass_axe(page, login_as, assert_accessible):
     page.goto(f"/formations/sessions/{session.pk}/inscriptions/")
     page.get_by_label("Présent").check(force=True)
     page.get_by_role("button", name="Enregistrer la présence").click()
-    assert page.get_by_text("Feuille de présence enregistrée").is_visible()
+    expect(page.get_by_text("Feuille de présence enregistrée")).to_be_visible()
     assert Registration.objects.get(session=session).attended is True
 
 
@@ -105,7 +106,9 @@ def test_session_form_refuses_end_before_start(page, login_as):
     page.get_by_label("Lieu").fill("Paris")
     page.get_by_label("Nombre de places", exact=True).fill("12")
     page.get_by_role("button", name="Planifier la session").click()
-    assert page.get_by_text("La fin de la session doit être postérieure à son début.").is_visible()
+    expect(
+        page.get_by_text("La fin de la session doit être postérieure à son début.")
+    ).to_be_visible()
 
 
 def test_staff_pages_pass_axe(page, login_as, assert_accessible):
