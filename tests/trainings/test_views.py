@@ -393,3 +393,61 @@ def test_impact_page_query_count_is_flat(rows, dinum_user, dinum_client, django_
         )
     with django_assert_num_queries(8):
         assert dinum_client.get("/formations/impact/").status_code == 200
+
+
+def test_staff_records_an_event_and_a_measurement_through_the_pages(dinum_client, ministry):
+    response = dinum_client.post(
+        "/formations/evenements/nouveau/",
+        {
+            "event_type": "CONSULTATION_PUBLIQUE",
+            "title": "Consultation sur le service public de la donnée",
+            "start": "2016-10-01",
+            "contributions_count": 160,
+            "reuses_created": 0,
+            "ministries": [ministry.pk],
+            "reuse_urls": "https://exemple.fr/a\nhttps://exemple.fr/b",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from trainings.models import Event, ImpactIndicator, Measurement
+
+    event = Event.objects.get()
+    assert event.contributions_count == 160 and event.reuse_urls == [
+        "https://exemple.fr/a",
+        "https://exemple.fr/b",
+    ]
+    page = dinum_client.get(f"/formations/evenements/{event.pk}/").content.decode()
+    assert "160 contributions" in page
+    bad = dinum_client.post(
+        f"/formations/evenements/{event.pk}/modifier/",
+        {
+            "event_type": "GT_INTERNATIONAL",
+            "title": "GT",
+            "start": "2024-05-02",
+            "end": "2024-05-01",
+            "reuses_created": 0,
+        },
+    )
+    assert bad.status_code == 200
+    assert "précède son début" in bad.content.decode()
+    event.refresh_from_db()
+    assert event.event_type == "CONSULTATION_PUBLIQUE"
+
+    IndicatorFactory(code="appels-api", name="Appels d'API")
+    indicator_id = (
+        __import__("trainings.models", fromlist=["ImpactIndicator"])
+        .ImpactIndicator.objects.get()
+        .pk
+    )
+    response = dinum_client.post(
+        "/formations/impact/mesures/nouvelle/",
+        {"indicator": indicator_id, "quarter": "2025-T2", "value": "42"},
+    )
+    assert response.status_code == 302
+    assert Measurement.objects.get().period_start == datetime.date(2025, 4, 1)
+    response = dinum_client.post(
+        "/formations/impact/mesures/nouvelle/",
+        {"indicator": indicator_id, "quarter": "2025-T9", "value": "1"},
+    )
+    assert "Trimestre invalide" in response.content.decode()
+    assert Measurement.objects.count() == 1
