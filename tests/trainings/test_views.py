@@ -434,11 +434,7 @@ def test_staff_records_an_event_and_a_measurement_through_the_pages(dinum_client
     assert event.event_type == "CONSULTATION_PUBLIQUE"
 
     IndicatorFactory(code="appels-api", name="Appels d'API")
-    indicator_id = (
-        __import__("trainings.models", fromlist=["ImpactIndicator"])
-        .ImpactIndicator.objects.get()
-        .pk
-    )
+    indicator_id = ImpactIndicator.objects.get().pk
     response = dinum_client.post(
         "/formations/impact/mesures/nouvelle/",
         {"indicator": indicator_id, "quarter": "2025-T2", "value": "42"},
