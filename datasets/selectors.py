@@ -17,7 +17,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404
 
@@ -267,159 +269,152 @@ def asset_facets(user: Any, filters: AssetFilters) -> list[Facet]:
     return facets
 
 
-def _counts(qs: QuerySet[Any], column: str) -> list[dict[str, Any]]:
-    return list(qs.order_by().values(column).annotate(n=Count("pk")).order_by("-n")[:FACET_LIMIT])
+# Facet key -> the queryset path it groups by.
+FACET_COLUMNS: dict[str, str] = {
+    "ministry": "ministry_id",
+    "organization": "organization_id",
+    "status": "assessment__status",
+    "asset_type": "asset_type",
+    "update_frequency": "update_frequency",
+    "personal_data": "contains_personal_data",
+    "reference": "reference_designation__regime",
+    "visibility": "visibility",
+}
+
+
+def _grouped_counts(
+    qs: QuerySet[DataAsset], columns: dict[str, Any]
+) -> dict[str, list[tuple[Any, int]]]:
+    """Counts per value of each column over `qs`: one scan with GROUPING SETS on PostgreSQL,
+    one GROUP BY per column elsewhere. Values sorted by count, FACET_LIMIT per column."""
+    if not columns:
+        return {}
+    aliases = {key: f"facet_{i}" for i, key in enumerate(columns)}
+    annotated = qs.order_by().annotate(**{aliases[k]: expr for k, expr in columns.items()})
+    result: dict[str, list[tuple[Any, int]]] = {}
+    if connection.vendor != "postgresql":
+        for key, alias in aliases.items():
+            rows = annotated.values(alias).annotate(n=Count("pk")).order_by("-n")[:FACET_LIMIT]
+            result[key] = [(r[alias], r["n"]) for r in rows]
+        return result
+    try:
+        inner_sql, params = annotated.values(*aliases.values()).query.sql_with_params()
+    except EmptyResultSet:  # e.g. a caller without any ministry: nothing to count
+        return {k: [] for k in aliases}
+    cols = ", ".join(f'"{a}"' for a in aliases.values())
+    flags = ", ".join(f'GROUPING("{a}")' for a in aliases.values())
+    sets = ", ".join(f'("{a}")' for a in aliases.values())
+    sql = f"SELECT {cols}, {flags}, COUNT(*) FROM ({inner_sql}) AS facet_rows GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - aliases are ours, values are parameters
+    n = len(aliases)
+    buckets: dict[str, list[tuple[Any, int]]] = {k: [] for k in aliases}
+    keys = list(aliases)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            grouping = row[n : 2 * n]
+            for i, flag in enumerate(grouping):
+                if flag == 0:
+                    buckets[keys[i]].append((row[i], row[2 * n]))
+                    break
+    for key, values in buckets.items():
+        result[key] = sorted(values, key=lambda v: -v[1])[:FACET_LIMIT]
+    return result
 
 
 def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
     base = base_queryset(user)
     if f.q:
         base = apply_search(base, f.q, rank=False)
-    facets: list[Facet] = []
     access = access_for(user)
     disjunctive = disjunctive_facets(user, f)
+    keys = list(FACET_COLUMNS)
+    if not (access.sees_all_ministries or len(access.visible_ministry_ids) > 1):
+        keys.remove("ministry")
+    columns: dict[str, Any] = {k: F(FACET_COLUMNS[k]) for k in keys}
+    ministry_id = single_ministry(user, f)
+    definitions = [
+        d
+        for d in (extra_definitions(ministry_id) if ministry_id is not None else [])
+        if d.kind in (ExtraFieldDefinition.Kind.CHOICE, ExtraFieldDefinition.Kind.BOOLEAN)
+    ]
+    for d in definitions:
+        columns[f"extra.{d.code}"] = KT(f"extra__{d.code}")
 
-    def scoped(facet: str) -> QuerySet[DataAsset]:
-        return _apply(base, f, facet if disjunctive else "")
+    def own_filter_active(key: str) -> bool:
+        if key.startswith("extra."):
+            return bool(f.extra.get(key[6:]))
+        return bool(getattr(f, key))
 
-    def add(key: str, label: str, rows: list[tuple[str, str, int]], selected: list[Any]) -> None:
-        chosen = {str(s) for s in selected}
-        facets.append(
-            Facet(key, label, [FacetValue(str(v), lbl, n, str(v) in chosen) for v, lbl, n in rows])
-        )
+    counts: dict[str, list[tuple[Any, int]]] = {}
+    shared = {k: v for k, v in columns.items() if not (disjunctive and own_filter_active(k))}
+    counts.update(_grouped_counts(_apply(base, f), shared))
+    for key, expr in columns.items():
+        if key not in shared:  # disjunctive: this facet ignores its own filter
+            counts.update(_grouped_counts(_apply(base, f, key), {key: expr}))
 
-    if access.sees_all_ministries or len(access.visible_ministry_ids) > 1:
-        rows = _counts(scoped("ministry"), "ministry_id")
-        names = {
+    names: dict[str, dict[Any, str]] = {}
+    if "ministry" in counts:
+        names["ministry"] = {
             m.pk: m.short_name or m.name
-            for m in Ministry.objects.filter(pk__in=[r["ministry_id"] for r in rows]).only(
+            for m in Ministry.objects.filter(pk__in=[v for v, _ in counts["ministry"]]).only(
                 "pk", "short_name", "name"
             )
         }
-        add(
-            "ministry",
-            "Ministère",
-            [(r["ministry_id"], names.get(r["ministry_id"], "?"), r["n"]) for r in rows],
-            f.ministry,
-        )
-    rows = _counts(scoped("organization"), "organization_id")
-    org_names = dict(
-        Organization.objects.filter(pk__in=[r["organization_id"] for r in rows]).values_list(
+    names["organization"] = dict(
+        Organization.objects.filter(pk__in=[v for v, _ in counts["organization"]]).values_list(
             "pk", "name"
         )
     )
-    add(
-        "organization",
-        "Organisation",
-        [(r["organization_id"], org_names.get(r["organization_id"], "?"), r["n"]) for r in rows],
-        f.organization,
-    )
-    status_labels = dict(OpenByDefaultAssessment.Status.choices)
-    without_status = replace(f, status=[]) if disjunctive else f
-    if not without_status.active() and not access.network_viewer:
-        # Only the scope applies: count the qualifications directly (index on ministry, status).
-        assessments = OpenByDefaultAssessment.objects.all()
-        if not access.is_network_staff:
-            assessments = assessments.filter(ministry_id__in=access.visible_ministry_ids)
-        status_rows = _counts(assessments, "status")
-    else:
-        status_rows = [
-            {"status": r["assessment__status"], "n": r["n"]}
-            for r in _counts(scoped("status"), "assessment__status")
-        ]
-    add(
-        "status",
-        "Statut d'ouverture",
-        [
-            (r["status"], str(status_labels.get(r["status"], "—")), r["n"])
-            for r in status_rows
-            if r["status"]
-        ],
-        f.status,
-    )
-    type_labels = dict(AssetType.choices)
-    rows = _counts(scoped("asset_type"), "asset_type")
-    add(
-        "asset_type",
-        "Type",
-        [
-            (r["asset_type"], str(type_labels.get(r["asset_type"], r["asset_type"])), r["n"])
-            for r in rows
-        ],
-        f.asset_type,
-    )
-    freq_labels = dict(UpdateFrequency.choices)
-    rows = _counts(scoped("update_frequency"), "update_frequency")
-    add(
-        "update_frequency",
-        "Fréquence de mise à jour",
-        [
-            (r["update_frequency"], str(freq_labels.get(r["update_frequency"], "")), r["n"])
-            for r in rows
-            if r["update_frequency"]
-        ],
-        f.update_frequency,
-    )
-    rows = _counts(scoped("personal_data"), "contains_personal_data")
-    add(
-        "personal_data",
-        "Données personnelles",
-        [
-            (
-                "oui" if r["contains_personal_data"] else "non",
-                "Oui" if r["contains_personal_data"] else "Non",
-                r["n"],
-            )
-            for r in rows
-        ],
-        f.personal_data,
-    )
-    regime_labels = dict(ReferenceDataDesignation.Regime.choices)
-    rows = _counts(scoped("reference"), "reference_designation__regime")
-    add(
-        "reference",
-        "Donnée de référence",
-        [
-            (
-                r["reference_designation__regime"] or "aucune",
-                str(regime_labels.get(r["reference_designation__regime"], "Aucune")),
-                r["n"],
-            )
-            for r in rows
-        ],
-        f.reference,
-    )
-    vis_labels = dict(DataAsset.Visibility.choices)
-    rows = _counts(scoped("visibility"), "visibility")
-    add(
-        "visibility",
-        "Visibilité",
-        [(r["visibility"], str(vis_labels.get(r["visibility"], "")), r["n"]) for r in rows],
-        f.visibility,
-    )
-    ministry_id = single_ministry(user, f)
-    if ministry_id is None:
-        return facets
-    for definition in extra_definitions(ministry_id):
-        if definition.kind not in (
-            ExtraFieldDefinition.Kind.CHOICE,
-            ExtraFieldDefinition.Kind.BOOLEAN,
-        ):
-            continue
-        code = definition.code
-        qs = _apply(base.filter(ministry_id=ministry_id), f, f"extra.{code}" if disjunctive else "")
-        rows = _counts(qs.annotate(_v=KT(f"extra__{code}")), "_v")
-        values: list[tuple[str, str, int]] = []
-        for r in rows:
-            raw = r["_v"]
+    labels: dict[str, dict[Any, str]] = {
+        "status": {k: str(v) for k, v in OpenByDefaultAssessment.Status.choices},
+        "asset_type": {k: str(v) for k, v in AssetType.choices},
+        "update_frequency": {k: str(v) for k, v in UpdateFrequency.choices},
+        "reference": {k: str(v) for k, v in ReferenceDataDesignation.Regime.choices},
+        "visibility": {k: str(v) for k, v in DataAsset.Visibility.choices},
+    }
+    titles = {
+        "ministry": "Ministère",
+        "organization": "Organisation",
+        "status": "Statut d'ouverture",
+        "asset_type": "Type",
+        "update_frequency": "Fréquence de mise à jour",
+        "personal_data": "Données personnelles",
+        "reference": "Donnée de référence",
+        "visibility": "Visibilité",
+    }
+    facets: list[Facet] = []
+    for key in keys:
+        chosen = {str(s) for s in getattr(f, key)}
+        values: list[FacetValue] = []
+        for raw, n in counts.get(key, []):
+            if key in ("ministry", "organization"):
+                value, label = str(raw), names[key].get(raw, "?")
+            elif key == "personal_data":
+                value = "oui" if raw else "non"
+                label = "Oui" if raw else "Non"
+            elif key == "reference":
+                value = raw or "aucune"
+                label = labels[key].get(raw, "Aucune")
+            else:
+                if raw in (None, ""):
+                    continue
+                value, label = str(raw), labels[key].get(raw, str(raw))
+            values.append(FacetValue(value, label, n, value in chosen))
+        facets.append(Facet(key, titles[key], values))
+    for d in definitions:
+        key = f"extra.{d.code}"
+        chosen = set(f.extra.get(d.code, []))
+        values = []
+        for raw, n in counts.get(key, []):
             if raw in (None, ""):
                 continue
-            if definition.kind == ExtraFieldDefinition.Kind.BOOLEAN:
+            if d.kind == ExtraFieldDefinition.Kind.BOOLEAN:
                 value = "oui" if raw in ("true", True) else "non"
-                values.append((value, "Oui" if value == "oui" else "Non", r["n"]))
+                label = "Oui" if value == "oui" else "Non"
             else:
-                values.append((str(raw), str(raw), r["n"]))
-        add(f"extra.{code}", definition.label, values, f.extra.get(code, []))
+                value = label = str(raw)
+            values.append(FacetValue(value, label, n, value in chosen))
+        facets.append(Facet(key, d.label, values))
     return facets
 
 
