@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from administrators.models import Ministry
@@ -59,15 +59,16 @@ def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
 
 
 @contextlib.contextmanager
-def consistent_read() -> Iterator[None]:
+def consistent_read(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """One consistent view of the database for the whole computation: on PostgreSQL a
     REPEATABLE READ transaction (entries edited meanwhile are not half-seen); elsewhere, or
     inside an outer transaction, a plain atomic block (history rows are read up to a fixed
     timestamp anyway)."""
-    outer = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:
-            with connection.cursor() as cursor:
+    conn = connections[using]
+    outer = conn.in_atomic_block
+    with transaction.atomic(using=using):
+        if conn.vendor == "postgresql" and not outer:
+            with conn.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
 

@@ -454,15 +454,24 @@ def test_maturity_l2_needs_roadmap_inventory_prada_and_dpo(agd_user, ministry):
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_computation_reads_one_repeatable_read_snapshot_on_postgresql():
-    from django.db import connection
+def test_computation_reads_one_repeatable_read_snapshot_on_postgresql(db):
+    """Checked on a second connection (outside the test's transaction), as in production."""
+    from django.db import connection, connections
 
     if connection.vendor != "postgresql":
         pytest.skip("REPEATABLE READ is a PostgreSQL guarantee; SQLite serialises writers.")
-    with services.consistent_read(), connection.cursor() as cursor:
-        cursor.execute("SHOW transaction_isolation")
-        assert cursor.fetchone()[0] == "repeatable read"
+    connections["rr_probe"] = connections.create_connection("default")
+    probe = connections["rr_probe"]
+    try:
+        with services.consistent_read(using="rr_probe"), probe.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            assert cursor.fetchone()[0] == "repeatable read"
+        with connection.cursor() as cursor:  # the test's own connection stays as it was
+            cursor.execute("SHOW transaction_isolation")
+            assert cursor.fetchone()[0] == "read committed"
+    finally:
+        probe.close()
+        del connections["rr_probe"]
 
 
 def test_closed_quarter_ignores_later_audited_edits_of_the_titular_mandate(agd_user, ministry):
