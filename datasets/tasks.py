@@ -94,8 +94,10 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
             job.report = report
             job.progress_done = job.progress_total = report["total"]
             job.finished_at = timezone.now()
+            job.payload = b""  # the file is no longer needed: the report says what was done
             job.save(
                 update_fields=[
+                    "payload",
                     "state",
                     "report",
                     "progress_done",
