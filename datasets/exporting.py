@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from core import csv_safety
 from core.csv_safety import safe_cell
 from core.models import Licence
 from datasets import catalogue_schema as cs
@@ -39,6 +40,8 @@ from datasets.models import (
 )
 
 CHUNK = 2000
+# First characters core.csv_safety neutralises (read from it so the two never disagree).
+_TRIGGERS = frozenset(t[0] for t in csv_safety._TRIGGERS)
 DCAT_PAGE_SIZE = 100
 DCAT_MAX_PAGE_SIZE = 500
 
@@ -243,7 +246,11 @@ def _rows(
                 internal = internal_ministries is None or ministry_id in internal_ministries
                 values += portal_values(row, grounds.get(row[0], []), internal=internal)
                 values += extra_values(row[-1], definitions)
-            yield [safe_cell(v) for v in values]
+            # safe_cell only where it can act (a text starting with a formula trigger).
+            yield [
+                safe_cell(v) if v and isinstance(v, str) and v[0] in _TRIGGERS else v
+                for v in values
+            ]
 
 
 def header(extended: bool, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
