@@ -1159,23 +1159,26 @@ def _write_qualifications(
 # --- Bulk insertion ------------------------------------------------------------------------------
 
 
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def _copy_text(value: Any) -> str:
-    if value is None:
+    """A value in COPY's text format (NULL as \\N; backslash, tab and line breaks escaped)."""
+    if value.__class__ is str:
+        text = value
+    elif value is None:
         return "\\N"
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "t" if value else "f"
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
     elif hasattr(value, "isoformat"):
-        value = value.isoformat()
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
+        text = value.isoformat()
+    else:
+        text = str(value)
+    if _COPY_SPECIAL.search(text):
+        text = _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group(0)], text)
     return text
 
 
@@ -1218,16 +1221,16 @@ def fast_insert(model: type[Any], objs: Sequence[Any]) -> None:
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
+        autos = [
+            f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        attnames = [f.attname for f in fields]
         lines = []
         for obj in objs:
-            values = []
-            for f in fields:
-                auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                value = f.pre_save(obj, add=True) if auto else None
-                if value is None:
-                    value = getattr(obj, f.attname)
-                values.append(_copy_text(value))
-            lines.append("\t".join(values))
+            for f in autos:
+                f.pre_save(obj, add=True)
+            values = obj.__dict__
+            lines.append("\t".join([_copy_text(values.get(a)) for a in attnames]))
             obj._state.adding = False
             obj._state.db = "default"
         columns = ", ".join(f'"{f.column}"' for f in fields)

@@ -525,3 +525,13 @@ def test_compliance_facts_written_by_the_import_match_the_entry(amd_user, minist
         ).status
         == "PUBLISHED"
     )
+
+
+@pytest.mark.django_db
+def test_special_characters_survive_the_bulk_insert(amd_user, ministry, organization):
+    text = 'Ligne 1\nLigne\t2 C:\\chemin\\N "guillemets" \\t fin'
+    apply(analyse(amd_user, ministry, csv_bytes([row(description=text, si="")])), amd_user)
+    asset = DataAsset.objects.get()
+    assert asset.description == text
+    assert asset.source_system == ""
+    assert asset.keywords == ["arbre", "forêt"]
