@@ -447,3 +447,15 @@ def test_staff_records_an_event_and_a_measurement_through_the_pages(dinum_client
     )
     assert "Trimestre invalide" in response.content.decode()
     assert Measurement.objects.count() == 1
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_statistics_page_query_count_is_flat(rows, dinum_client, django_assert_num_queries):
+    from tests.factories import MinistryFactory
+
+    for _ in range(rows):
+        RegistrationFactory(ministry=MinistryFactory(), attended=True, satisfaction=4)
+    # session, user, roles (2), sessions aggregate, registrations aggregate, per ministry,
+    # per audience
+    with django_assert_num_queries(8):
+        assert dinum_client.get("/formations/statistiques/").status_code == 200
