@@ -535,3 +535,24 @@ def test_special_characters_survive_the_bulk_insert(amd_user, ministry, organiza
     assert asset.description == text
     assert asset.source_system == ""
     assert asset.keywords == ["arbre", "forêt"]
+
+
+@pytest.mark.django_db
+def test_analysis_reports_progress_every_n_rows(amd_user, ministry, organization, monkeypatch):
+    seen = []
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
+    original = importing.job_progress
+
+    def spy(job_id):
+        update = original(job_id)
+
+        def record(done, total):
+            seen.append((done, total))
+            update(done, total)
+
+        return record
+
+    monkeypatch.setattr(importing, "job_progress", spy)
+    job = analyse(amd_user, ministry, csv_bytes([row(f"Titre {i}") for i in range(5)]))
+    assert seen == [(2, 5), (4, 5)]
+    assert (job.progress_done, job.progress_total, job.progress_pct) == (5, 5, 100)
