@@ -12,8 +12,8 @@ Never run `playwright install`: the browser is /usr/bin/chromium (`CHROMIUM` ove
 Every test in this folder is marked `browser` (`pytest -m "not browser"` skips them).
 Do not put a `django_db` marker on browser tests: the live server already gives them a
 transactional database, and the marker would turn off the restoring of migration data.
-Each browser test costs about 2.5 s of database flush on PostgreSQL: group the checks of one
-page in one test rather than writing one test per assertion.
+Each browser test costs a fresh browser context and a database flush (about a second on a
+busy machine): group the checks of one page in one test rather than one test per assertion.
 """
 
 from __future__ import annotations
