@@ -361,6 +361,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             return
-        yield from sheet.iter_rows(values_only=True)
+        try:
+            yield from sheet.iter_rows(values_only=True)
+        except Exception as exc:  # a member whose zip entry lies about its size, broken XML…
+            raise FileRejected(
+                _("Le classeur Excel (XLSX) est endommagé : %(error)s.")
+                % {"error": type(exc).__name__},
+                code="not_xlsx",
+            ) from exc
     finally:
         workbook.close()

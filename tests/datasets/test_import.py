@@ -556,3 +556,25 @@ def test_analysis_reports_progress_every_n_rows(amd_user, ministry, organization
     job = analyse(amd_user, ministry, csv_bytes([row(f"Titre {i}") for i in range(5)]))
     assert seen == [(2, 5), (4, 5)]
     assert (job.progress_done, job.progress_total, job.progress_pct) == (5, 5, 100)
+
+
+def _declare_local_and_central_size(data: bytes, member: str, size: int) -> bytes:
+    buf = bytearray(_declare_size(data, member, size))
+    needle = member.encode()
+    start = buf.find(b"PK\x03\x04")
+    while start != -1:
+        name_len = int.from_bytes(buf[start + 26 : start + 28], "little")
+        if bytes(buf[start + 30 : start + 30 + name_len]) == needle:
+            buf[start + 22 : start + 26] = size.to_bytes(4, "little")
+        start = buf.find(b"PK\x03\x04", start + 4)
+    return bytes(buf)
+
+
+@pytest.mark.django_db
+def test_a_workbook_lying_about_its_sizes_is_refused_not_inflated(amd_user, ministry, organization):
+    data = _declare_local_and_central_size(
+        xlsx_bytes([row(f"Titre {i}") for i in range(50)]), "xl/worksheets/sheet1.xml", 200
+    )
+    with pytest.raises(FileRejected, match="XLSX"):
+        importing.import_job_create(actor=amd_user, ministry=ministry, filename="x.xlsx", data=data)
+    assert ImportJob.objects.count() == 0
