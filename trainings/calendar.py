@@ -25,7 +25,7 @@ def _calendar(name: str) -> Calendar:
     return cal
 
 
-def _event(session: TrainingSession) -> IcsEvent:
+def _event(session: TrainingSession, *, with_visio: bool) -> IcsEvent:
     ev = IcsEvent()
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
     ev.add("uid", f"session-{session.pk}@{host}")
@@ -35,11 +35,16 @@ def _event(session: TrainingSession) -> IcsEvent:
     ev.add("summary", f"Formation : {session.course.title}")
     url = settings.SITE_URL.rstrip("/") + session.get_absolute_url()
     lines = [session.course.objectives or "", session.notes or ""]
-    if session.visio_url:
+    if session.visio_url and with_visio:
         lines.append(f"Visioconférence : {session.visio_url}")
+    elif session.visio_url:
+        lines.append("Le lien de visioconférence est communiqué aux inscrits.")
     lines.append(url)
     ev.add("description", "\n\n".join(line for line in lines if line))
-    ev.add("location", session.location or session.visio_url)
+    ev.add(
+        "location",
+        session.location or (session.visio_url if with_visio else "Visioconférence"),
+    )
     ev.add("url", url)
     cancelled = session.status == TrainingSession.Status.ANNULEE
     ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -47,14 +52,15 @@ def _event(session: TrainingSession) -> IcsEvent:
     return ev
 
 
-def session_ics(session: TrainingSession) -> bytes:
+def session_ics(session: TrainingSession, *, with_visio: bool = True) -> bytes:
     cal = _calendar(f"Formation : {session.course.title}")
-    cal.add_component(_event(session))
+    cal.add_component(_event(session, with_visio=with_visio))
     return cal.to_ical()
 
 
 def sessions_feed(sessions: Iterable[TrainingSession]) -> bytes:
+    """The public feed: no video-conference links (they go to the seated officials only)."""
     cal = _calendar("Formations du réseau des administrateurs des données")
     for session in sessions:
-        cal.add_component(_event(session))
+        cal.add_component(_event(session, with_visio=False))
     return cal.to_ical()

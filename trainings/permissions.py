@@ -63,6 +63,24 @@ def ensure_can_edit_session(user: Any, session: TrainingSession) -> None:
         raise PermissionDenied(NOT_YOUR_SESSION)
 
 
+def can_see_visio_link(user: Any, session: TrainingSession) -> bool:
+    """The video-conference link is given to seated officials, the session's trainers and DINUM
+    staff, not published to everyone (uses the annotation `my_registration_status` and the
+    prefetched trainers of `selectors.session_queryset(user)` when present)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if can_edit_session(user, session):
+        return True
+    status = getattr(session, "my_registration_status", None)
+    if status is None and not hasattr(session, "my_registration_status"):
+        status = (
+            session.registrations.filter(user_id=user.pk, status="INSCRIT")
+            .values_list("status", flat=True)
+            .first()
+        )
+    return status == "INSCRIT"
+
+
 def can_view_registration(user: Any, registration: Registration) -> bool:
     access = access_for(user)
     if not access.authenticated:

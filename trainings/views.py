@@ -22,6 +22,7 @@ from trainings.permissions import (
     can_edit_network_records,
     can_edit_session,
     can_schedule_sessions,
+    can_see_visio_link,
     can_view_registration,
     can_view_training_stats,
     ensure_can_edit_session,
@@ -146,6 +147,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and session.start > now,
             "has_ended": session.end <= now,
             "can_edit": can_edit_session(request.user, session),
+            "show_visio": can_see_visio_link(request.user, session),
             "register_form": forms.RegistrationForm(
                 ministries=selectors.ministries_for_registration(request.user)
             )
@@ -342,7 +344,8 @@ def session_registrations(request: HttpRequest, pk: int) -> HttpResponse:
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     response = HttpResponse(
-        calendar.session_ics(session), content_type="text/calendar; charset=utf-8"
+        calendar.session_ics(session, with_visio=can_see_visio_link(request.user, session)),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
     return response

@@ -459,3 +459,25 @@ def test_statistics_page_query_count_is_flat(rows, dinum_client, django_assert_n
     # per audience
     with django_assert_num_queries(8):
         assert dinum_client.get("/formations/statistiques/").status_code == 200
+
+
+def test_video_link_only_for_seated_officials_trainers_and_staff(
+    anon_client, plain_user, plain_client, trainer_user, trainer_client, ministry
+):
+    link = "https://webinaire.numerique.gouv.fr/salle-secrete"
+    session = SessionFactory(location="", visio_url=link, trainers=[trainer_user])
+    pages = [
+        f"/formations/sessions/{session.pk}/",
+        f"/formations/sessions/{session.pk}/session.ics",
+    ]
+    for url in pages + ["/formations/calendrier.ics"]:
+        assert link not in anon_client.get(url).content.decode()
+        assert link not in plain_client.get(url).content.decode()
+    assert link not in anon_client.get(f"/api/v1/training-sessions/{session.pk}/").content.decode()
+    for url in pages:
+        assert link in trainer_client.get(url).content.decode()
+    RegistrationFactory(session=session, user=plain_user, ministry=ministry)
+    for url in pages:
+        assert link in plain_client.get(url).content.decode()
+    assert link in plain_client.get(f"/api/v1/training-sessions/{session.pk}/").content.decode()
+    assert link not in plain_client.get("/formations/calendrier.ics").content.decode()

@@ -79,6 +79,17 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status"]
 
+    def to_representation(self, instance: TrainingSession) -> dict[str, Any]:
+        from trainings.permissions import can_see_visio_link
+
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if data.get("visio_url") and not can_see_visio_link(
+            getattr(request, "user", None), instance
+        ):
+            data["visio_url"] = ""
+        return data
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("start", getattr(self.instance, "start", None))
         end = attrs.get("end", getattr(self.instance, "end", None))

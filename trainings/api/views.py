@@ -48,6 +48,7 @@ from trainings.permissions import (
     PublicReadStaffWrite,
     SessionPermission,
     can_schedule_sessions,
+    can_see_visio_link,
     can_view_training_stats,
 )
 
@@ -148,14 +149,14 @@ class TrainingSessionViewSet(_RW):
     queryset = TrainingSession.objects.none()
 
     def get_queryset(self) -> QuerySet[TrainingSession]:
-        return selectors.session_queryset()
+        return selectors.session_queryset(self.request.user)
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
         session = services.session_create(
             actor=self.request.user, trainer_ids=_ids(d.pop("trainers", [])) or [], **d
         )
-        serializer.instance = selectors.session_queryset().get(pk=session.pk)
+        serializer.instance = self.get_queryset().get(pk=session.pk)
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
@@ -165,14 +166,14 @@ class TrainingSessionViewSet(_RW):
             trainer_ids=_ids(d.pop("trainers", None)),
             **d,
         )
-        serializer.instance = selectors.session_queryset().get(pk=session.pk)
+        serializer.instance = self.get_queryset().get(pk=session.pk)
 
     @extend_schema(summary="Annuler la session (ses formateurs, équipe DINUM)", request=None)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         services.session_cancel(actor=request.user, session=session)
-        return Response(self.get_serializer(selectors.session_queryset().get(pk=session.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=session.pk)).data)
 
     @extend_schema(
         summary="Feuille de présence : identifiants des inscriptions présentes",
@@ -207,7 +208,8 @@ class TrainingSessionViewSet(_RW):
     @action(detail=True, methods=["get"], url_path="ics")
     def ics(self, request: Request, pk: str | None = None) -> HttpResponse:
         session = self.get_object()
-        return HttpResponse(calendar.session_ics(session), content_type="text/calendar")
+        ics = calendar.session_ics(session, with_visio=can_see_visio_link(request.user, session))
+        return HttpResponse(ics, content_type="text/calendar")
 
 
 class RegistrationFilter(filters.FilterSet):
