@@ -122,11 +122,19 @@ def roadmap_import_analyse(*, actor: Any, job: ImportJob) -> dict[str, Any]:
         raise
     axes = {a.code: a for a in RoadmapAxis.objects.all()}
     existing = {a.ref: a for a in roadmap.actions.exclude(ref="")}
+    seen: dict[str, int] = {}
     with transaction.atomic():
         for line, cells in rows:
             try:
                 data = _parse_row(cells, axes)
-                action = existing.get(data.get("ref", ""))
+                ref = data.get("ref", "")
+                if ref and ref in seen:
+                    raise ValidationError(
+                        f"numéro « {ref} » en double (déjà ligne {seen[ref]}) : une ligne par action"
+                    )
+                if ref:
+                    seen[ref] = line
+                action = existing.get(ref)
                 action_save(
                     actor=actor, roadmap=roadmap, data=data, action=action, comment="Import (essai)"
                 )

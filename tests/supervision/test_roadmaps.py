@@ -22,7 +22,7 @@ CSV_OK = (
 
 
 @pytest.fixture
-def roadmap(ministry):
+def roadmap(ministry, roadmap_axes):
     return published_roadmap(ministry)
 
 
@@ -205,3 +205,17 @@ def test_roadmap_detail_query_count_is_flat(
     amd_client.get(f"/supervision/feuilles-de-route/{roadmap.pk}/")
     with django_assert_num_queries(9):
         assert amd_client.get(f"/supervision/feuilles-de-route/{roadmap.pk}/").status_code == 200
+
+
+def test_import_refuses_a_duplicate_action_number(amd_client, roadmap):
+    dup = CSV_OK + "1.1;Publier l'inventaire (bis);2.1;INVENTAIRE;2025-06-30;EN_COURS;10;;\n"
+    html = _upload(amd_client, roadmap, dup.encode()).content.decode()
+    assert "en double (déjà ligne 2)" in html
+    assert not RoadmapAction.objects.exists()
+
+
+def test_roadmap_axes_follow_the_interministerial_template(roadmap_axes):
+    assert (
+        roadmap_axes["2.2"].label == "Ouvrir les données" and roadmap_axes["2.2"].parent.code == "2"
+    )
+    assert len(roadmap_axes) == 10
