@@ -436,6 +436,9 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         )
     )
 
+    # N2, N3, N4 -- depth, stability and commitment of the network (one query on mandates)
+    out.extend(_network_people_indicators(today))
+
     # N5 -- plenary participation over the quarter
     plenaries = Attendance.objects.filter(
         meeting__meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE,
@@ -520,6 +523,31 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
                     f"{median_age:.0f} j" if median_age is not None else "—",
                 ),
             ],
+        )
+    )
+
+    # N8 -- open-data sprints over the last 12 months (network meetings and trainings events)
+    year_ago = today - datetime.timedelta(days=365)
+    sprint_ministries = set(
+        Meeting.objects.filter(
+            meeting_type=Meeting.Type.SPRINT_OPEN_DATA,
+            date__gt=year_ago,
+            date__lte=today,
+            ministry__isnull=False,
+        )
+        .exclude(status=Meeting.Status.ANNULEE)
+        .values_list("ministry_id", flat=True)
+    )
+    scope_ids = set(in_scope.values_list("pk", flat=True))
+    with_sprint = len(sprint_ministries & scope_ids)
+    out.append(
+        Indicator(
+            "N8",
+            "Sprints open data",
+            "Ministères du périmètre ayant tenu au moins un sprint open data dans les 12 derniers "
+            "mois ÷ ministères du périmètre (FR0034 : un sprint par ministère).",
+            f"{with_sprint}/{len(scope_ids)} ({_pct(with_sprint, len(scope_ids))})",
+            "100 %",
         )
     )
 
@@ -667,3 +695,75 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
 
 
 MATURITY_LABELS = ["Absent", "Désigné", "Organisé", "Ouvert", "Piloté par l'impact"]
+
+REGIONS_COUNT = 18  # INSEE regions (13 in metropolitan France + 5 overseas)
+
+
+def _network_people_indicators(today: datetime.date) -> list[Indicator]:
+    """N2 (depth), N3 (stability), N4 (commitment) from the mandates: one query."""
+    role = DataAdministrator.Role
+    rows = list(
+        DataAdministrator.objects.filter(appointment_date__lte=today).values_list(
+            "ministry_id",
+            "role",
+            "region",
+            "appointment_date",
+            "end_date",
+            "time_share_pct",
+            "team_size_etp",
+        )
+    )
+    current = [r for r in rows if r[4] is None or r[4] >= today]
+    depth: dict[int, int] = {}
+    for ministry_id, r_role, *_ in current:
+        if ministry_id and r_role in (
+            role.AMD_DELEGUE,
+            role.AMD_ADJOINT,
+            role.CORRESPONDANT_DIRECTION,
+        ):
+            depth[ministry_id] = depth.get(ministry_id, 0) + 1
+    titular_ministries = {r[0] for r in current if r[1] == role.AMD_TITULAIRE and r[0]}
+    per_ministry = [depth.get(m, 0) for m in titular_ministries]
+    regions = {r[2] for r in current if r[1] == role.REFERENT_REGIONAL and r[2]}
+    year_ago = today - datetime.timedelta(days=365)
+    titulars = [r for r in rows if r[1] == role.AMD_TITULAIRE]
+    changes = sum(1 for r in titulars if r[3] > year_ago)
+    tenures = [((r[4] or today) - r[3]).days / 365.25 for r in titulars]
+    shares = [r[5] for r in current if r[1] == role.AMD_TITULAIRE and r[5] is not None]
+    teams = [float(r[6]) for r in current if r[1] == role.AMD_TITULAIRE and r[6] is not None]
+    return [
+        Indicator(
+            "N2",
+            "Profondeur du réseau",
+            "Nombre médian de délégués, adjoints et correspondants par ministère doté d'un AMD ; "
+            "référents régionaux ÷ régions.",
+            f"médiane {statistics.median(per_ministry):g} par ministère" if per_ministry else "—",
+            "≥ 1 correspondant par direction générale ; 100 % des régions",
+            [
+                (
+                    "Régions couvertes",
+                    f"{len(regions)}/{REGIONS_COUNT} ({_pct(len(regions), REGIONS_COUNT)})",
+                )
+            ],
+        ),
+        Indicator(
+            "N3",
+            "Stabilité",
+            "Nominations d'AMD titulaires au cours des 4 derniers trimestres ; ancienneté moyenne "
+            "des mandats de titulaire.",
+            f"{changes} nomination(s) en 12 mois",
+            "",
+            [("Ancienneté moyenne", f"{statistics.mean(tenures):.1f} an(s)" if tenures else "—")],
+        ),
+        Indicator(
+            "N4",
+            "Engagement dans la fonction",
+            "Quotité médiane consacrée à la fonction et taille médiane de l'équipe des AMD "
+            "titulaires en fonction.",
+            f"quotité médiane {statistics.median(shares):g} %"
+            if shares
+            else "quotité non renseignée",
+            "",
+            [("Équipe médiane", f"{statistics.median(teams):g} ETP" if teams else "—")],
+        ),
+    ]

@@ -338,7 +338,7 @@ def test_indicators_query_count_is_flat(size, agd_client, agd_user, django_asser
         )
     services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
     agd_client.get("/supervision/indicateurs/")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(17):
         assert agd_client.get("/supervision/indicateurs/").status_code == 200
 
 
@@ -534,3 +534,34 @@ def test_drilldown_and_csv_list_criteria_in_the_order_of_the_method(agd_client, 
     assert codes == list(compliance.REGISTRY)
     html = agd_client.get(f"/supervision/ministeres/{ministry.code}/").content.decode()
     assert html.index("G1 — ") < html.index("O2 — ") < html.index("A3 — ")
+
+
+def test_indicators_n2_to_n4_and_n8_from_mandates_and_sprints(agd_user, ministry, other_ministry):
+    from supervision.selectors import network_indicators
+
+    today = timezone.localdate()
+    MandateFactory(
+        ministry=ministry,
+        appointment_date=today - datetime.timedelta(days=30),
+        time_share_pct=50,
+        team_size_etp=3,
+    )
+    MandateFactory(ministry=ministry, role="CORRESPONDANT_DIRECTION")
+    MandateFactory(ministry=ministry, role="CORRESPONDANT_DIRECTION")
+    MandateFactory(ministry=None, role="REFERENT_REGIONAL", region="84")
+    services.meeting_save(
+        actor=agd_user,
+        data={
+            "meeting_type": "SPRINT_OPEN_DATA",
+            "title": "Sprint",
+            "ministry": ministry,
+            "date": today - datetime.timedelta(days=10),
+            "status": "TENUE",
+        },
+    )
+    by_code = {i.code: i for i in network_indicators(Quarter.current())}
+    assert by_code["N2"].value == "médiane 2 par ministère"
+    assert dict(by_code["N2"].details)["Régions couvertes"].startswith("1/18")
+    assert by_code["N3"].value == "1 nomination(s) en 12 mois"
+    assert by_code["N4"].value == "quotité médiane 50 %"
+    assert by_code["N8"].value == "1/2 (50 %)"
