@@ -565,3 +565,18 @@ def test_indicators_n2_to_n4_and_n8_from_mandates_and_sprints(agd_user, ministry
     assert by_code["N3"].value == "1 nomination(s) en 12 mois"
     assert by_code["N4"].value == "quotité médiane 50 %"
     assert by_code["N8"].value == "1/2 (50 %)"
+
+
+def test_viewer_reads_the_dashboard_without_the_staff_buttons(viewer_client, agd_client, ministry):
+    assert "Calculer les scores" not in viewer_client.get("/supervision/").content.decode()
+    assert "Calculer les scores" in agd_client.get("/supervision/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("label", "message"), [("2026-T9", "Trimestre invalide"), ("2999-T1", "pas commencé")]
+)
+def test_bad_quarter_in_the_url_falls_back_to_the_current_quarter(
+    agd_client, ministry, label, message
+):
+    html = agd_client.get(f"/supervision/?trimestre={label}").content.decode()
+    assert message in html and f"— {Quarter.current().label}</h1>" in html
