@@ -580,3 +580,20 @@ def test_bad_quarter_in_the_url_falls_back_to_the_current_quarter(
 ):
     html = agd_client.get(f"/supervision/?trimestre={label}").content.decode()
     assert message in html and f"— {Quarter.current().label}</h1>" in html
+
+
+def test_transparency_shows_an_administrators_name_only_with_consent(
+    anon_client, ministry, other_ministry
+):
+    from tests.factories import PersonFactory
+
+    MandateFactory(
+        ministry=ministry, person=PersonFactory(last_name="Discret", consent_directory=False)
+    )
+    MandateFactory(
+        ministry=other_ministry, person=PersonFactory(last_name="Publié", consent_directory=True)
+    )
+    html = anon_client.get("/supervision/transparence/").content.decode()
+    assert "Discret" not in html and "Désigné (nom non publié)" in html and "Publié" in html
+    text = anon_client.get("/supervision/transparence/composition.csv").content.decode("utf-8-sig")
+    assert "Discret" not in text and "Publié" in text
