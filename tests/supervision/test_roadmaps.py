@@ -219,3 +219,17 @@ def test_roadmap_axes_follow_the_interministerial_template(roadmap_axes):
         roadmap_axes["2.2"].label == "Ouvrir les données" and roadmap_axes["2.2"].parent.code == "2"
     )
     assert len(roadmap_axes) == 10
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_roadmap_list_query_count_is_flat(
+    size, dinum_client, dinum_user, django_assert_num_queries
+):
+    from tests.factories import MinistryFactory
+
+    for _ in range(size):
+        rm = published_roadmap(MinistryFactory())
+        services.action_save(actor=dinum_user, roadmap=rm, data={"title": "A"})
+    dinum_client.get("/supervision/feuilles-de-route/")
+    with django_assert_num_queries(6):
+        assert dinum_client.get("/supervision/feuilles-de-route/").status_code == 200
