@@ -221,3 +221,40 @@ def test_meeting_and_action_item_writes_via_api(agd_user, amd_user, token_client
         == 403
     )
     assert token_client(agd_user).post("/api/v1/meetings/", {}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/roadmaps/", "/api/v1/roadmap-actions/", "/api/v1/meetings/", "/api/v1/action-items/"],
+)
+def test_list_endpoints_query_count_is_flat(url, network_api_client, agd_user):
+    """The same number of queries with one row and with two rows of everything."""
+    counts = []
+    for _ in range(2):
+        m = MinistryFactory()
+        rm = published_roadmap(m)
+        action = services.action_save(actor=agd_user, roadmap=rm, data={"title": "A"})
+        services.action_save(actor=agd_user, roadmap=rm, action=action, data={"status": "EN_COURS"})
+        meeting = services.meeting_save(
+            actor=agd_user,
+            data={
+                "meeting_type": "BILATERALE",
+                "title": "B",
+                "ministry": m,
+                "date": datetime.date(2026, 1, 2),
+            },
+            invited_ministry_ids=[m.pk],
+        )
+        services.action_item_save(
+            actor=agd_user,
+            meeting=meeting,
+            data={"description": "X", "due_date": datetime.date(2026, 2, 1), "owner_ministry": m},
+        )
+        network_api_client.get(url)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert network_api_client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
