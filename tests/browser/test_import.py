@@ -21,6 +21,15 @@ CSV = (
 
 @pytest.fixture
 def amd(transactional_db):
+    # The live-server tests flush the database; put the legal tables and formats back (the
+    # harness's serialized rollback does not always restore them between tests).
+    from django.apps import apps
+
+    from core.reference_data import load_reference_tables
+    from datasets.reference_data import load_inventory_reference
+
+    load_reference_tables(apps.get_model)
+    load_inventory_reference(apps.get_model)
     ministry = MinistryFactory(
         code="interieur", name="Ministère de l'Intérieur", short_name="Intérieur"
     )
@@ -69,3 +78,26 @@ def test_a_bad_file_is_refused_on_the_form(page, login_as, assert_accessible, am
     page.get_by_role("button", name="Analyser le fichier").click()
     page.get_by_text("que la ligne d'en-tête").wait_for()
     assert_accessible(page)
+
+
+def test_progress_page_polls_until_the_analysis_is_done(page, login_as, assert_accessible, amd):
+    from datasets.models import ImportJob
+    from datasets.tasks import import_analyse
+
+    ministry = amd.memberships.get().ministry
+    job = ImportJob.objects.create(
+        ministry=ministry,
+        filename="inventaire.csv",
+        payload=CSV.encode("utf-8"),
+        size=len(CSV),
+        created_by=amd,
+    )
+    login_as(page, amd)
+    page.goto(f"/inventaire/import/{job.pk}/")
+    assert page.locator("progress#import-progress-bar").is_visible()
+    assert "Déposé" in page.locator("#import-state").inner_text()
+    assert_accessible(page)
+    import_analyse(job.pk)  # the worker finishes; the page notices through the JSON status
+    page.get_by_text("Analyse (rien n'est encore enregistré)").wait_for(timeout=15000)
+    job.refresh_from_db()
+    assert "1 entrée(s) à créer" in page.content(), job.report["rows"]
