@@ -98,6 +98,9 @@ def load_demo(stdout: Any) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save()
         ministry = _ministry(short) if short else None
+        if short and ministry is None:
+            stdout.write(f"  Compte {email} sans rôle : ministère « {short} » absent.")
+            continue
         membership, _ = Membership.objects.get_or_create(
             user=user, role=role, ministry=ministry, defaults={"admin_kind": kind}
         )
