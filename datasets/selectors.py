@@ -42,6 +42,7 @@ from datasets.search import apply_search, normalise_query
 FACET_CACHE_SECONDS = 120
 GENERATION_KEY = "datasets:generation"
 FACET_LIMIT = 30
+SEARCH_CAP = 2000
 
 
 def bump_inventory_generation() -> None:
@@ -238,15 +239,30 @@ def _cache_key(kind: str, user: Any, filters: AssetFilters) -> str:
     return f"datasets:{kind}:{_generation()}:{_scope_key(user)}:{filters.cache_key()}"
 
 
-def asset_count(user: Any, filters: AssetFilters, qs: QuerySet[DataAsset]) -> int:
-    """Number of entries matching `filters` (cached like the facets: exact until next write)."""
-    key = _cache_key("count", user, filters)
+def asset_count(
+    user: Any, filters: AssetFilters, qs: QuerySet[DataAsset], *, cap: int | None = None
+) -> int:
+    """Number of entries matching `filters` (cached like the facets: exact until next write).
+
+    With `cap`, counting stops at cap + 1 (a broad full-text query matches tens of thousands of
+    entries; counting them all would read every one of them)."""
+    key = _cache_key(f"count{cap or ''}", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    count = qs.order_by().count()
+    counted = qs.order_by()
+    count = counted.values("pk")[: cap + 1].count() if cap else counted.count()
     cache.set(key, count, FACET_CACHE_SECONDS)
     return count
+
+
+def broad_search(user: Any, filters: AssetFilters) -> bool:
+    """True when the query matches more than SEARCH_CAP entries: results are then listed by
+    date instead of by relevance and facets describe the SEARCH_CAP most recent matches."""
+    if not filters.q:
+        return False
+    qs = apply_search(_apply(base_queryset(user), filters), filters.q, rank=False)
+    return asset_count(user, filters, qs, cap=SEARCH_CAP) > SEARCH_CAP
 
 
 def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
@@ -259,12 +275,12 @@ def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
     return not access.sees_all_ministries and len(access.visible_ministry_ids) <= 1
 
 
-def asset_facets(user: Any, filters: AssetFilters) -> list[Facet]:
-    key = _cache_key("facets", user, filters)
+def asset_facets(user: Any, filters: AssetFilters, *, broad: bool = False) -> list[Facet]:
+    key = _cache_key(f"facets{'-broad' if broad else ''}", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
-    facets = _compute_facets(user, filters)
+    facets = _compute_facets(user, filters, broad=broad)
     cache.set(key, facets, FACET_CACHE_SECONDS)
     return facets
 
@@ -321,12 +337,18 @@ def _grouped_counts(
     return result
 
 
-def _compute_facets(user: Any, f: AssetFilters) -> list[Facet]:
+def _compute_facets(user: Any, f: AssetFilters, *, broad: bool = False) -> list[Facet]:
     base = base_queryset(user)
     if f.q:
         base = apply_search(base, f.q, rank=False)
     access = access_for(user)
-    disjunctive = disjunctive_facets(user, f)
+    disjunctive = disjunctive_facets(user, f) and not broad
+    if broad:
+        # The ids are read first: as a subquery with LIMIT, PostgreSQL may re-run it per row.
+        recent = list(
+            _apply(base, f).order_by("-updated_at", "-id").values_list("pk", flat=True)[:SEARCH_CAP]
+        )
+        base = DataAsset.objects.filter(pk__in=recent)
     keys = list(FACET_COLUMNS)
     if not (access.sees_all_ministries or len(access.visible_ministry_ids) > 1):
         keys.remove("ministry")

@@ -82,8 +82,14 @@ class KnownCountPaginator(Paginator):
 @login_required
 def asset_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters.from_query(request.GET)
-    qs = selectors.asset_list(request.user, filters)
-    total = selectors.asset_count(request.user, filters, qs)
+    broad = selectors.broad_search(request.user, filters)
+    qs = selectors.asset_list(request.user, filters, ranked=not broad)
+    if broad:
+        total = selectors.SEARCH_CAP
+    else:
+        total = selectors.asset_count(
+            request.user, filters, qs, cap=selectors.SEARCH_CAP if filters.q else None
+        )
     paginator = KnownCountPaginator(qs, PAGE_SIZE)
     # Deep offsets cost a scan of everything before them: beyond MAX_PAGES, refine the search.
     paginator.known_count = min(total, MAX_PAGES * PAGE_SIZE)
@@ -91,7 +97,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     page.object_list = rows
     marks = selectors_highlights([a.pk for a in rows], filters.q) if filters.q and rows else {}
-    facets = selectors.asset_facets(request.user, filters)
+    facets = selectors.asset_facets(request.user, filters, broad=broad)
     may_edit = can_create_any(request.user)
     # The organisation of a bulk assignment belongs to one ministry: offered once the list is
     # narrowed to one ministry (the caller's own, or the ministry filter).
@@ -118,6 +124,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "total": total,
             "truncated": total > MAX_PAGES * PAGE_SIZE,
+            "broad": broad,
             "max_rows": MAX_PAGES * PAGE_SIZE,
             "bulk_ministry": bulk_ministry,
         },

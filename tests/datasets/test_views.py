@@ -588,3 +588,19 @@ def test_detail_page_query_count_is_flat(
     amd_client.get("/inventaire/")
     with django_assert_num_queries(10):
         assert amd_client.get(f"/inventaire/{own_asset.pk}/").status_code == 200
+
+
+def test_broad_search_lists_by_date_with_capped_count(amd_client, organization, monkeypatch):
+    from datasets import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_CAP", 3)
+    for i in range(5):
+        AssetFactory(organization=organization, title=f"Registre des élus n° {i}")
+    response = amd_client.get("/inventaire/", {"q": "élus"})
+    assert response.context["broad"] is True
+    body = response.content.decode()
+    assert "Plus de 3 entrées" in body
+    facet = next(f for f in response.context["facets"] if f.key == "organization")
+    assert facet.values[0].count == 3  # facets describe the 3 most recent matches
+    response = amd_client.get("/inventaire/", {"q": "élus n° 4"})
+    assert response.context["broad"] is False
