@@ -75,36 +75,6 @@ def browser_context_args(browser_context_args: dict[str, Any], live_server: Any)
     }
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _fast_flush_on_postgresql() -> Iterator[None]:
-    """Empty the tables with DELETE instead of TRUNCATE after each browser test.
-
-    A TRUNCATE of the ~70 tables costs 2 to 3 s on PostgreSQL (new files for every table);
-    DELETE of the few rows a test leaves takes a few milliseconds. Django's foreign keys are
-    DEFERRABLE INITIALLY DEFERRED and the flush runs in one transaction, so the order of the
-    DELETEs does not matter. Sequence resets (rarely asked for) keep Django's statement.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        yield
-        return
-    original = connection.ops.sql_flush
-
-    def sql_flush(
-        style: Any, tables: list[str], *, reset_sequences: bool = False, allow_cascade: bool = False
-    ) -> list[str]:
-        if reset_sequences:
-            return original(
-                style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
-            )
-        return [f"DELETE FROM {connection.ops.quote_name(table)};" for table in tables]
-
-    connection.ops.sql_flush = sql_flush  # type: ignore[method-assign]
-    yield
-    connection.ops.sql_flush = original  # type: ignore[method-assign]
-
-
 @pytest.fixture(autouse=True)
 def _restore_migration_data(django_db_serialized_rollback: None) -> None:
     """The live server needs real commits, so each browser test flushes the database; the rows
