@@ -17,7 +17,7 @@ from core.models import AuditEntry
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
