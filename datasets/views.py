@@ -120,6 +120,8 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "facets": facets,
             "may_edit": may_edit,
+            "may_import": access_for(request.user).is_network_staff
+            or bool(access_for(request.user).admin_ministry_ids),
             "bulk_form": bulk_form,
             "querystring": params.urlencode(),
             "total": total,
