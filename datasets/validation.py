@@ -714,6 +714,11 @@ def record_asset_state(
     """Append one `AssetStateHistory` row per entry (reloaded with its relations in a few
     queries, whatever the number of entries). Call it inside the transaction that writes, and
     before the delete when `deleted=True`."""
+    from datasets.selectors import bump_inventory_generation
+
+    # Cached facet counts become stale once this transaction commits (even with no id given:
+    # callers that wrote entries in bulk still invalidate them).
+    transaction.on_commit(bump_inventory_generation)
     ids = [a if isinstance(a, int) else a.pk for a in assets]
     if not ids:
         return 0
@@ -728,7 +733,4 @@ def record_asset_state(
         )
         rows.extend(state_row(a, deleted=deleted, recorded_at=when) for a in qs)
     AssetStateHistory.objects.bulk_create(rows, batch_size=1000)
-    from datasets.selectors import bump_inventory_generation
-
-    transaction.on_commit(bump_inventory_generation)  # cached facet counts become stale
     return len(rows)

@@ -604,3 +604,29 @@ def test_broad_search_lists_by_date_with_capped_count(amd_client, organization, 
     assert facet.values[0].count == 3  # facets describe the 3 most recent matches
     response = amd_client.get("/inventaire/", {"q": "élus n° 4"})
     assert response.context["broad"] is False
+
+
+def test_cached_counts_are_refreshed_after_a_committed_write(
+    amd_client, amd_user, organization, django_capture_on_commit_callbacks
+):
+    AssetFactory(organization=organization)
+    assert amd_client.get("/inventaire/").context["total"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.asset_create(
+            actor=amd_user,
+            data={
+                "organization": organization,
+                "title": "Nouvelle",
+                "description": "d",
+                "asset_type": "API",
+            },
+        )
+    response = amd_client.get("/inventaire/")
+    assert response.context["total"] == 2
+    assert {
+        v.value: v.count
+        for v in next(f for f in response.context["facets"] if f.key == "asset_type").values
+    } == {
+        "BASE_DE_DONNEES": 1,
+        "API": 1,
+    }
