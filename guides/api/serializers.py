@@ -72,7 +72,8 @@ class GuideVersionSerializer(serializers.ModelSerializer):
     legal_references = serializers.PrimaryKeyRelatedField(
         queryset=LegalReference.objects.all(), many=True, required=False
     )
-    approved_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    # By name only: the approver's e-mail is never published (public versions are anonymous).
+    approved_by = serializers.SerializerMethodField()
     needs_review = serializers.BooleanField(read_only=True)
     body_html = serializers.SerializerMethodField()
 
@@ -95,6 +96,11 @@ class GuideVersionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "published_at", "approved_by", "created_at", "updated_at"]
+
+    def get_approved_by(self, obj: GuideVersion) -> str | None:
+        if obj.approved_by is None:
+            return None
+        return obj.approved_by.get_full_name() or "l'équipe DINUM"
 
     def get_body_html(self, obj: GuideVersion) -> str:
         return str(render_markdown(obj.body, with_toc=True))

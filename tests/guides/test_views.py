@@ -254,3 +254,14 @@ def test_guide_page_query_count_is_flat(refs, anon_client, django_assert_num_que
     guide.published_version.legal_references.set(LegalReference.objects.order_by("code")[:refs])
     with django_assert_num_queries(3):
         assert anon_client.get(f"/guides/{guide.slug}/").status_code == 200
+
+
+def test_approver_without_a_name_is_never_shown_by_email(anon_client):
+    from tests.factories import UserFactory
+
+    approver = UserFactory(first_name="", last_name="", email="relecteur.secret@dinum.gouv.fr")
+    guide = published_guide(approved_by=approver)
+    page = anon_client.get(f"/guides/{guide.slug}/historique/").content.decode()
+    api = anon_client.get(f"/api/v1/guide-versions/?guide={guide.slug}").content.decode()
+    assert "relecteur.secret" not in page and "relecteur.secret" not in api
+    assert "approuvée par l'équipe DINUM" in page
