@@ -342,9 +342,11 @@ def roadmap_actions(roadmap: Roadmap) -> QuerySet[RoadmapAction]:
 
 
 def public_minutes() -> list[Minutes]:
-    """The latest public version of each meeting's minutes."""
+    """The latest public version of each meeting's minutes that has left the draft stage
+    (a draft marked public is not published until it is circulated or approved)."""
     rows = (
         Minutes.objects.filter(public=True)
+        .exclude(status=Minutes.Status.BROUILLON)
         .select_related("meeting")
         .order_by("meeting_id", "-version")
     )

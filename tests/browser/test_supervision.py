@@ -31,7 +31,11 @@ def supervised(transactional_db):
     )
     services.attendance_record(actor=agd, meeting=meeting, ministry=interieur, status="PRESENT")
     services.minutes_save(
-        actor=agd, meeting=meeting, body="# Relevé\n\n- Point d'étape", public=True
+        actor=agd,
+        meeting=meeting,
+        body="# Relevé\n\n- Point d'étape",
+        public=True,
+        status="DIFFUSE",
     )
     services.action_item_save(
         actor=agd,

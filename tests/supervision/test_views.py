@@ -226,7 +226,9 @@ def test_transparency_page_is_public_and_shows_only_published_scores(
     html = client.get("/supervision/transparence/").content.decode()
     assert "Aucun score publié" in html and "Interne" not in html
     services.snapshot_publish(actor=agd_user, quarter=last)
-    services.minutes_save(actor=agd_user, meeting=meeting, body="Relevé public", public=True)
+    services.minutes_save(
+        actor=agd_user, meeting=meeting, body="Relevé public", public=True, status="DIFFUSE"
+    )
     html = client.get("/supervision/transparence/").content.decode()
     assert last.label in html and "Relevé public" in html
     csv_text = client.get("/supervision/transparence/scores.csv").content.decode("utf-8-sig")
@@ -478,7 +480,12 @@ def test_transparency_composition_and_meetings_as_csv(anon_client, agd_user, mee
     MandateFactory(ministry=ministry)
     services.minutes_save(actor=agd_user, meeting=meeting, body="=1+1 interne", public=False)
     services.minutes_save(
-        actor=agd_user, meeting=meeting, body="Relevé", summary="=cmd|' /C calc'!A0", public=True
+        actor=agd_user,
+        meeting=meeting,
+        body="Relevé",
+        summary="=cmd|' /C calc'!A0",
+        public=True,
+        status=Minutes.Status.DIFFUSE,
     )
     composition = anon_client.get("/supervision/transparence/composition.csv").content.decode(
         "utf-8-sig"
@@ -597,3 +604,16 @@ def test_transparency_shows_an_administrators_name_only_with_consent(
     assert "Discret" not in html and "Désigné (nom non publié)" in html and "Publié" in html
     text = anon_client.get("/supervision/transparence/composition.csv").content.decode("utf-8-sig")
     assert "Discret" not in text and "Publié" in text
+
+
+def test_draft_minutes_marked_public_stay_off_the_transparency_page(anon_client, agd_user, meeting):
+    services.minutes_save(
+        actor=agd_user, meeting=meeting, body="Relevé diffusé", public=True, status="DIFFUSE"
+    )
+    services.minutes_save(
+        actor=agd_user, meeting=meeting, body="Brouillon confidentiel", public=True
+    )
+    html = anon_client.get("/supervision/transparence/").content.decode()
+    text = anon_client.get("/supervision/transparence/reunions.csv").content.decode("utf-8-sig")
+    assert "Relevé diffusé" in html and "Relevé diffusé" in text
+    assert "Brouillon confidentiel" not in html and "Brouillon confidentiel" not in text
