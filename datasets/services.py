@@ -609,8 +609,10 @@ def _bulk_assets(actor: Any, asset_ids: Sequence[int]) -> list[DataAsset]:
         .prefetch_related("formats", "assessment__ground_links__ground")
         .select_for_update(of=("self",))
     )
-    if not assets:
+    if not asset_ids:
         raise ValidationError("Sélectionnez au moins une entrée.")
+    if not assets:
+        raise ValidationError("Ces entrées n'existent pas ou ne vous sont pas visibles.")
     if len(assets) != len(set(asset_ids)):
         raise ValidationError(
             "Certaines entrées sélectionnées n'existent pas ou ne vous sont pas visibles."

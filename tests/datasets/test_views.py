@@ -630,3 +630,98 @@ def test_cached_counts_are_refreshed_after_a_committed_write(
         "BASE_DE_DONNEES": 1,
         "API": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected_status", "changed"),
+    [
+        ("anon_client", 302, False),
+        ("plain_client", 302, False),  # redirected back with a French error, nothing changed
+        ("viewer_client", 302, False),
+        ("ministry_viewer_client", 302, False),
+        ("trainer_client", 302, False),
+        ("correspondent_client", 302, True),
+        ("amd_client", 302, True),
+        ("agd_client", 302, True),
+    ],
+)
+def test_bulk_action_matrix(request, client_name, expected_status, changed, own_asset):
+    client = request.getfixturevalue(client_name)
+    response = client.post("/inventaire/actions/", {"ids": [own_asset.pk], "action": "publish"})
+    assert response.status_code == expected_status
+    if client_name == "anon_client":
+        assert "/accounts/login/" in response.url
+    own_asset.refresh_from_db()
+    assert (own_asset.visibility == "PUBLISHED") is changed
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("anon_client", 302),
+        ("plain_client", 404),
+        ("viewer_client", 404),
+        ("ministry_viewer_client", 403),
+        ("correspondent_client", 302),
+        ("amd_client", 302),
+    ],
+)
+def test_qualification_revert_matrix(request, client_name, expected, amd_user, own_asset):
+    services.asset_qualify(
+        actor=amd_user,
+        asset=own_asset,
+        qualification=QualificationInput(
+            status="TO_PUBLISH", planned_date=datetime.date(2030, 1, 1)
+        ),
+    )
+    first = AssessmentHistory.objects.get(asset=own_asset)
+    services.asset_qualify(
+        actor=amd_user,
+        asset=own_asset,
+        qualification=QualificationInput(
+            status="TO_PUBLISH", planned_date=datetime.date(2031, 1, 1)
+        ),
+    )
+    client = request.getfixturevalue(client_name)
+    response = client.post(f"/inventaire/{own_asset.pk}/qualification/versions/{first.pk}/revenir/")
+    assert response.status_code == expected
+    own_asset.assessment.refresh_from_db()
+    reverted = own_asset.assessment.planned_date == datetime.date(2030, 1, 1)
+    assert reverted is (client_name in ("correspondent_client", "amd_client"))
+
+
+def test_revert_of_other_ministry_entry_answers_404(amd_client, agd_user, other_asset):
+    services.asset_update(
+        actor=agd_user, asset=other_asset, data={"title": "x"}, expected_version=1
+    )
+    entry = AuditEntry.objects.get(action="asset.updated")
+    assert (
+        amd_client.post(f"/inventaire/{other_asset.pk}/versions/{entry.pk}/revenir/").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("anon_client", 302),
+        ("plain_client", 404),
+        ("correspondent_client", 403),
+        ("amd_client", 302),
+        ("dinum_client", 302),
+    ],
+)
+def test_extra_field_retire_matrix(request, client_name, expected, ministry):
+    definition = ExtraFieldFactory(ministry=ministry)
+    response = request.getfixturevalue(client_name).post(
+        f"/inventaire/champs/{definition.pk}/retirer/"
+    )
+    assert response.status_code == expected
+    definition.refresh_from_db()
+    assert (definition.retired_at is not None) is (client_name in ("amd_client", "dinum_client"))
+
+
+def test_extra_field_of_other_ministry_answers_404(amd_client, other_ministry):
+    definition = ExtraFieldFactory(ministry=other_ministry)
+    assert amd_client.get(f"/inventaire/champs/{definition.pk}/modifier/").status_code == 404
+    assert amd_client.post(f"/inventaire/champs/{definition.pk}/retirer/").status_code == 404
