@@ -725,3 +725,9 @@ def test_extra_field_of_other_ministry_answers_404(amd_client, other_ministry):
     definition = ExtraFieldFactory(ministry=other_ministry)
     assert amd_client.get(f"/inventaire/champs/{definition.pk}/modifier/").status_code == 404
     assert amd_client.post(f"/inventaire/champs/{definition.pk}/retirer/").status_code == 404
+
+
+def test_legacy_javascript_url_is_never_rendered_as_a_link(amd_client, organization):
+    asset = AssetFactory(organization=organization, url="javascript:alert(1)")  # bypasses services
+    body = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
+    assert 'href="javascript:' not in body
