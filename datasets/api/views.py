@@ -72,7 +72,18 @@ def _version(request: Request, required: bool = True) -> int | None:
         raise serializers.ValidationError({"version": ["Un nombre entier est attendu."]}) from None
 
 
-@extend_schema_view(list=extend_schema(parameters=FILTER_PARAMETERS))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=FILTER_PARAMETERS,
+        description=(
+            "Entrées visibles de l'inventaire, de la plus récente à la plus ancienne (pagination "
+            "par curseur). Mêmes filtres que la page : `q` (recherche plein texte en français), "
+            "`ministry`, `organization`, `status`, `asset_type`, `update_frequency`, "
+            "`personal_data`, `reference`, `visibility`, et un champ propre au ministère par "
+            "`extra.<code>=<valeur>` (oui / non pour un champ oui / non)."
+        ),
+    )
+)
 class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
     serializer_class = DataAssetSerializer
     permission_classes = [AssetPermission]

@@ -369,3 +369,13 @@ def test_assessment_row_exists_for_every_entry_created_through_api(amd_client, o
         format="json",
     )
     assert OpenByDefaultAssessment.objects.count() == DataAsset.objects.count() == 1
+
+
+def test_extra_field_filter_and_value_in_api(amd_client, organization, ministry):
+    ExtraFieldFactory(
+        ministry=ministry, code="sensibilite", kind="CHOICE", choices=["Faible", "Forte"]
+    )
+    AssetFactory(organization=organization, title="A", extra={"sensibilite": "Forte"})
+    AssetFactory(organization=organization, title="B", extra={"sensibilite": "Faible"})
+    rows = amd_client.get(URL, {"extra.sensibilite": "Forte"}).json()["results"]
+    assert [(r["title"], r["extra"]) for r in rows] == [("A", {"sensibilite": "Forte"})]
