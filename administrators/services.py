@@ -312,9 +312,18 @@ def ensure_can_edit_person(actor: Any, person: Person) -> None:
         return
     if person.user_id is not None and person.user_id == getattr(actor, "pk", None):
         return
-    if _person_ministry_ids(person) & set(access.admin_ministry_ids):
+    # Every ministry where the person holds a mandate must be the caller's: naming another
+    # ministry's administrator as one's own correspondent must not hand over their record
+    # (e-mail, phone, consent to the public directory).
+    ministries = _person_ministry_ids(person)
+    if ministries and ministries <= set(access.admin_ministry_ids):
         return
-    raise PermissionDenied("Vous ne pouvez pas modifier la fiche de cette personne.")
+    raise PermissionDenied(
+        "Vous ne pouvez pas modifier la fiche de cette personne : elle détient aussi un mandat "
+        "dans un autre ministère ; demandez à l'équipe DINUM."
+        if ministries & set(access.admin_ministry_ids)
+        else "Vous ne pouvez pas modifier la fiche de cette personne."
+    )
 
 
 def _check_person(person: Person) -> None:

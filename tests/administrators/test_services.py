@@ -367,6 +367,24 @@ def test_admin_may_not_edit_a_person_of_another_ministry(amd_user, other_ministr
         services.person_update(actor=amd_user, person=mandate.person, data={"last_name": "X"})
 
 
+def test_admin_may_not_take_over_another_ministrys_person_by_naming_them_correspondent(
+    amd_user, ministry, other_ministry
+):
+    titular = MandateFactory(ministry=other_ministry, person__phone="01 02 03 04 05")
+    services.mandate_create(
+        actor=amd_user,
+        ministry=ministry,
+        data={"role": "CORRESPONDANT_DIRECTION", "appointment_date": datetime.date(2024, 1, 1)},
+        person_data={"email": titular.person.email},
+    )
+    with pytest.raises(PermissionDenied):
+        services.person_update(
+            actor=amd_user, person=titular.person, data={"consent_directory": True}
+        )
+    titular.person.refresh_from_db()
+    assert not titular.person.consent_directory
+
+
 # --- roles of accounts ------------------------------------------------------------------------
 
 
