@@ -13,6 +13,7 @@ from administrators.models import Ministry
 from core.models import User
 from datasets.models import DataAsset
 from guides.models import Guide
+from trainings import selectors
 from trainings.csv_import import parse_quarter
 from trainings.models import Audience, Event, ImpactIndicator, TrainingCourse, TrainingSession
 
@@ -40,13 +41,7 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def trainer_users() -> Any:
-    return (
-        User.objects.filter(
-            memberships__role__in=["TRAINER", "DINUM_STAFF", "CHIEF_DATA_OFFICER"], is_active=True
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "email")
-    )
+    return selectors.trainer_accounts()
 
 
 class CourseForm(DsfrBaseForm):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from administrators.models import Ministry
 from core.access import access_for
+from core.models import User
 from datasets.models import DataAsset
 from trainings.models import (
     Audience,
@@ -88,6 +89,18 @@ def session_get(user: Any, pk: int) -> TrainingSession:
 def trainer_sessions(user: Any) -> QuerySet[TrainingSession]:
     """ "Mes sessions": the sessions the user trains, newest first."""
     return session_queryset(user).filter(trainers=user).order_by("-start", "-id")
+
+
+def trainer_accounts() -> QuerySet[User]:
+    """Accounts that may run a session (trainers and DINUM staff): the only choices offered
+    for a session's trainers, so no form or API page lists every account of the portal."""
+    return (
+        User.objects.filter(
+            memberships__role__in=["TRAINER", "DINUM_STAFF", "CHIEF_DATA_OFFICER"], is_active=True
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )
 
 
 def registration_queryset(user: Any) -> QuerySet[Registration]:

@@ -358,3 +358,11 @@ def test_reminders_are_in_the_beat_schedule():
 
     tasks = {entry["task"] for entry in collect_beat_schedule().values()}
     assert "trainings.send_training_reminders" in tasks
+
+
+def test_browsable_api_form_lists_trainers_only_never_every_account(trainer_client):
+    UserFactory(email="agent.quelconque@interieur.gouv.fr", first_name="", last_name="Quidam")
+    page = trainer_client.get(f"{API}/training-sessions/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert "agent.quelconque" not in page.content.decode()
+    assert "Quidam" not in page.content.decode()

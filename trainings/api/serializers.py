@@ -54,7 +54,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Ministry.objects.all(), required=False, allow_null=True
     )
     trainers = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), many=True, required=False
+        queryset=User.objects.none(), many=True, required=False
     )
     seats_taken = serializers.IntegerField(read_only=True)
     waitlist_count = serializers.IntegerField(read_only=True)
@@ -78,6 +78,13 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
             "waitlist_count",
         ]
         read_only_fields = ["status"]
+
+    def get_fields(self) -> dict[str, Any]:
+        from trainings.selectors import trainer_accounts
+
+        fields: dict[str, Any] = super().get_fields()
+        fields["trainers"].child_relation.queryset = trainer_accounts()
+        return fields
 
     def to_representation(self, instance: TrainingSession) -> dict[str, Any]:
         from trainings.permissions import can_see_visio_link
