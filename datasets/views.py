@@ -84,8 +84,13 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters.from_query(request.GET)
     broad = selectors.broad_search(request.user, filters)
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
+    facets = selectors.asset_facets(request.user, filters, broad=broad)
     if broad:
         total = selectors.SEARCH_CAP
+    elif not filters.visibility and not filters.q:
+        # Every entry has one visibility, and that facet then counts the filtered set itself.
+        vis = next(f for f in facets if f.key == "visibility")
+        total = sum(v.count for v in vis.values)
     else:
         total = selectors.asset_count(
             request.user, filters, qs, cap=selectors.SEARCH_CAP if filters.q else None
@@ -97,7 +102,6 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     page.object_list = rows
     marks = selectors_highlights([a.pk for a in rows], filters.q) if filters.q and rows else {}
-    facets = selectors.asset_facets(request.user, filters, broad=broad)
     may_edit = can_create_any(request.user)
     # The organisation of a bulk assignment belongs to one ministry: offered once the list is
     # narrowed to one ministry (the caller's own, or the ministry filter).
