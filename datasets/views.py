@@ -508,11 +508,13 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = asset.assessment
     show_internal = can_see_internal_justification(request.user, asset.ministry_id)
     existing = len(assessment.ground_links.all())
-    rows = max(3, existing + 1)
+    rows = min(20, max(3, existing + 1))
     conflict = False
     if request.method == "POST":
         form = QualificationForm(
-            request.POST, rows=int(request.POST.get("rows") or rows), show_internal=True
+            request.POST,
+            rows=min(20, int(request.POST.get("rows") or rows)),
+            show_internal=show_internal,
         )
         if form.is_valid():
             cd = form.cleaned_data
@@ -521,7 +523,10 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                     name: (cd.get(name) if cd.get(name) is not None else _blank(name))
                     for name in QualificationInput.FIELDS
                 },
-                grounds=[GroundInput(**g) for g in form.grounds_input()],
+                grounds=[
+                    GroundInput(**g)
+                    for g in _keep_hidden_justifications(form, assessment, show_internal)
+                ],
             )
             try:
                 _, result = services.asset_qualify(
@@ -546,6 +551,8 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("datasets:detail", pk=asset.pk)
     else:
         initial = QualificationForm.initial_for(assessment)
+        if not show_internal:
+            initial = {k: v for k, v in initial.items() if not k.startswith("justification_")}
         if request.GET.get("prefill"):
             for key in list(initial):
                 if key.startswith(
@@ -577,6 +584,23 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=409 if conflict else 200,
     )
+
+
+def _keep_hidden_justifications(
+    form: QualificationForm, assessment: OpenByDefaultAssessment, show_internal: bool
+) -> list[dict[str, Any]]:
+    """A correspondent never sees internal justifications (DOMAIN §4.5): they may write one, and
+    a ground they keep without writing one keeps the justification already recorded."""
+    rows = form.grounds_input()
+    if show_internal:
+        return rows
+    existing = {
+        link.ground_id: link.justification_internal for link in assessment.ground_links.all()
+    }
+    for row in rows:
+        if not row["justification_internal"].strip():
+            row["justification_internal"] = existing.get(row["ground"].pk, "")
+    return rows
 
 
 def _blank(name: str) -> Any:

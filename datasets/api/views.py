@@ -29,7 +29,7 @@ from datasets.api.serializers import (
     QualificationSerializer,
 )
 from datasets.models import DataAsset, ExtraFieldDefinition, OpenByDefaultAssessment
-from datasets.permissions import AssetPermission
+from datasets.permissions import AssetPermission, can_see_internal_justification
 from datasets.selectors import AssetFilters, assessment_history, asset_list
 from datasets.validation import GroundInput, QualificationInput
 
@@ -188,6 +188,15 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
                 for g in links
             ],
         )
+        if not can_see_internal_justification(request.user, asset.ministry_id):
+            # Never shown to this caller: a ground kept without one keeps the recorded text.
+            existing = {
+                link.ground_id: link.justification_internal
+                for link in assessment.ground_links.all()
+            }
+            for g in q.grounds:
+                if not g.justification_internal.strip():
+                    g.justification_internal = existing.get(g.ground.pk, "")
         for name in QualificationInput.FIELDS:
             if getattr(q, name) is None and name not in (
                 "planned_date",

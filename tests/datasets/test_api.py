@@ -379,3 +379,32 @@ def test_extra_field_filter_and_value_in_api(amd_client, organization, ministry)
     AssetFactory(organization=organization, title="B", extra={"sensibilite": "Faible"})
     rows = amd_client.get(URL, {"extra.sensibilite": "Forte"}).json()["results"]
     assert [(r["title"], r["extra"]) for r in rows] == [("A", {"sensibilite": "Forte"})]
+
+
+def test_correspondent_put_keeps_the_hidden_justification(
+    amd_user, correspondent_client, own_asset
+):
+    from datasets.services import asset_qualify
+    from datasets.validation import GroundInput, QualificationInput
+
+    asset_qualify(
+        actor=amd_user,
+        asset=own_asset,
+        qualification=QualificationInput(
+            status="NOT_COMMUNICABLE",
+            grounds=[
+                GroundInput(
+                    ground=LegalGround.objects.get(code="L311_6_1_VIE_PRIVEE"),
+                    justification_internal="SECRET-INTERNE",
+                )
+            ],
+        ),
+    )
+    url = f"{URL}{own_asset.pk}/qualification/"
+    body = correspondent_client.get(url).json()
+    body["grounds"][0]["public_motive"] = "Vie privée"
+    response = correspondent_client.put(url, body, format="json")
+    assert response.status_code == 200, response.json()
+    assert "SECRET-INTERNE" not in response.content.decode()
+    link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
+    assert link.justification_internal == "SECRET-INTERNE"

@@ -731,3 +731,41 @@ def test_legacy_javascript_url_is_never_rendered_as_a_link(amd_client, organizat
     asset = AssetFactory(organization=organization, url="javascript:alert(1)")  # bypasses services
     body = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
     assert 'href="javascript:' not in body
+
+
+def test_correspondent_never_receives_internal_justification_and_keeps_it(
+    amd_user, correspondent_client, own_asset
+):
+    services.asset_qualify(
+        actor=amd_user,
+        asset=own_asset,
+        qualification=QualificationInput(
+            status="NOT_COMMUNICABLE",
+            grounds=[
+                GroundInput(
+                    ground=LegalGround.objects.get(code="L311_6_1_VIE_PRIVEE"),
+                    justification_internal="Adresses des victimes",
+                    public_motive="Vie privée",
+                )
+            ],
+        ),
+    )
+    url = f"/inventaire/{own_asset.pk}/qualification/"
+    assert "Adresses des victimes" not in correspondent_client.get(url).content.decode()
+    response = correspondent_client.post(
+        url,
+        {
+            "status": "NOT_COMMUNICABLE",
+            "obligation_basis": "NONE",
+            "personal_data_basis": "NOT_APPLICABLE",
+            "version": 2,
+            "rows": 3,
+            "ground_0": "L311_6_1_VIE_PRIVEE",
+            "public_motive_0": "Protection de la vie privée",
+            "decided_by": "Correspondant",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
+    assert link.justification_internal == "Adresses des victimes"
+    assert link.public_motive == "Protection de la vie privée"
