@@ -297,6 +297,9 @@ def asset_update(
     changes = diff(before, after)
     if not changes:
         return asset
+    _check_qualification_still_holds(
+        asset, formats if formats is not None else old_formats, changes
+    )
     now = timezone.now()
     columns: dict[str, Any] = {}
     for key in values:
@@ -317,6 +320,36 @@ def asset_update(
     audit_record(actor=actor, action=action, target=asset, changes=changes)
     v.record_asset_state([asset])
     return asset
+
+
+QUALIFICATION_INPUTS = {"licence", "formats", "contains_personal_data"}
+
+
+def _check_qualification_still_holds(
+    asset: DataAsset, formats: Sequence[Format], changes: Mapping[str, Any]
+) -> None:
+    """Rules 4 and 5 read the entry's licence, formats and personal-data flag: a change of those
+    must not leave the current qualification in breach (e.g. a published entry losing its
+    licence). The entry must be requalified first."""
+    if not QUALIFICATION_INPUTS & set(changes):
+        return
+    assessment = OpenByDefaultAssessment.objects.filter(asset_id=asset.pk).first()
+    if assessment is None or assessment.status == Status.TO_ASSESS:
+        return
+    links = list(assessment.ground_links.select_related("ground"))
+    result = v.validate_qualification(
+        qualification_from_links(assessment, links), v.AssetContext.of(asset, formats)
+    )
+    if result.errors:
+        label = assessment.get_status_display()
+        raise ValidationError(
+            {
+                key if key in QUALIFICATION_INPUTS else "__all__": [
+                    f"Qualification « {label} » : {message}" for message in messages
+                ]
+                for key, messages in result.errors.items()
+            }
+        )
 
 
 @transaction.atomic

@@ -391,3 +391,31 @@ def test_published_qualification_state_facts(amd_user, organization):
     )
     state = AssetStateHistory.objects.filter(asset_id_ref=asset.pk).latest("id")
     assert state.licence_compliant and state.open_machine_readable and state.catalogue_complete
+
+
+def test_removing_the_licence_of_a_published_entry_is_refused(amd_user, organization):
+    licence = Licence.objects.get(spdx_id="etalab-2.0")
+    asset = AssetFactory(
+        organization=organization, licence=licence, formats=[Format.objects.get(name="CSV")]
+    )
+    services.asset_qualify(
+        actor=amd_user,
+        asset=asset,
+        qualification=QualificationInput(
+            status=Status.PUBLISHED, published_url="https://www.data.gouv.fr/d"
+        ),
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.asset_update(
+            actor=amd_user, asset=asset, data={"licence": None}, expected_version=1
+        )
+    assert "Qualification « Publié »" in exc.value.message_dict["licence"][0]
+    with pytest.raises(ValidationError):
+        services.asset_update(
+            actor=amd_user, asset=asset, data={"contains_personal_data": True}, expected_version=1
+        )
+    asset.refresh_from_db()
+    assert asset.licence_id == licence.pk and asset.version == 1
+    services.asset_update(
+        actor=amd_user, asset=asset, data={"title": "Autre titre"}, expected_version=1
+    )
