@@ -66,7 +66,7 @@ class CourseForm(DsfrBaseForm):
     )
     related_guides = forms.ModelMultipleChoiceField(
         label="Guides associés",
-        queryset=Guide.objects.order_by("title"),
+        queryset=Guide.objects.filter(published_version__isnull=False).order_by("title"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -20,6 +20,7 @@ from administrators.models import Ministry
 from core.access import access_for
 from core.models import User
 from datasets.models import DataAsset
+from guides.models import Guide
 from trainings.models import (
     Audience,
     Event,
@@ -34,10 +35,15 @@ from trainings.models import (
 # --- catalogue and sessions -------------------------------------------------------------------
 
 
+def published_guides() -> QuerySet[Guide]:
+    """The guides a course may point to (its page and the API are public: no draft)."""
+    return Guide.objects.filter(published_version__isnull=False).order_by("title")
+
+
 def course_queryset(user: Any = None) -> QuerySet[TrainingCourse]:
     qs = TrainingCourse.objects.prefetch_related(
         Prefetch("audiences", queryset=Audience.objects.order_by("order", "code")),
-        "related_guides",
+        Prefetch("related_guides", queryset=published_guides()),
     )
     if not access_for(user).is_network_staff:
         qs = qs.filter(is_active=True)

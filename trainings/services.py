@@ -31,6 +31,7 @@ from core.audit import audit_record, diff, snapshot
 from core.models import User
 from core.permissions import ensure_network_staff
 from datasets.models import DataAsset
+from guides.models import Guide
 from trainings.models import (
     Event,
     ImpactIndicator,
@@ -48,6 +49,21 @@ CLOSED_STATUSES = {SessionStatus.ANNULEE, SessionStatus.TENUE}
 # --- courses ----------------------------------------------------------------------------------
 
 
+def _check_guides(guide_ids: Iterable[int]) -> list[int]:
+    """Only published guides are linked to a course: its page and the API are public."""
+    ids = sorted({int(i) for i in guide_ids})
+    published = set(
+        Guide.objects.filter(pk__in=ids, published_version__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    if set(ids) - published:
+        raise ValidationError(
+            {"related_guides": "Seuls les guides publiés peuvent être associés à une formation."}
+        )
+    return ids
+
+
 @transaction.atomic
 def course_create(
     *,
@@ -57,11 +73,12 @@ def course_create(
     **fields: Any,
 ) -> TrainingCourse:
     ensure_can_schedule(actor)
+    guides = _check_guides(guide_ids)
     course = TrainingCourse(created_by=actor, **fields)
     course.full_clean()
     course.save()
     course.audiences.set(list(audience_ids))
-    course.related_guides.set(list(guide_ids))
+    course.related_guides.set(guides)
     audit_record(
         actor=actor, action="training.course_created", target=course, changes=snapshot(course)
     )
@@ -78,6 +95,7 @@ def course_update(
     **fields: Any,
 ) -> TrainingCourse:
     ensure_can_schedule(actor)
+    guides = _check_guides(guide_ids) if guide_ids is not None else None
     before = snapshot(course)
     for name, value in fields.items():
         setattr(course, name, value)
@@ -86,7 +104,7 @@ def course_update(
     if audience_ids is not None:
         course.audiences.set(list(audience_ids))
     if guide_ids is not None:
-        course.related_guides.set(list(guide_ids))
+        course.related_guides.set(guides)
     audit_record(
         actor=actor,
         action="training.course_updated",

@@ -481,3 +481,19 @@ def test_video_link_only_for_seated_officials_trainers_and_staff(
         assert link in plain_client.get(url).content.decode()
     assert link in plain_client.get(f"/api/v1/training-sessions/{session.pk}/").content.decode()
     assert link not in plain_client.get("/formations/calendrier.ics").content.decode()
+
+
+def test_unpublished_guides_are_neither_offered_nor_shown_with_courses(trainer_client, anon_client):
+    from tests.guides.factories import VersionFactory, published_guide
+
+    draft = VersionFactory(guide__title="Guide encore confidentiel").guide
+    public = published_guide(guide__title="Guide publié")
+    course = CourseFactory()
+    course.related_guides.set([draft, public])
+    form = trainer_client.get("/formations/catalogue/nouvelle/").content.decode()
+    api_form = trainer_client.get("/api/v1/training-courses/", HTTP_ACCEPT="text/html")
+    page = anon_client.get(f"/formations/catalogue/{course.code}/").content.decode()
+    api = anon_client.get(f"/api/v1/training-courses/{course.code}/").json()
+    assert "Guide publié" in form and "Guide publié" in page
+    assert "Guide encore confidentiel" not in form + api_form.content.decode() + page
+    assert api["related_guides"] == [public.slug]

@@ -27,7 +27,10 @@ class TrainingCourseSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Audience.objects.all(), many=True, required=False
     )
     related_guides = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Guide.objects.all(), many=True, required=False
+        slug_field="slug",
+        queryset=Guide.objects.filter(published_version__isnull=False),
+        many=True,
+        required=False,
     )
 
     class Meta:
