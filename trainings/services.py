@@ -103,7 +103,7 @@ def course_update(
     course.save()
     if audience_ids is not None:
         course.audiences.set(list(audience_ids))
-    if guide_ids is not None:
+    if guides is not None:
         course.related_guides.set(guides)
     audit_record(
         actor=actor,
