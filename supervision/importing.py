@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from datasets.models import ImportJob
 from datasets.tabular import read_table
 from supervision.models import ActionStatus, Roadmap, RoadmapAction, RoadmapAxis
@@ -107,6 +108,35 @@ def _rows(job: ImportJob) -> list[tuple[int, dict[str, str]]]:
     for line, cells in table:
         out.append((line, {h: v for h, v in zip(header, cells, strict=False) if h}))
     return out
+
+
+def roadmap_import_start(
+    *, actor: Any, roadmap: Roadmap, filename: str, payload: bytes
+) -> ImportJob:
+    """Record an uploaded file as an import job of the roadmap and analyse it (dry run).
+    The job is kept (state FAILED with the reason) when the file cannot be read."""
+    _ensure_can_edit_ministry(actor, roadmap.ministry_id)
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.ROADMAP,
+        ministry_id=roadmap.ministry_id,
+        target_id=roadmap.pk,
+        filename=filename[:255],
+        payload=payload,
+        size=len(payload),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    try:
+        report = roadmap_import_analyse(actor=actor, job=job)
+    finally:
+        audit_record(
+            actor=actor,
+            action="roadmap.import_analysed",
+            target=roadmap,
+            changes={"job": job.pk, "file": job.filename, "state": job.state},
+            ministry_id=roadmap.ministry_id,
+        )
+    job.report = report
+    return job
 
 
 def roadmap_import_analyse(*, actor: Any, job: ImportJob) -> dict[str, Any]:

@@ -663,9 +663,11 @@ def roadmap_import(request: HttpRequest, pk: int) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     job = None
     if request.method == "POST" and request.POST.get("job"):
+        if not request.POST["job"].isdigit():
+            raise Http404
         job = get_object_or_404(
             ImportJob,
-            pk=request.POST["job"],
+            pk=int(request.POST["job"]),
             ministry_id=roadmap.ministry_id,
             target_id=roadmap.pk,
             kind=ImportJob.Kind.ROADMAP,
@@ -684,16 +686,12 @@ def roadmap_import(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         try:
             data = read_upload(form.cleaned_data["file"])
-            job = ImportJob.objects.create(
-                kind=ImportJob.Kind.ROADMAP,
-                ministry_id=roadmap.ministry_id,
-                target_id=roadmap.pk,
-                filename=form.cleaned_data["file"].name[:255],
+            job = importing.roadmap_import_start(
+                actor=request.user,
+                roadmap=roadmap,
+                filename=form.cleaned_data["file"].name,
                 payload=data,
-                size=len(data),
-                created_by=request.user if request.user.is_authenticated else None,
             )
-            importing.roadmap_import_analyse(actor=request.user, job=job)
         except ValidationError as exc:
             add_service_errors(form, exc)
             job = None

@@ -233,3 +233,19 @@ def test_roadmap_list_query_count_is_flat(
     dinum_client.get("/supervision/feuilles-de-route/")
     with django_assert_num_queries(6):
         assert dinum_client.get("/supervision/feuilles-de-route/").status_code == 200
+
+
+def test_import_upload_is_recorded_through_the_service_and_audited(amd_client, roadmap):
+    from core.models import AuditEntry
+
+    _upload(amd_client, roadmap, CSV_OK.encode())
+    job = ImportJob.objects.get(kind=ImportJob.Kind.ROADMAP)
+    entry = AuditEntry.objects.get(action="roadmap.import_analysed")
+    assert entry.object_id == str(roadmap.pk) and entry.changes["job"] == job.pk
+
+
+@pytest.mark.parametrize("job", ["abc", "999999", "1.5"])
+def test_import_confirmation_with_a_bad_job_id_answers_404(amd_client, roadmap, job):
+    url = f"/supervision/feuilles-de-route/{roadmap.pk}/import/"
+    assert amd_client.post(url, {"job": job}).status_code == 404
+    assert not RoadmapAction.objects.exists()
