@@ -404,6 +404,23 @@ def test_admin_shows_a_ministry_administrator_only_their_organisations(
     assert client.get("/admin/administrators/ministry/").status_code == 403
 
 
+def test_admin_refuses_a_ministry_administrator_a_parent_from_another_ministry(
+    amd_user, ministry, organization, other_organization
+):
+    amd_user.is_staff = True
+    amd_user.save()
+    client = Client()
+    client.force_login(amd_user)
+    response = client.post(
+        f"/admin/administrators/organization/{organization.pk}/change/",
+        {"name": organization.name, "kind": "ADMIN_CENTRALE", "parent": other_organization.pk},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "doit relever du même ministère" in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.parent_id is None
+
+
 def test_admin_change_by_network_staff_is_audited(dinum_user, ministry):
     dinum_user.is_staff = True
     dinum_user.save()

@@ -283,3 +283,45 @@ def test_make_token_helper_builds_a_user_token():
     user = UserFactory()
     key = make_token(user)
     assert ApiToken.objects.get(user=user).matches(key.split("_", 2)[2])
+
+
+def _api_routes():
+    """Every route of /api/v1/ (router lists, details and custom actions), params filled in."""
+    import re
+
+    from django.urls import get_resolver
+
+    api = next(p for p in get_resolver().url_patterns if str(p.pattern) == "api/v1/")
+    out = []
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                route = prefix + str(p.pattern)
+                if "\\.(?P<format>" in route:
+                    continue
+                route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route).lstrip("^").rstrip("$")
+                route = re.sub(r"<[^>]+>", "1", route)
+                out.append("/api/v1/" + route)
+
+    walk(api.url_patterns, "")
+    return sorted(set(out))
+
+
+def test_read_only_token_of_network_staff_can_write_nowhere_in_the_api(dinum_user):
+    from core.models import AuditEntry
+
+    routes = _api_routes()
+    assert len(routes) > 20
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(dinum_user, can_write=False)}")
+    allowed = []
+    for url in routes:
+        for method in ("post", "put", "patch", "delete"):
+            status = getattr(client, method)(url, {}, format="json").status_code
+            if status not in (403, 405):
+                allowed.append((method, url, status))
+    assert allowed == []
+    assert not AuditEntry.objects.exists()
