@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -45,12 +45,32 @@ FACET_LIMIT = 30
 SEARCH_CAP = 2000
 
 
-def bump_inventory_generation() -> None:
-    """Called by every write of entries: cached facet counts become stale."""
+EPOCH_KEY = "datasets:generation:epoch"
+
+
+def _ministry_generation_key(ministry_id: int) -> str:
+    return f"datasets:generation:m:{ministry_id}"
+
+
+def _incr(key: str) -> None:
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:
-        cache.set(GENERATION_KEY, 1, None)
+        cache.set(key, 1, None)
+
+
+def bump_inventory_generation(ministry_ids: Iterable[int] | None = None) -> None:
+    """Called (on commit) by every write of entries: cached counts become stale.
+
+    Filtered results depend on every ministry: the global generation always moves. The
+    unfiltered counts are cached per ministry: only the ministries written move, or all of them
+    (the epoch) when the caller does not say which."""
+    _incr(GENERATION_KEY)
+    if ministry_ids is None:
+        _incr(EPOCH_KEY)
+    else:
+        for ministry_id in set(ministry_ids):
+            _incr(_ministry_generation_key(ministry_id))
 
 
 def _generation() -> int:
@@ -276,11 +296,15 @@ def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
 
 
 def asset_facets(user: Any, filters: AssetFilters, *, broad: bool = False) -> list[Facet]:
+    access = access_for(user)
     key = _cache_key(f"facets{'-broad' if broad else ''}", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
-    facets = _compute_facets(user, filters, broad=broad)
+    if not filters.active() and (access.is_network_staff or not access.network_viewer):
+        facets = _unfiltered_facets(user)
+    else:
+        facets = _compute_facets(user, filters, broad=broad)
     cache.set(key, facets, FACET_CACHE_SECONDS)
     return facets
 
@@ -374,6 +398,15 @@ def _compute_facets(user: Any, f: AssetFilters, *, broad: bool = False) -> list[
         if key not in shared:  # disjunctive: this facet ignores its own filter
             counts.update(_grouped_counts(_apply(base, f, key), {key: expr}))
 
+    return _build_facets(counts, keys, definitions, f)
+
+
+def _build_facets(
+    counts: dict[str, list[tuple[Any, int]]],
+    keys: list[str],
+    definitions: list[ExtraFieldDefinition],
+    f: AssetFilters,
+) -> list[Facet]:
     names: dict[str, dict[Any, str]] = {}
     if "ministry" in counts:
         names["ministry"] = {
@@ -383,9 +416,9 @@ def _compute_facets(user: Any, f: AssetFilters, *, broad: bool = False) -> list[
             )
         }
     names["organization"] = dict(
-        Organization.objects.filter(pk__in=[v for v, _ in counts["organization"]]).values_list(
-            "pk", "name"
-        )
+        Organization.objects.filter(
+            pk__in=[v for v, _ in counts.get("organization", [])]
+        ).values_list("pk", "name")
     )
     labels: dict[str, dict[Any, str]] = {
         "status": {k: str(v) for k, v in OpenByDefaultAssessment.Status.choices},
@@ -438,6 +471,101 @@ def _compute_facets(user: Any, f: AssetFilters, *, broad: bool = False) -> list[
             values.append(FacetValue(value, label, n, value in chosen))
         facets.append(Facet(key, d.label, values))
     return facets
+
+
+def _facet_definitions(ministry_ids: Iterable[int]) -> dict[int, list[ExtraFieldDefinition]]:
+    out: dict[int, list[ExtraFieldDefinition]] = {}
+    for d in ExtraFieldDefinition.objects.filter(
+        ministry_id__in=list(ministry_ids),
+        retired_at__isnull=True,
+        kind__in=[ExtraFieldDefinition.Kind.CHOICE, ExtraFieldDefinition.Kind.BOOLEAN],
+    ).order_by("order", "label"):
+        out.setdefault(d.ministry_id, []).append(d)
+    return out
+
+
+def _per_ministry_counts(
+    ministry_ids: list[int], definitions: dict[int, list[ExtraFieldDefinition]]
+) -> dict[int, dict[str, list[tuple[Any, int]]]]:
+    """Full (untruncated) counts of every facet, per ministry, for the given ministries."""
+    if not ministry_ids:
+        return {}
+    columns: dict[str, Any] = {k: F(FACET_COLUMNS[k]) for k in FACET_COLUMNS if k != "ministry"}
+    for code in sorted({d.code for defs in definitions.values() for d in defs}):
+        columns[f"extra.{code}"] = KT(f"extra__{code}")
+    qs = DataAsset.objects.filter(ministry_id__in=ministry_ids)
+    result: dict[int, dict[str, list[tuple[Any, int]]]] = {m: {} for m in ministry_ids}
+    aliases = {key: f"facet_{i}" for i, key in enumerate(columns)}
+    annotated = qs.order_by().annotate(**{aliases[k]: expr for k, expr in columns.items()})
+    if connection.vendor != "postgresql":
+        for key, alias in aliases.items():
+            for r in annotated.values("ministry_id", alias).annotate(n=Count("pk")):
+                result[r["ministry_id"]].setdefault(key, []).append((r[alias], r["n"]))
+        return result
+    inner_sql, params = annotated.values("ministry_id", *aliases.values()).query.sql_with_params()
+    cols = ", ".join(f'"{a}"' for a in aliases.values())
+    flags = ", ".join(f'GROUPING("{a}")' for a in aliases.values())
+    sets = ", ".join(f'("ministry_id", "{a}")' for a in aliases.values())
+    sql = f'SELECT "ministry_id", {cols}, {flags}, COUNT(*) FROM ({inner_sql}) AS facet_rows GROUP BY GROUPING SETS ({sets})'  # noqa: S608 - aliases are ours, values are parameters
+    n = len(aliases)
+    keys = list(aliases)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            for i, flag in enumerate(row[1 + n : 1 + 2 * n]):
+                if flag == 0:
+                    result[row[0]].setdefault(keys[i], []).append((row[1 + i], row[1 + 2 * n]))
+                    break
+    return result
+
+
+def _unfiltered_facets(user: Any) -> list[Facet]:
+    """Facets of the caller's whole scope, summed from per-ministry counts cached until a write
+    in that ministry: after an edit, only that ministry is counted again."""
+    access = access_for(user)
+    if access.is_network_staff:
+        ministry_ids = sorted(Ministry.objects.values_list("pk", flat=True))
+    else:
+        ministry_ids = sorted(access.visible_ministry_ids)
+    gen_keys = [EPOCH_KEY] + [_ministry_generation_key(m) for m in ministry_ids]
+    gens = cache.get_many(gen_keys)
+    epoch = gens.get(EPOCH_KEY, 0)
+    keys = {
+        m: f"datasets:mfacets:{epoch}:{gens.get(_ministry_generation_key(m), 0)}:{m}"
+        for m in ministry_ids
+    }
+    cached = cache.get_many(list(keys.values()))
+    per_ministry = {m: cached[k] for m, k in keys.items() if k in cached}
+    missing = [m for m in ministry_ids if m not in per_ministry]
+    single = ministry_ids[0] if len(ministry_ids) == 1 else None
+    definitions_by_ministry = (
+        _facet_definitions(ministry_ids if single is not None else missing)
+        if single is not None or missing
+        else {}
+    )
+    if missing:
+        fresh = _per_ministry_counts(missing, definitions_by_ministry)
+        cache.set_many({keys[m]: fresh[m] for m in missing}, FACET_CACHE_SECONDS * 30)
+        per_ministry.update(fresh)
+    merged: dict[str, dict[Any, int]] = {}
+    for m, counts in per_ministry.items():
+        total = sum(n for _, n in counts.get("visibility", []))
+        if total:
+            merged.setdefault("ministry", {})[m] = total
+        for key, values in counts.items():
+            bucket = merged.setdefault(key, {})
+            for raw, n in values:
+                bucket[raw] = bucket.get(raw, 0) + n
+    counts_out = {
+        key: sorted(bucket.items(), key=lambda v: -v[1])[:FACET_LIMIT]
+        for key, bucket in merged.items()
+    }
+    facet_keys = list(FACET_COLUMNS)
+    if not (access.sees_all_ministries or len(access.visible_ministry_ids) > 1):
+        facet_keys.remove("ministry")
+        counts_out.pop("ministry", None)
+    definitions = definitions_by_ministry.get(single, []) if single is not None else []
+    return _build_facets(counts_out, facet_keys, definitions, AssetFilters())
 
 
 # --- Single entry ------------------------------------------------------------------------------

@@ -716,11 +716,10 @@ def record_asset_state(
     before the delete when `deleted=True`."""
     from datasets.selectors import bump_inventory_generation
 
-    # Cached facet counts become stale once this transaction commits (even with no id given:
-    # callers that wrote entries in bulk still invalidate them).
-    transaction.on_commit(bump_inventory_generation)
     ids = [a if isinstance(a, int) else a.pk for a in assets]
     if not ids:
+        # Callers that wrote entries in bulk without naming them: every cached count goes.
+        transaction.on_commit(bump_inventory_generation)
         return 0
     when = recorded_at or timezone.now()
     rows: list[AssetStateHistory] = []
@@ -733,4 +732,7 @@ def record_asset_state(
         )
         rows.extend(state_row(a, deleted=deleted, recorded_at=when) for a in qs)
     AssetStateHistory.objects.bulk_create(rows, batch_size=1000)
+    # Cached counts of these ministries become stale once this transaction commits.
+    ministries = {row.ministry_id_at for row in rows}
+    transaction.on_commit(lambda: bump_inventory_generation(ministries))
     return len(rows)

@@ -769,3 +769,47 @@ def test_correspondent_never_receives_internal_justification_and_keeps_it(
     link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
     assert link.justification_internal == "Adresses des victimes"
     assert link.public_motive == "Protection de la vie privée"
+
+
+def test_unfiltered_counts_are_recounted_only_for_the_ministry_written(
+    agd_client,
+    amd_user,
+    organization,
+    other_organization,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    AssetFactory(organization=organization)
+    AssetFactory(organization=other_organization)
+    first = agd_client.get("/inventaire/")
+    assert {v.label: v.count for v in first.context["facets"][0].values} == {
+        "Intérieur": 1,
+        "Culture": 1,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        services.asset_create(
+            actor=amd_user,
+            data={
+                "organization": organization,
+                "title": "Nouvelle",
+                "description": "d",
+                "asset_type": "API",
+            },
+        )
+    from datasets import selectors
+
+    calls = []
+    original = selectors._per_ministry_counts
+    selectors._per_ministry_counts = lambda ids, defs: (
+        calls.append(list(ids)) or original(ids, defs)
+    )
+    try:
+        second = agd_client.get("/inventaire/")
+    finally:
+        selectors._per_ministry_counts = original
+    assert calls == [[organization.ministry_id]]
+    assert {v.label: v.count for v in second.context["facets"][0].values} == {
+        "Intérieur": 2,
+        "Culture": 1,
+    }
+    assert second.context["total"] == 3
