@@ -272,6 +272,26 @@ def test_ministry_measurements_are_scoped(amd_client, dinum_user, ministry, othe
     assert amd_client.get(f"{API}/impact-measurements/{other.pk}/").status_code == 404
 
 
+def test_asset_measurements_are_scoped_by_the_assets_ministry(
+    amd_client, dinum_user, ministry, other_ministry
+):
+    from tests.datasets.factories import AssetFactory
+    from trainings import services
+    from trainings.models import ImpactIndicator, quarter_bounds
+
+    ind = IndicatorFactory(level=ImpactIndicator.Level.ACTIF)
+    start, end = quarter_bounds(2024, 2)
+    own, foreign = AssetFactory(ministry=ministry), AssetFactory(ministry=other_ministry)
+    for a in (own, foreign):
+        services.measurement_record(
+            actor=dinum_user, indicator=ind, period_start=start, period_end=end, value=7, asset=a
+        )
+    rows = amd_client.get(f"{API}/impact-measurements/").json()["results"]
+    assert [r["asset"] for r in rows] == [own.pk]
+    other = Measurement.objects.get(asset=foreign)
+    assert amd_client.get(f"{API}/impact-measurements/{other.pk}/").status_code == 404
+
+
 # --- flat query counts ------------------------------------------------------------------------
 
 
@@ -366,3 +386,67 @@ def test_browsable_api_form_lists_trainers_only_never_every_account(trainer_clie
     assert page.status_code == 200
     assert "agent.quelconque" not in page.content.decode()
     assert "Quidam" not in page.content.decode()
+
+
+def _count(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+def test_more_pages_and_endpoints_cost_the_same_queries_at_1_and_25_rows(
+    trainer_user, trainer_client, dinum_user, dinum_client, ministry
+):
+    from tests.datasets.factories import AssetFactory
+    from tests.guides.factories import published_guide
+    from trainings import services
+    from trainings.models import ImpactIndicator, quarter_bounds
+
+    course = CourseFactory()
+    session = SessionFactory(course=course, trainers=[trainer_user])
+    event = EventFactory()
+    indicator = IndicatorFactory(level=ImpactIndicator.Level.ACTIF)
+
+    def grow(n):
+        for i in range(n):
+            course.related_guides.add(published_guide())
+            SessionFactory(course=course, trainers=[trainer_user, UserFactory()])
+            RegistrationFactory(session=session)
+            event.ministries.add(RegistrationFactory().ministry)
+            event.datasets.add(AssetFactory(ministry=ministry))
+            start, end = quarter_bounds(2024, 1)
+            services.measurement_record(
+                actor=dinum_user,
+                indicator=indicator,
+                period_start=start,
+                period_end=end,
+                value=i,
+                asset=AssetFactory(ministry=ministry),
+            )
+
+    trainer_urls = [
+        "/formations/calendrier.ics",
+        f"/formations/catalogue/{course.code}/",
+        f"/formations/sessions/{session.pk}/",
+        "/formations/mes-sessions/",
+        f"{API}/training-courses/{course.code}/",
+        f"{API}/training-sessions/{session.pk}/registrations/",
+    ]
+    staff_urls = [
+        f"/formations/evenements/{event.pk}/",
+        f"{API}/events/{event.pk}/",
+        f"{API}/impact-indicators/",
+        f"{API}/impact-measurements/",
+    ]
+    grow(1)
+    for client in (trainer_client, dinum_client):
+        _count(client, "/formations/")  # warm the session and the content types
+    small = {u: _count(trainer_client, u) for u in trainer_urls}
+    small |= {u: _count(dinum_client, u) for u in staff_urls}
+    grow(24)
+    large = {u: _count(trainer_client, u) for u in trainer_urls}
+    large |= {u: _count(dinum_client, u) for u in staff_urls}
+    assert large == small
