@@ -617,3 +617,60 @@ def test_draft_minutes_marked_public_stay_off_the_transparency_page(anon_client,
     text = anon_client.get("/supervision/transparence/reunions.csv").content.decode("utf-8-sig")
     assert "Relevé diffusé" in html and "Relevé diffusé" in text
     assert "Brouillon confidentiel" not in html and "Brouillon confidentiel" not in text
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+def test_exports_transparency_and_criterion_pages_cost_the_same_at_1_and_6_rows(
+    agd_client, agd_user, anon_client, ministry, organization
+):
+    from tests.supervision.helpers import asset, state
+
+    last = Quarter.current().previous()
+
+    def grow(n):
+        for _ in range(n):
+            m = MinistryFactory()
+            MandateFactory(ministry=m, person__consent_directory=True)
+            states(m, 1, **PUBLISHED_OK)
+            entry = asset(ministry, organization)
+            state(ministry, asset_id=entry.pk, **{**PUBLISHED_OK, "licence_compliant": False})
+            meeting = services.meeting_save(
+                actor=agd_user,
+                data={"meeting_type": "ATELIER_THEMATIQUE", "title": "A", "date": last.start},
+            )
+            services.minutes_save(
+                actor=agd_user, meeting=meeting, body="R", public=True, status="DIFFUSE"
+            )
+        services.snapshot_compute(actor=agd_user, quarter=last)
+        services.snapshot_publish(actor=agd_user, quarter=last)
+
+    staff = [
+        f"/supervision/export.csv?trimestre={last.label}",
+        f"/supervision/indicateurs/export.csv?trimestre={last.label}",
+        f"/supervision/ministeres/{ministry.code}/export.csv?trimestre={last.label}",
+        f"/supervision/ministeres/{ministry.code}/criteres/Q1/?trimestre={last.label}",
+    ]
+    public = [
+        "/supervision/transparence/",
+        "/supervision/transparence/scores.csv",
+        "/supervision/transparence/composition.csv",
+        "/supervision/transparence/reunions.csv",
+    ]
+    grow(1)
+    _queries(agd_client, "/supervision/")  # warm the session and the content types
+    small = {u: _queries(agd_client, u) for u in staff} | {
+        u: _queries(anon_client, u) for u in public
+    }
+    grow(5)
+    large = {u: _queries(agd_client, u) for u in staff} | {
+        u: _queries(anon_client, u) for u in public
+    }
+    assert large == small
