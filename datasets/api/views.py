@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -267,6 +268,10 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
     def _ministry(self) -> Ministry:
         raw = self.request.query_params.get("ministry")
         access = access_for(self.request.user)
+        if not (access.is_network_staff or access.admin_ministry_ids):
+            raise PermissionDenied(
+                "Seuls la DINUM et les administrateurs du ministère définissent ses champs propres."
+            )
         if raw and raw.isdigit():
             ministry = Ministry.objects.for_user(self.request.user).filter(pk=int(raw)).first()
             if ministry is None:

@@ -408,3 +408,32 @@ def test_correspondent_put_keeps_the_hidden_justification(
     assert "SECRET-INTERNE" not in response.content.decode()
     link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
     assert link.justification_internal == "SECRET-INTERNE"
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_extra_field_list_query_count_is_flat(
+    rows, amd_client, ministry, django_assert_num_queries
+):
+    for i in range(rows):
+        ExtraFieldFactory(ministry=ministry, code=f"c{i}")
+    amd_client.get(URL)
+    with django_assert_num_queries(5):  # session, user, roles (2), definitions
+        assert len(amd_client.get("/api/v1/datasets/extra-fields/").json()) == rows
+
+
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("anon_client", 401),
+        ("api_client", 403),
+        ("correspondent_client", 403),
+        ("viewer_client", 403),
+        ("write_token_client", 201),
+        ("dinum_client", 400),
+    ],  # DINUM must name the ministry in the URL
+)
+def test_extra_field_create_matrix(request, client_name, expected, ministry):
+    response = request.getfixturevalue(client_name).post(
+        "/api/v1/datasets/extra-fields/", {"code": "x", "label": "X", "kind": "TEXT"}, format="json"
+    )
+    assert response.status_code == expected
