@@ -92,7 +92,7 @@ def guide_get(user: Any, slug: str) -> Guide:
 def version_queryset(user: Any, guide: Guide) -> QuerySet[GuideVersion]:
     qs = (
         GuideVersion.objects.filter(guide=guide)
-        .select_related("approved_by", "created_by")
+        .select_related("guide", "approved_by", "created_by")
         .prefetch_related(
             Prefetch("legal_references", queryset=LegalReference.objects.order_by("code"))
         )

@@ -265,3 +265,37 @@ def test_approver_without_a_name_is_never_shown_by_email(anon_client):
     api = anon_client.get(f"/api/v1/guide-versions/?guide={guide.slug}").content.decode()
     assert "relecteur.secret" not in page and "relecteur.secret" not in api
     assert "approuvée par l'équipe DINUM" in page
+
+
+def test_version_endpoints_cost_the_same_queries_at_1_and_12_versions(dinum_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import LegalReference
+    from tests.factories import UserFactory
+
+    guide = published_guide()
+
+    def grow(n, start):
+        for i in range(start, start + n):
+            v = VersionFactory(guide=guide, version=f"2.{i}.0", approved_by=UserFactory())
+            ref = LegalReference.objects.create(code=f"TEST_{i}", text_name="CRPA", article=f"L{i}")
+            v.legal_references.add(ref)
+
+    def counts():
+        out = {}
+        for url in (
+            "/api/v1/guide-versions/",
+            f"/api/v1/guides/{guide.slug}/versions/",
+            f"/guides/{guide.slug}/versions/1.0.0/",
+        ):
+            with CaptureQueriesContext(connection) as q:
+                assert dinum_client.get(url).status_code == 200, url
+            out[url] = len(q)
+        return out
+
+    grow(1, 0)
+    dinum_client.get("/guides/")  # warm the session and the content types
+    small = counts()
+    grow(11, 1)
+    assert counts() == small
