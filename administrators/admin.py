@@ -23,36 +23,7 @@ from administrators.models import (
     PoleMinisteriel,
 )
 from core.access import access_for
-from core.admin import MinistryScopedAdmin, NetworkStaffOnlyAdmin
-from core.audit import audit_record, diff, snapshot
-
-
-class AuditedAdminMixin(admin.ModelAdmin):
-    """Records who changed what from the admin (before/after), like the services do."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        before: dict[str, Any] = {}
-        if change and obj.pk:
-            before = snapshot(type(obj)._default_manager.get(pk=obj.pk))
-        elif hasattr(obj, "created_by_id") and not obj.created_by_id:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        label = type(obj)._meta.model_name
-        audit_record(
-            actor=request.user,
-            action=f"{label}.{'updated' if change else 'created'}",
-            target=obj,
-            changes=diff(before, snapshot(obj)),
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(
-            actor=request.user,
-            action=f"{type(obj)._meta.model_name}.deleted",
-            target=obj,
-            changes=diff(snapshot(obj), {}),
-        )
-        super().delete_model(request, obj)
+from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin
 
 
 @admin.register(PoleMinisteriel)

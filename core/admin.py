@@ -11,10 +11,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from core.access import access_for
+from core.audit import audit_record, diff, snapshot
 from core.models import (
     ApiToken,
     AuditEntry,
@@ -25,6 +27,40 @@ from core.models import (
     NoAnonymisationCategory,
     User,
 )
+
+
+class AuditedAdminMixin(admin.ModelAdmin):
+    """Records who changed what from the admin (before/after), like the services do.
+    `audit_exclude` names fields never copied into the trail (password hashes…)."""
+
+    audit_exclude: tuple[str, ...] = ()
+
+    def _snapshot(self, obj: Any) -> dict[str, Any]:
+        return {k: v for k, v in snapshot(obj).items() if k not in self.audit_exclude}
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before: dict[str, Any] = {}
+        if change and obj.pk:
+            before = self._snapshot(type(obj)._default_manager.get(pk=obj.pk))
+        elif hasattr(obj, "created_by_id") and not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        label = type(obj)._meta.model_name
+        audit_record(
+            actor=request.user,
+            action=f"{label}.{'updated' if change else 'created'}",
+            target=obj,
+            changes=diff(before, self._snapshot(obj)),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit_record(
+            actor=request.user,
+            action=f"{type(obj)._meta.model_name}.deleted",
+            target=obj,
+            changes=diff(self._snapshot(obj), {}),
+        )
+        super().delete_model(request, obj)
 
 
 class NetworkStaffOnlyAdmin(admin.ModelAdmin):
@@ -86,7 +122,13 @@ class MinistryScopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(NetworkStaffOnlyAdmin, DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin, DjangoUserAdmin):
+    """DINUM staff manage accounts, but only a superuser makes a superuser, changes a
+    superuser's account or sets a password here (others use the reset by e-mail): no
+    network role can raise its own rights or take over an account from the admin."""
+
+    audit_exclude = ("password", "last_login")
+
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
@@ -97,6 +139,26 @@ class UserAdmin(NetworkStaffOnlyAdmin, DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return ()
+        return ("is_superuser", "last_login", "date_joined")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied(
+                "Seul un superutilisateur fixe un mot de passe ici ; sinon, utilisez "
+                "« Mot de passe oublié »."
+            )
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(AuditEntry)
@@ -115,9 +177,29 @@ class AuditEntryAdmin(NetworkStaffOnlyAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(NetworkStaffOnlyAdmin):
+    """Read-only: tokens are created by their owner on the account page; a leaked token is
+    revoked with the action below, through the audited service. A token is never handed to
+    another account nor granted write access here."""
+
     list_display = ["name", "user", "key_id", "can_write", "created_at", "revoked_at"]
     list_select_related = ["user"]
-    readonly_fields = ["key_id", "secret_hash", "last_used_at"]
+    actions = ["revoke_tokens"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Révoquer les jetons sélectionnés")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        from core.services import token_revoke
+
+        done = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            token_revoke(actor=request.user, token=token)
+            done += 1
+        self.message_user(request, f"{done} jeton(s) révoqué(s).")
 
 
 @admin.register(LegalReference)

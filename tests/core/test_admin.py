@@ -1,0 +1,99 @@
+"""The Django admin of core: DINUM staff manage accounts and tokens without being able to
+raise their own rights, take over an account or forge a token; every change is audited."""
+
+import pytest
+from django.test import Client
+
+from core.models import ApiToken, AuditEntry, User
+from tests.conftest import make_token
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_admin(dinum_user):
+    dinum_user.is_staff = True
+    dinum_user.save()
+    client = Client()
+    client.force_login(dinum_user)
+    return client
+
+
+def _user_form(user, **extra):
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        **extra,
+    }
+
+
+def test_dinum_staff_cannot_make_an_account_superuser_in_the_admin(staff_admin, dinum_user):
+    staff_admin.post(
+        f"/admin/core/user/{dinum_user.pk}/change/",
+        _user_form(dinum_user, is_staff="on", is_superuser="on"),
+    )
+    dinum_user.refresh_from_db()
+    assert not dinum_user.is_superuser
+
+
+def test_dinum_staff_cannot_set_another_accounts_password_in_the_admin(staff_admin, agd_user):
+    url = f"/admin/core/user/{agd_user.pk}/password/"
+    response = staff_admin.post(
+        url, {"password1": "Pr1se-de-contrôle!", "password2": "Pr1se-de-contrôle!"}
+    )
+    assert response.status_code == 403
+    agd_user.refresh_from_db()
+    assert not agd_user.check_password("Pr1se-de-contrôle!")
+
+
+def test_dinum_staff_cannot_change_a_superuser_in_the_admin(staff_admin):
+    boss = UserFactory(is_superuser=True, is_staff=True)
+    staff_admin.post(
+        f"/admin/core/user/{boss.pk}/change/", _user_form(boss, is_staff="on", email="x@y.fr")
+    )
+    boss.refresh_from_db()
+    assert boss.email != "x@y.fr"
+
+
+def test_account_change_in_the_admin_is_audited(staff_admin):
+    agent = UserFactory(last_name="Avant")
+    response = staff_admin.post(
+        f"/admin/core/user/{agent.pk}/change/", _user_form(agent, last_name="Après")
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry = AuditEntry.objects.get(action="user.updated")
+    assert entry.changes["last_name"] == ["Avant", "Après"]
+
+
+def test_a_token_cannot_be_handed_to_another_account_or_granted_write_in_the_admin(
+    staff_admin, dinum_user, agd_user
+):
+    make_token(dinum_user, can_write=False)
+    token = ApiToken.objects.get(user=dinum_user)
+    staff_admin.post(
+        f"/admin/core/apitoken/{token.pk}/change/",
+        {"name": token.name, "user": agd_user.pk, "can_write": "on"},
+    )
+    token.refresh_from_db()
+    assert token.user_id == dinum_user.pk and not token.can_write
+    assert staff_admin.get("/admin/core/apitoken/add/").status_code == 403
+
+
+def test_a_leaked_token_is_revoked_from_the_admin_through_the_service(staff_admin, amd_user):
+    make_token(amd_user, can_write=False)
+    token = ApiToken.objects.get(user=amd_user)
+    staff_admin.post(
+        "/admin/core/apitoken/",
+        {"action": "revoke_tokens", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEntry.objects.filter(action="api_token.revoked").exists()
+    assert User.objects.filter(pk=amd_user.pk).exists()
