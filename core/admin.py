@@ -203,23 +203,27 @@ class ApiTokenAdmin(NetworkStaffOnlyAdmin):
 
 
 @admin.register(LegalReference)
-class LegalReferenceAdmin(NetworkStaffOnlyAdmin):
+class LegalReferenceAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_display = ["code", "text_name", "article", "version_date"]
     search_fields = ["code", "article"]
 
 
 @admin.register(LegalGround)
-class LegalGroundAdmin(NetworkStaffOnlyAdmin):
+class LegalGroundAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_display = ["code", "label", "regime", "version_date", "active"]
     list_filter = ["regime", "active"]
     search_fields = ["code", "label"]
 
 
 @admin.register(Licence)
-class LicenceAdmin(NetworkStaffOnlyAdmin):
+class LicenceAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_display = ["spdx_id", "name", "family", "is_decree_listed", "homologation_ref"]
     list_filter = ["family", "is_decree_listed"]
 
 
-admin.site.register(NoAnonymisationCategory, NetworkStaffOnlyAdmin)
-admin.site.register(HvdCategory, NetworkStaffOnlyAdmin)
+class ReferenceTableAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    pass
+
+
+admin.site.register(NoAnonymisationCategory, ReferenceTableAdmin)
+admin.site.register(HvdCategory, ReferenceTableAdmin)

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import NetworkStaffOnlyAdmin
+from core.admin import AuditedAdminMixin, NetworkStaffOnlyAdmin
 from guides.models import Guide, GuideVersion
 
 
@@ -24,7 +24,7 @@ class GuideVersionInline(admin.TabularInline):
 
 
 @admin.register(Guide)
-class GuideAdmin(NetworkStaffOnlyAdmin):
+class GuideAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_display = ["title", "theme", "published_version"]
     list_filter = ["theme"]
     search_fields = ["title", "slug"]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import NetworkStaffOnlyAdmin
+from core.admin import AuditedAdminMixin, NetworkStaffOnlyAdmin
 from supervision.models import (
     ActionItem,
     ComplianceSnapshot,
@@ -31,7 +31,7 @@ class ReadOnlyNetworkAdmin(NetworkStaffOnlyAdmin):
 
 
 @admin.register(RoadmapAxis)
-class RoadmapAxisAdmin(NetworkStaffOnlyAdmin):
+class RoadmapAxisAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_display = ["code", "label", "parent", "order"]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import NetworkStaffOnlyAdmin
+from core.admin import AuditedAdminMixin, NetworkStaffOnlyAdmin
 from trainings.models import (
     Audience,
     Event,
@@ -31,7 +31,7 @@ class ReadOnlyAdmin(NetworkStaffOnlyAdmin):
 
 
 @admin.register(Audience)
-class AudienceAdmin(NetworkStaffOnlyAdmin):
+class AudienceAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_display = ["code", "label", "order"]
 
 

@@ -97,3 +97,34 @@ def test_a_leaked_token_is_revoked_from_the_admin_through_the_service(staff_admi
     assert token.revoked_at is not None
     assert AuditEntry.objects.filter(action="api_token.revoked").exists()
     assert User.objects.filter(pk=amd_user.pk).exists()
+
+
+def test_reference_table_and_guide_changes_in_the_admin_are_audited(staff_admin):
+    from core.models import LegalReference
+    from tests.guides.factories import GuideFactory
+
+    ref = LegalReference.objects.create(code="TEST_ADMIN", text_name="CRPA", article="L300-2")
+    response = staff_admin.post(
+        f"/admin/core/legalreference/{ref.pk}/change/",
+        {"code": ref.code, "text_name": "CRPA", "article": "L300-2", "excerpt": "Nouveau"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    guide = GuideFactory(title="Avant")
+    response = staff_admin.post(
+        f"/admin/guides/guide/{guide.pk}/change/",
+        {
+            "slug": guide.slug,
+            "title": "Après",
+            "theme": guide.theme,
+            "summary": "",
+            "guideversion_set-TOTAL_FORMS": "0",
+            "guideversion_set-INITIAL_FORMS": "0",
+            "versions-TOTAL_FORMS": "0",
+            "versions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert (
+        AuditEntry.objects.get(action="legalreference.updated").changes["excerpt"][1] == "Nouveau"
+    )
+    assert AuditEntry.objects.get(action="guide.updated").changes["title"] == ["Avant", "Après"]
