@@ -580,7 +580,7 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
             "asset": asset,
             "conflict": conflict,
             "suggestion": suggestion,
-            "explanation": request.GET.get("explication", "")[:500],
+            "explanation": _wizard_explanation(request),
         },
         status=409 if conflict else 200,
     )
@@ -601,6 +601,16 @@ def _keep_hidden_justifications(
         if not row["justification_internal"].strip():
             row["justification_internal"] = existing.get(row["ground"].pk, "")
     return rows
+
+
+def _wizard_explanation(request: HttpRequest) -> str:
+    answers = wizard.clean_answers(
+        {k[2:]: str(request.GET.get(k)) for k in request.GET if k.startswith("a_")}
+    )
+    if not answers:
+        return ""
+    _, outcome = wizard.next_step(answers)
+    return outcome.explanation if outcome is not None else ""
 
 
 def _blank(name: str) -> Any:
@@ -630,7 +640,9 @@ def qualification_wizard(request: HttpRequest, pk: int) -> HttpResponse:
         question, outcome = wizard.next_step(answers)
         form = WizardForm()
     if outcome is not None:
-        params = outcome.as_query() + [("explication", outcome.explanation)]
+        # The answers ride along so that the form page recomputes the explanation itself
+        # (no free text taken from the address).
+        params = outcome.as_query() + [(f"a_{k}", v) for k, v in answers.items()]
         return redirect(reverse("datasets:qualify", args=[asset.pk]) + "?" + urlencode(params))
     assert question is not None
     default = None

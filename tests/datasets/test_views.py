@@ -813,3 +813,12 @@ def test_unfiltered_counts_are_recounted_only_for_the_ministry_written(
         "Culture": 1,
     }
     assert second.context["total"] == 3
+
+
+def test_wizard_explanation_is_recomputed_not_taken_from_the_address(amd_client, own_asset):
+    url = f"/inventaire/{own_asset.pk}/qualification/?prefill=1&status=TO_PUBLISH&explication=Texte+forgé"
+    assert "Texte forgé" not in amd_client.get(url).content.decode()
+    page = amd_client.get(
+        f"/inventaire/{own_asset.pk}/qualification/?prefill=1&status=OUT_OF_SCOPE&a_subject=non"
+    )
+    assert "Producteur sous le seuil de 50 agents" in page.content.decode()
