@@ -22,6 +22,7 @@ from administrators.models import (
     Person,
     PoleMinisteriel,
 )
+from administrators.permissions import can_grant_role, ensure_can_manage_memberships
 from core.access import access_for
 from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin
 
@@ -93,3 +94,21 @@ class MembershipAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_select_related = ["user", "ministry"]
     raw_id_fields = ["user"]
     filter_horizontal = ["organizations"]
+
+    # Only the chief data officer (or a superuser) grants, changes or sees offered the chief
+    # data officer role, as on the roles page (permissions.can_grant_role).
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role" and not can_grant_role(request.user, "CHIEF_DATA_OFFICER"):
+            kwargs["choices"] = [
+                (v, label) for v, label in Membership.Role.choices if v != "CHIEF_DATA_OFFICER"
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not can_grant_role(request.user, obj.role):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        ensure_can_manage_memberships(request.user, obj.role)
+        super().save_model(request, obj, form, change)

@@ -128,3 +128,15 @@ def test_reference_table_and_guide_changes_in_the_admin_are_audited(staff_admin)
         AuditEntry.objects.get(action="legalreference.updated").changes["excerpt"][1] == "Nouveau"
     )
     assert AuditEntry.objects.get(action="guide.updated").changes["title"] == ["Avant", "Après"]
+
+
+def test_dinum_staff_cannot_grant_the_chief_data_officer_role_in_the_admin(
+    staff_admin, dinum_user
+):
+    from administrators.models import Membership
+
+    staff_admin.post(
+        "/admin/administrators/membership/add/",
+        {"user": dinum_user.pk, "role": "CHIEF_DATA_OFFICER", "admin_kind": ""},
+    )
+    assert not Membership.objects.filter(role="CHIEF_DATA_OFFICER").exists()
