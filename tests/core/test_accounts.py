@@ -292,3 +292,16 @@ def test_password_reset_requests_are_limited_per_address(client, agent):
     other = UserFactory()
     assert client.post("/accounts/mot-de-passe/oublie/", {"email": other.email}).status_code == 302
     assert len(mail.outbox) == 4
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_login_and_logout_never_redirect_off_site(client, agent, target):
+    response = client.post(
+        f"/accounts/login/?next={target}",
+        {"username": agent.email, "password": "mot-de-passe-solide-2026"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    response = client.post("/accounts/logout/", {"next": target})
+    assert response.status_code == 302 and response["Location"] == "/"
