@@ -190,6 +190,9 @@ class EvidencePage:
     pages: int
 
 
+MAX_EVIDENCE_PAGE = 100_000  # far beyond any ministry's inventory (50 entries a page)
+
+
 def criterion_entries(
     ministry: Ministry, code: str, as_of: datetime.datetime, page: int = 1, per_page: int = 50
 ) -> EvidencePage:
@@ -199,6 +202,7 @@ def criterion_entries(
 
     today = timezone.localtime(as_of).date()
     den, num = compliance.ASSET_CONDITIONS[code](today)
+    page = min(max(1, int(page)), MAX_EVIDENCE_PAGE)  # OFFSET must stay a valid bigint
     latest = compliance.latest_states_sql([ministry.pk])
     sql = (
         f"WITH latest AS ({latest}) SELECT asset_id_ref, CASE WHEN ({num}) THEN 1 ELSE 0 END "

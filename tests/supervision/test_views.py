@@ -674,3 +674,9 @@ def test_exports_transparency_and_criterion_pages_cost_the_same_at_1_and_6_rows(
         u: _queries(anon_client, u) for u in public
     }
     assert large == small
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "-3", "abc"])
+def test_criterion_drilldown_survives_an_absurd_page_number(agd_client, ministry, page):
+    url = f"/supervision/ministeres/{ministry.code}/criteres/Q1/?page={page}"
+    assert agd_client.get(url).status_code == 200
