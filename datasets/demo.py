@@ -138,6 +138,13 @@ def load_demo(stdout: Any) -> None:
         f"  Qualifications de démonstration : {published} bases avec un jeu data.gouv.fr "
         "« Publié » (licence Etalab 2.0, format HTML) ; les autres « À qualifier »."
     )
+    if unplaced:
+        stdout.write("  Bases non rattachées, par ministère nommé dans leur commentaire :")
+        for hint, count in Counter(
+            h if h.lower().startswith("ministère") else "ministère non indiqué"
+            for h in unplaced.values()
+        ).most_common():
+            stdout.write(f"    - {hint} : {count}")
     if unmatched:
         stdout.write(
             f"  Gestionnaires non rapprochés de l'annuaire ({len(unmatched)}), bases non importées :"
