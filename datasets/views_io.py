@@ -121,7 +121,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except FileRejected as exc:
             form.add_error("fichier", exc)
         except ValidationError as exc:
-            form.add_error("organisation" if not hasattr(exc, "error_dict") else None, exc)
+            form.add_error("organisation", " ".join(exc.messages))
         else:
             enqueue_analyse(job)
             return redirect("datasets:import_job", pk=job.pk)

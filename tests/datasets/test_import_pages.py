@@ -259,3 +259,16 @@ def test_import_pages_query_count_is_flat(amd_user, amd_client, ministry, organi
     for _ in range(3):
         analyse(amd_user, ministry, csv_bytes([row()]))
     assert run(many) == small
+
+
+@pytest.mark.django_db
+def test_unknown_default_organisation_is_a_form_error(amd_client, ministry, organization):
+    header = "titre,description,service"
+    upload = SimpleUploadedFile("catalogue.csv", csv_bytes([row()], header=header))
+    response = amd_client.post(
+        "/inventaire/import/",
+        {"fichier": upload, "ministere": ministry.pk, "organisation": "Direction fantôme"},
+    )
+    assert response.status_code == 200
+    assert "introuvable dans le ministère" in response.content.decode()
+    assert ImportJob.objects.count() == 0
