@@ -46,6 +46,8 @@ def _network(rows, ministry, organization, actor):
         audit_record(actor=actor, action="mandate.updated", target=mandate, changes={})
         membership = MembershipFactory(user=UserFactory(), role="VIEWER", ministry=ministry)
         audit_record(actor=actor, action="membership.granted", target=membership, changes={})
+        network = MembershipFactory(user=UserFactory(), role="TRAINER")
+        audit_record(actor=actor, action="membership.granted", target=network, changes={})
     return mandate
 
 
@@ -57,6 +59,7 @@ PAGES = [
     ("/ministeres/{code}/organisations/{org}/", 8),
     ("/ministeres/{code}/mandats/{mandate}/", 9),
     ("/ministeres/{code}/roles/", 9),
+    ("/reseau/roles/", 7),
 ]
 
 
