@@ -256,8 +256,6 @@ SESSION_COOKIE_HTTPONLY = True
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 # Mark optional fields rather than required ones, as the current DSFR guidance recommends.
 DSFR_MARK_OPTIONAL_FIELDS = True
-# Links typed without a scheme are read as https (the Django 6.0 default, opted into now).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Shared data of the repository's sibling folder (real public data used for seeds and demos).
 SHARED_DATA_DIR = Path(env.str("SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
