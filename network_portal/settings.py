@@ -193,8 +193,9 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Reverse proxies in front of the portal: the client address is read from X-Forwarded-For
-    # (API throttles and login throttling). Unset: REMOTE_ADDR.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # (API throttles and login throttling). Unset: REMOTE_ADDR (0, not DRF's None, which would
+    # trust whatever X-Forwarded-For the client sends and let it dodge the throttles).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API du portail du réseau des administrateurs ministériels des données",

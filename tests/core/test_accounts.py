@@ -94,6 +94,20 @@ def test_throttling_per_client_address(client, agent, settings):
     assert login(client, agent.email, REMOTE_ADDR="10.9.9.9").status_code == 302
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_address_limit(client, agent, settings):
+    """Without NUM_PROXIES, X-Forwarded-For is the client's own word: never trusted."""
+    settings.LOGIN_MAX_FAILURES_PER_IP = 3
+    for n in range(3):
+        login(
+            client,
+            f"inconnu{n}@exemple.gouv.fr",
+            REMOTE_ADDR="10.1.2.3",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        )
+    refused = login(client, agent.email, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert "Trop de tentatives" in refused.content.decode()
+
+
 def test_successful_login_resets_the_failure_count(client, agent, settings):
     settings.LOGIN_MAX_FAILURES = 3
     for _ in range(2):
