@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+# The years a quarter label may name: the network's records start in the 2010s; anything else is
+# a typo (and year 0 or 10000 would not even be a date).
+MIN_YEAR, MAX_YEAR = 2000, 2099
 _LABEL = re.compile(r"^\s*(\d{4})\s*-?\s*T([1-4])\s*$", re.I)
 
 
@@ -34,7 +37,15 @@ class Quarter:
                 params={"label": label},
                 code="invalid_quarter",
             )
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValidationError(
+                "Trimestre invalide : « %(label)s ». L'année doit être comprise entre "
+                "%(min)s et %(max)s.",
+                params={"label": label, "min": MIN_YEAR, "max": MAX_YEAR},
+                code="invalid_quarter",
+            )
+        return cls(year, int(match.group(2)))
 
     @property
     def label(self) -> str:

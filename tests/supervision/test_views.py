@@ -580,7 +580,7 @@ def test_viewer_reads_the_dashboard_without_the_staff_buttons(viewer_client, agd
 
 
 @pytest.mark.parametrize(
-    ("label", "message"), [("2026-T9", "Trimestre invalide"), ("2999-T1", "pas commencé")]
+    ("label", "message"), [("2026-T9", "Trimestre invalide"), ("2099-T1", "pas commencé")]
 )
 def test_bad_quarter_in_the_url_falls_back_to_the_current_quarter(
     agd_client, ministry, label, message
@@ -680,3 +680,18 @@ def test_exports_transparency_and_criterion_pages_cost_the_same_at_1_and_6_rows(
 def test_criterion_drilldown_survives_an_absurd_page_number(agd_client, ministry, page):
     url = f"/supervision/ministeres/{ministry.code}/criteres/Q1/?page={page}"
     assert agd_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("label", ["0000-T1", "0001-T1", "1000-T2"])
+def test_a_quarter_out_of_the_calendar_is_refused_in_french(agd_client, agd_user, label):
+    from rest_framework.test import APIClient
+
+    page = agd_client.get(f"/supervision/?trimestre={label}", follow=True)
+    assert page.status_code == 200 and "Trimestre invalide" in page.content.decode()
+    response = agd_client.post("/supervision/calculer/", {"trimestre": label}, follow=True)
+    assert response.status_code == 200 and "Trimestre invalide" in response.content.decode()
+    assert not ComplianceSnapshot.objects.exists()
+    api = APIClient()
+    api.force_authenticate(agd_user)
+    answer = api.get(f"/api/v1/progress/?trimestre={label}")
+    assert answer.status_code == 400 and "Trimestre invalide" in str(answer.json())
