@@ -24,6 +24,7 @@ from trainings.models import ImpactIndicator, quarter_bounds
 MAX_ROWS = 10_000
 REQUIRED = ("indicateur", "trimestre", "valeur")
 OPTIONAL = ("ministere", "estimation", "methode", "justificatif")
+MIN_YEAR, MAX_YEAR = 2000, 2099  # the same years as supervision's quarter labels
 QUARTER_RE = re.compile(r"^(\d{4})\s*-?\s*[TtQq]([1-4])$")
 TRUE = {"oui", "o", "1", "true", "vrai", "x"}
 FALSE = {"", "non", "n", "0", "false", "faux"}
@@ -31,8 +32,10 @@ FALSE = {"", "non", "n", "0", "false", "faux"}
 
 def parse_quarter(text: str) -> tuple[Any, Any]:
     match = QUARTER_RE.match((text or "").strip())
-    if not match:
-        raise ValueError("trimestre invalide (forme attendue : 2024-T1)")
+    if not match or not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        raise ValueError(
+            f"trimestre invalide (forme attendue : 2024-T1, année de {MIN_YEAR} à {MAX_YEAR})"
+        )
     return quarter_bounds(int(match.group(1)), int(match.group(2)))
 
 

@@ -89,6 +89,17 @@ def test_csv_import_bad_files(dinum_user, content, message):
     assert not Measurement.objects.exists()
 
 
+@pytest.mark.parametrize("label", ["0000-T1", "9999-T4"])
+def test_csv_import_refuses_a_year_out_of_the_calendar_in_french(dinum_user, dinum_client, label):
+    IndicatorFactory(code="x")
+    report = services.measurements_import(
+        actor=dinum_user, content=f"indicateur;trimestre;valeur\nx;{label};1\n".encode()
+    )
+    assert "Ligne 2 : trimestre invalide" in "\n".join(report.errors)
+    assert "out of range" not in "\n".join(report.errors)
+    assert not Measurement.objects.exists()
+
+
 def test_csv_import_is_for_dinum_staff(amd_user):
     with pytest.raises(PermissionDenied):
         services.measurements_import(actor=amd_user, content=b"indicateur;trimestre;valeur\n")
