@@ -257,6 +257,9 @@ SESSION_COOKIE_HTTPONLY = True
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 # Mark optional fields rather than required ones, as the current DSFR guidance recommends.
 DSFR_MARK_OPTIONAL_FIELDS = True
+# django-dsfr marks component content (tables, alerts, accordions…) as safe HTML unless told
+# otherwise; user text must always be escaped.
+DSFR_CONTENT_IS_SAFE = False
 
 # Shared data of the repository's sibling folder (real public data used for seeds and demos).
 SHARED_DATA_DIR = Path(env.str("SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
