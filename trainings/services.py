@@ -49,6 +49,14 @@ CLOSED_STATUSES = {SessionStatus.ANNULEE, SessionStatus.TENUE}
 # --- courses ----------------------------------------------------------------------------------
 
 
+def _check_course_title(course: TrainingCourse) -> None:
+    """The title goes into the subject of the reminder e-mails: one line only."""
+    if any(c in (course.title or "") for c in "\r\n\x00"):
+        raise ValidationError(
+            {"title": "L'intitulé de la formation tient sur une ligne (sans saut de ligne)."}
+        )
+
+
 def _check_guides(guide_ids: Iterable[int]) -> list[int]:
     """Only published guides are linked to a course: its page and the API are public."""
     ids = sorted({int(i) for i in guide_ids})
@@ -75,6 +83,7 @@ def course_create(
     ensure_can_schedule(actor)
     guides = _check_guides(guide_ids)
     course = TrainingCourse(created_by=actor, **fields)
+    _check_course_title(course)
     course.full_clean()
     course.save()
     course.audiences.set(list(audience_ids))
@@ -99,6 +108,7 @@ def course_update(
     before = snapshot(course)
     for name, value in fields.items():
         setattr(course, name, value)
+    _check_course_title(course)
     course.full_clean()
     course.save()
     if audience_ids is not None:

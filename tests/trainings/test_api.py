@@ -450,3 +450,23 @@ def test_more_pages_and_endpoints_cost_the_same_queries_at_1_and_25_rows(
     large = {u: _count(trainer_client, u) for u in trainer_urls}
     large |= {u: _count(dinum_client, u) for u in staff_urls}
     assert large == small
+
+
+def test_course_title_with_a_line_break_is_refused_in_french(dinum_user):
+    """The title goes into the subject of the reminder e-mails: a line break there would make
+    every reminder of the course fail (BadHeaderError)."""
+    client = _token_client(dinum_user, can_write=True)
+    response = client.post(
+        f"{API}/training-courses/",
+        {
+            "code": "ligne",
+            "title": "Ouvrir\nBcc: x@y.fr",
+            "format": "DISTANCIEL",
+            "duration_hours": 3,
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "saut de ligne" in str(response.json())
+    from trainings.models import TrainingCourse
+
+    assert not TrainingCourse.objects.filter(code="ligne").exists()
