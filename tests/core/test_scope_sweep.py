@@ -116,3 +116,66 @@ def test_the_sweep_does_reach_those_records_as_network_staff(agd_client, foreign
     seen = _seen(agd_client)
     assert "/api/v1/roadmaps/" in seen and "/api/v1/mandates/" in seen
     assert "/api/v1/training-registrations/" in seen
+
+
+@pytest.fixture
+def foreign_urls(other_ministry, other_organization, agd_user, foreign_records):
+    from administrators.models import DataAdministrator
+    from supervision.models import ActionItem, Meeting, Roadmap, RoadmapAction
+    from trainings.models import Measurement, Registration
+
+    roadmap = Roadmap.objects.get(ministry=other_ministry)
+    action = RoadmapAction.objects.get(roadmap=roadmap)
+    sprint = Meeting.objects.get(ministry=other_ministry)
+    item = supervision.action_item_save(
+        actor=agd_user,
+        meeting=sprint,
+        data={"description": "d", "due_date": sprint.date, "owner_ministry": other_ministry},
+    )
+    assert ActionItem.objects.filter(pk=item.pk).exists()
+    mandate = DataAdministrator.objects.get(ministry=other_ministry)
+    code, org = other_ministry.code, other_organization.pk
+    registration = Registration.objects.get(ministry=other_ministry)
+    measurement = Measurement.objects.get(ministry=other_ministry)
+    return [
+        f"/ministeres/{code}/",
+        f"/ministeres/{code}/modifier/",
+        f"/ministeres/{code}/roles/",
+        f"/ministeres/{code}/organisations/{org}/",
+        f"/ministeres/{code}/organisations/{org}/modifier/",
+        f"/ministeres/{code}/mandats/{mandate.pk}/",
+        f"/ministeres/{code}/mandats/{mandate.pk}/personne/",
+        f"/supervision/ministeres/{code}/",
+        f"/supervision/ministeres/{code}/export.csv",
+        f"/supervision/ministeres/{code}/criteres/Q1/",
+        f"/supervision/reunions/{sprint.pk}/",
+        f"/supervision/feuilles-de-route/{roadmap.pk}/",
+        f"/supervision/feuilles-de-route/{roadmap.pk}/modifier/",
+        f"/supervision/feuilles-de-route/{roadmap.pk}/import/",
+        f"/supervision/feuilles-de-route/{roadmap.pk}/actions/{action.pk}/",
+        f"/supervision/feuilles-de-route/nouvelle/?ministere={code}",
+        f"/api/v1/ministries/{other_ministry.pk}/",
+        f"/api/v1/organizations/{org}/",
+        f"/api/v1/mandates/{mandate.pk}/",
+        f"/api/v1/progress/{code}/",
+        f"/api/v1/roadmaps/{roadmap.pk}/",
+        f"/api/v1/roadmap-actions/{action.pk}/",
+        f"/api/v1/meetings/{sprint.pk}/",
+        f"/api/v1/action-items/{item.pk}/",
+        f"/api/v1/training-registrations/{registration.pk}/",
+        f"/api/v1/impact-measurements/{measurement.pk}/",
+    ]
+
+
+@pytest.mark.parametrize("client_name", ["amd_client", "correspondent_client"])
+def test_another_ministrys_records_answer_404_to_a_ministry_account(
+    request, client_name, foreign_urls
+):
+    client = request.getfixturevalue(client_name)
+    answers = {url: client.get(url).status_code for url in foreign_urls}
+    assert {url: code for url, code in answers.items() if code != 404} == {}
+
+
+def test_those_records_exist_for_the_chief_data_officer(agd_client, foreign_urls):
+    answers = {url: agd_client.get(url).status_code for url in foreign_urls}
+    assert {url: code for url, code in answers.items() if code != 200} == {}
