@@ -256,7 +256,8 @@ def _rows(
 def header(extended: bool, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
     if not extended:
         return cs.etalab_header()
-    return cs.extended_header(d.label for d in definitions)
+    # Extra-field labels are typed by ministry administrators: neutralised like any cell.
+    return cs.extended_header(safe_cell(d.label) for d in definitions)
 
 
 def stream_csv(

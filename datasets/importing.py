@@ -127,7 +127,9 @@ def read_source(
                 raise _reject(f"Les colonnes « {header} » et « {column} » désignent le même champ.")
             mapping.append(("col", column))
             continue
-        definition = by_label.get(cs.normalise(header)) or by_code.get(cs.normalise(header))
+        # An exported label that looked like a formula comes back prefixed with '.
+        key = cs.normalise(unneutralise(header))
+        definition = by_label.get(key) or by_code.get(key)
         if definition is not None:
             mapping.append(("extra", definition.code))
             continue
