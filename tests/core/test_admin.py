@@ -130,9 +130,7 @@ def test_reference_table_and_guide_changes_in_the_admin_are_audited(staff_admin)
     assert AuditEntry.objects.get(action="guide.updated").changes["title"] == ["Avant", "Après"]
 
 
-def test_dinum_staff_cannot_grant_the_chief_data_officer_role_in_the_admin(
-    staff_admin, dinum_user
-):
+def test_dinum_staff_cannot_grant_the_chief_data_officer_role_in_the_admin(staff_admin, dinum_user):
     from administrators.models import Membership
 
     staff_admin.post(
