@@ -161,7 +161,10 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
 
     @extend_schema(methods=["GET"], responses=QualificationSerializer)
     @extend_schema(
-        methods=["PUT"], request=QualificationSerializer, responses=QualificationSerializer
+        methods=["PUT"],
+        request=QualificationSerializer,
+        responses=QualificationSerializer,
+        description="`version` (lue par GET) est obligatoire : une version périmée répond 409.",
     )
     @action(detail=True, methods=["get", "put"], pagination_class=None)
     def qualification(self, request: Request, pk: str | None = None) -> Response:
@@ -174,6 +177,8 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
         self.check_object_permissions(request, asset)
         serializer = QualificationSerializer(assessment, data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
+        # Like an entry, a qualification is replaced only by whoever read its current version.
+        expected = _version(request)
         vd = dict(serializer.validated_data)
         links = vd.pop("ground_links", [])
         vd.pop("version", None)
@@ -212,7 +217,7 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
                 actor=request.user,
                 asset=asset,
                 qualification=q,
-                expected_version=_version(request, required=False),
+                expected_version=expected,
             )
         except services.ConcurrentEditError as exc:
             return _conflict(exc)

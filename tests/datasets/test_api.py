@@ -222,7 +222,7 @@ def test_cursor_pagination(amd_client, organization):
 def test_qualification_put_validates_rules_and_records_history(amd_client, own_asset):
     url = f"{URL}{own_asset.pk}/qualification/"
     bad = amd_client.put(
-        url, {"status": "NOT_COMMUNICABLE", "obligation_basis": "NONE"}, format="json"
+        url, {"status": "NOT_COMMUNICABLE", "obligation_basis": "NONE", "version": 1}, format="json"
     )
     assert bad.status_code == 400
     assert "grounds" in bad.json()
