@@ -357,7 +357,10 @@ def asset_delete(*, actor: Any, asset: DataAsset, expected_version: int | None =
     ensure_can_edit_asset(actor, asset)
     if (
         expected_version is not None
-        and not DataAsset.objects.filter(pk=asset.pk, version=expected_version).exists()
+        # Locked, so that an edit cannot slip in between this check and the delete.
+        and not DataAsset.objects.select_for_update()
+        .filter(pk=asset.pk, version=expected_version)
+        .exists()
     ):
         raise ConcurrentEditError(_conflict_message(asset), code="concurrent_edit")
     v.record_asset_state([asset], deleted=True)

@@ -445,14 +445,28 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def asset_delete(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_for_update(request.user, pk)
     ensure_can_edit_asset(request.user, asset)
+    conflict = ""
     if request.method == "POST":
-        services.asset_delete(actor=request.user, asset=asset)
-        messages.success(request, "L'entrée a été supprimée.")
-        return redirect("datasets:list")
+        # The confirmation page carries the version it showed: an entry changed since then is
+        # not deleted blindly (a form without it is treated as stale).
+        raw = request.POST.get("version", "")
+        try:
+            services.asset_delete(
+                actor=request.user,
+                asset=asset,
+                expected_version=int(raw) if raw.isdigit() else 0,
+            )
+        except services.ConcurrentEditError as exc:
+            conflict = exc.messages[0]
+            asset = selectors.asset_for_update(request.user, pk)
+        else:
+            messages.success(request, "L'entrée a été supprimée.")
+            return redirect("datasets:list")
     return render(
         request,
         "datasets/confirm_delete.html",
-        {"title": f"Supprimer « {asset.title[:80]} »", "asset": asset},
+        {"title": f"Supprimer « {asset.title[:80]} »", "asset": asset, "conflict": conflict},
+        status=409 if conflict else 200,
     )
 
 

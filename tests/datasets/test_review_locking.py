@@ -2,7 +2,8 @@
 
 import pytest
 
-from datasets.models import OpenByDefaultAssessment
+from datasets import services
+from datasets.models import DataAsset, OpenByDefaultAssessment
 from tests.datasets.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +35,20 @@ def test_api_qualification_put_with_a_stale_version_answers_409(amd_client, own_
     second = amd_client.put(url, {"status": "TO_ASSESS", "version": 1}, format="json")
     assert second.status_code == 409
     assert OpenByDefaultAssessment.objects.get(asset=own_asset).status == "TO_PUBLISH"
+
+
+def test_delete_page_refuses_a_version_changed_since_it_was_shown(amd_client, amd_user, own_asset):
+    page = amd_client.get(f"/inventaire/{own_asset.pk}/supprimer/").content.decode()
+    assert 'name="version" value="1"' in page
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Changé entre-temps"}, expected_version=1
+    )
+    response = amd_client.post(f"/inventaire/{own_asset.pk}/supprimer/", {"version": "1"})
+    assert response.status_code == 409
+    assert "modifiée" in response.content.decode()
+    assert DataAsset.objects.get(pk=own_asset.pk).title == "Changé entre-temps"
+    # Without any version the form is stale too; with the current one the entry goes.
+    assert amd_client.post(f"/inventaire/{own_asset.pk}/supprimer/").status_code == 409
+    response = amd_client.post(f"/inventaire/{own_asset.pk}/supprimer/", {"version": "2"})
+    assert response.status_code == 302
+    assert not DataAsset.objects.filter(pk=own_asset.pk).exists()
