@@ -119,6 +119,15 @@ class DataAssetSerializer(serializers.ModelSerializer[DataAsset]):
             fields["organization"] = serializers.PrimaryKeyRelatedField(
                 queryset=editable_organizations(request.user), required=not self.partial
             )
+        if request is not None and "processing" in fields:
+            # Another ministry's processing reads as unknown: its existence does not leak.
+            fields["processing"] = serializers.PrimaryKeyRelatedField(
+                queryset=PersonalDataProcessing.objects.filter(
+                    ministry_id__in=editable_organizations(request.user).values("ministry_id")
+                ),
+                required=False,
+                allow_null=True,
+            )
         return fields
 
     def to_representation(self, instance: DataAsset) -> dict[str, Any]:
