@@ -927,6 +927,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
 
     created_rows = [r for r in todo if r.action == "created"]
     updated_rows = [r for r in todo if r.action == "updated"]
+    _lock_unchanged_since_plan(updated_rows)
     done = 0
 
     # --- created -------------------------------------------------------------------------
@@ -1087,6 +1088,28 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
     if progress:
         progress(len(todo), len(todo))
     return {"created": len(created_rows), "updated": len(updated_rows)}
+
+
+def _lock_unchanged_since_plan(rows: Sequence[RowPlan]) -> None:
+    """Lock the entries the plan updates and check nobody saved them since they were read: the
+    bulk update writes whole columns from what was read, so a concurrent edit would be lost."""
+    read = {r.asset.pk: r.asset.version for r in rows if r.asset is not None}
+    if not read:
+        return
+    current: dict[int, int] = {}
+    ids = sorted(read)
+    for start in range(0, len(ids), 5000):
+        current.update(
+            DataAsset.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 5000])
+            .values_list("pk", "version")
+        )
+    stale = [pk for pk, version in read.items() if current.get(pk) != version]
+    if stale:
+        raise ValidationError(
+            f"{len(stale)} entrée(s) ont été modifiées ou supprimées pendant l'import : rien n'a "
+            "été enregistré. Relancez l'import ; son analyse partira des nouvelles valeurs."
+        )
 
 
 def _write_qualifications(
