@@ -45,12 +45,14 @@ def import_analyse(job_id: int) -> None:
     ).update(state=State.ANALYSING, error="")
     if not claimed:
         return
-    job = ImportJob.objects.select_related("ministry").get(pk=job_id)
+    job = ImportJob.objects.select_related("ministry").filter(pk=job_id).first()
+    if job is None:  # deleted in the meantime: nothing left to analyse
+        return
     try:
         report = analyse_job(job)
     except ValidationError as exc:
         ImportJob.objects.filter(pk=job_id).update(
-            state=State.FAILED, error=_messages(exc), finished_at=timezone.now()
+            state=State.FAILED, error=_messages(exc), finished_at=timezone.now(), payload=b""
         )
         return
     except Exception:
@@ -59,6 +61,7 @@ def import_analyse(job_id: int) -> None:
             state=State.FAILED,
             error="L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé.",
             finished_at=timezone.now(),
+            payload=b"",
         )
         raise
     total = report["total"]
@@ -120,8 +123,9 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
 
 
 def _fail(job_id: int, message: str) -> None:
+    # A failed job is never resumed (a new upload is needed): the file is not kept.
     ImportJob.objects.filter(pk=job_id, state=State.APPLYING).update(
-        state=State.FAILED, error=message, finished_at=timezone.now()
+        state=State.FAILED, error=message, finished_at=timezone.now(), payload=b""
     )
 
 
