@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -316,17 +317,19 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
                     {fixed: ["Le code et le type d'un champ ne changent pas une fois créé."]}
                 )
         body: Any = request.data
-        if "retired_at" in body and body.get("retired_at") in (None, ""):
-            services.extra_field_retire(actor=request.user, definition=definition, restore=True)
-        definition = services.extra_field_update(
-            actor=request.user,
-            definition=definition,
-            label=vd.get("label"),
-            choices=vd.get("choices"),
-            help_text=vd.get("help_text"),
-            required=vd.get("required"),
-            order=vd.get("order"),
-        )
+        # Restoring and changing are one write: a refused change must not leave it restored.
+        with transaction.atomic():
+            if "retired_at" in body and body.get("retired_at") in (None, ""):
+                services.extra_field_retire(actor=request.user, definition=definition, restore=True)
+            definition = services.extra_field_update(
+                actor=request.user,
+                definition=definition,
+                label=vd.get("label"),
+                choices=vd.get("choices"),
+                help_text=vd.get("help_text"),
+                required=vd.get("required"),
+                order=vd.get("order"),
+            )
         return Response(self.get_serializer(definition).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
