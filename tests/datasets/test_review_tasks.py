@@ -62,3 +62,42 @@ def test_a_failed_analysis_or_apply_drops_the_uploaded_file(
     import_apply(other.pk, amd_user.pk)
     other.refresh_from_db()
     assert (other.state, bytes(other.payload)) == (ImportJob.State.FAILED, b"")
+
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
+
+
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml"])
+def test_an_xlsx_with_xml_entities_is_refused_in_french(amd_user, ministry, organization, member):
+    import io
+    import zipfile
+
+    from datasets import importing
+    from datasets.tabular import FileRejected
+    from tests.datasets.test_import import xlsx_bytes
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([row()])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == member:
+                body = content.decode()
+                body = body.split("?>", 1)[1] if body.startswith("<?xml") else body
+                content = (LAUGHS + body.replace(">", ">&lol3;", 1)).encode()
+            archive.writestr(info.filename, content)
+    with pytest.raises(FileRejected, match="Le classeur Excel \\(XLSX\\) est") as refused:
+        importing.import_job_create(
+            actor=amd_user, ministry=ministry, filename="lol.xlsx", data=out.getvalue()
+        )
+    assert not ImportJob.objects.exists()
+    # Refused by defusedxml's entity ban (never expanded), not by an accident of the structure.
+    causes, exc = [], refused.value
+    while exc is not None:
+        causes.append(type(exc).__name__)
+        exc = exc.__cause__ or exc.__context__
+    assert "EntitiesForbidden" in causes
