@@ -146,9 +146,22 @@ class UserAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin, DjangoUserAdmin):
         return ("is_superuser", "last_login", "date_joined")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if obj is not None and not self._may_change_account(request, obj):
             return False
         return super().has_change_permission(request, obj)
+
+    @staticmethod
+    def _may_change_account(request: HttpRequest, obj: Any) -> bool:
+        """Nobody changes an account above their own: a superuser's only by a superuser, the
+        chief data officer's only by the chief data officer (changing its e-mail and asking
+        for a password reset would otherwise hand it over)."""
+        if request.user.is_superuser:
+            return True
+        if obj.is_superuser:
+            return False
+        if access_for(request.user).is_chief_data_officer:
+            return True
+        return "CHIEF_DATA_OFFICER" not in access_for(obj).role_codes
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

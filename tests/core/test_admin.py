@@ -138,3 +138,14 @@ def test_dinum_staff_cannot_grant_the_chief_data_officer_role_in_the_admin(staff
         {"user": dinum_user.pk, "role": "CHIEF_DATA_OFFICER", "admin_kind": ""},
     )
     assert not Membership.objects.filter(role="CHIEF_DATA_OFFICER").exists()
+
+
+def test_dinum_staff_cannot_change_the_chief_data_officers_account_in_the_admin(
+    staff_admin, agd_user
+):
+    """Changing its e-mail and asking for a password reset would hand the account over."""
+    staff_admin.post(
+        f"/admin/core/user/{agd_user.pk}/change/", _user_form(agd_user, email="moi@dinum.gouv.fr")
+    )
+    agd_user.refresh_from_db()
+    assert agd_user.email != "moi@dinum.gouv.fr"
