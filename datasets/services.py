@@ -716,6 +716,20 @@ def assets_bulk_set_status(
             ]
             + failures[:20]
         )
+    # The entries are locked, not their qualifications: one saved since they were read would be
+    # overwritten with what was read. Lock them and compare versions before writing.
+    read = {a.pk: a.version for a in to_update}
+    current = dict(
+        OpenByDefaultAssessment.objects.select_for_update()
+        .filter(pk__in=list(read))
+        .values_list("pk", "version")
+    )
+    stale = [pk for pk, version in read.items() if current.get(pk) != version]
+    if stale:
+        raise ValidationError(
+            f"Aucune entrée n'a été modifiée : la qualification de {len(stale)} entrée(s) a été "
+            "modifiée entre-temps. Rechargez la liste puis recommencez."
+        )
     now = timezone.now()
     for a in to_update:
         a.updated_at = now

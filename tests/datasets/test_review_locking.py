@@ -3,7 +3,7 @@
 import pytest
 
 from datasets import services
-from datasets.models import DataAsset, OpenByDefaultAssessment
+from datasets.models import AssessmentHistory, DataAsset, OpenByDefaultAssessment
 from tests.datasets.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,33 @@ def test_delete_page_refuses_a_version_changed_since_it_was_shown(amd_client, am
     response = amd_client.post(f"/inventaire/{own_asset.pk}/supprimer/", {"version": "2"})
     assert response.status_code == 302
     assert not DataAsset.objects.filter(pk=own_asset.pk).exists()
+
+
+def test_bulk_status_never_overwrites_a_qualification_saved_meanwhile(
+    amd_user, own_asset, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+    from django.db.models import F
+
+    from datasets import validation
+
+    real = validation.validate_qualification
+
+    def qualified_meanwhile(q, ctx):
+        # Someone saves the qualification after the bulk action read it.
+        OpenByDefaultAssessment.objects.filter(asset=own_asset).update(
+            status="TO_PUBLISH", planned_date="2027-03-01", version=F("version") + 1
+        )
+        return real(q, ctx)
+
+    monkeypatch.setattr(validation, "validate_qualification", qualified_meanwhile)
+    with pytest.raises(ValidationError, match="modifiée entre-temps"):
+        services.assets_bulk_set_status(
+            actor=amd_user,
+            asset_ids=[own_asset.pk],
+            status="TO_PUBLISH",
+            planned_date="2027-06-01",
+        )
+    # (The simulated concurrent save shares the test's transaction, so it is rolled back too.)
+    assert str(OpenByDefaultAssessment.objects.get(asset=own_asset).planned_date) != "2027-06-01"
+    assert not AssessmentHistory.objects.filter(asset=own_asset).exists()
