@@ -630,6 +630,16 @@ def _qualification(
         justification = (
             cells.get("justification", "").strip() if "justification" in present else None
         )
+        # The exports put one "justification" cell per entry: the distinct texts joined with
+        # " / " (blank for a reader who may not see them). That cell, or a blank one, keeps each
+        # ground's own recorded text; any other text replaces them.
+        distinct: list[str] = []
+        for g in sorted(old.values(), key=lambda g: g.ground.code):  # the exports' order
+            text = g.justification_internal.strip()
+            if text and text not in distinct:
+                distinct.append(text)
+        if justification is not None and justification in ("", " / ".join(distinct)):
+            justification = None
         grounds = []
         for code in codes:
             ground = ctx.grounds.get(code.strip().upper()) or ctx.grounds.get(code.strip())
