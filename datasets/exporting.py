@@ -23,6 +23,7 @@ import datetime
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import QuerySet
 
@@ -331,6 +332,19 @@ FREQUENCY_CODES = {
 }
 
 
+# Characters an IRI may hold as they are (RFC 3987 reserved + unreserved, and "%" of an
+# existing escape); anything else (<, >, ", {, }, |, ^, `, \\, spaces) is percent-encoded.
+_IRI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def _iri(value: str) -> Any:
+    """A URIRef of user-typed text (links, e-mails) that Turtle and JSON-LD can always write:
+    one odd character in one entry's link must not break the whole public catalogue."""
+    from rdflib import URIRef
+
+    return URIRef(quote(value, safe=_IRI_SAFE))
+
+
 def dcat_queryset(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
     return (
         qs.filter(visibility=DataAsset.Visibility.PUBLISHED)
@@ -423,7 +437,7 @@ def dcat_graph(
             contact = BNode()
             g.add((ds, DCAT.contactPoint, contact))
             g.add((contact, RDF.type, vcard.Kind))
-            g.add((contact, vcard.hasEmail, URIRef(f"mailto:{email}")))
+            g.add((contact, vcard.hasEmail, _iri(f"mailto:{email}")))
             if asset.service:
                 g.add((contact, vcard.fn, Literal(asset.service, lang="fr")))
         if asset.first_published_at:
@@ -441,23 +455,23 @@ def dcat_graph(
             g.add((place, RDF.type, DCTERMS.Location))
             g.add((place, SKOS.prefLabel, Literal(asset.geo_coverage, lang="fr")))
         if asset.url:
-            g.add((ds, DCAT.landingPage, URIRef(asset.url)))
-            g.add((URIRef(asset.url), RDF.type, FOAF.Document))
+            g.add((ds, DCAT.landingPage, _iri(asset.url)))
+            g.add((_iri(asset.url), RDF.type, FOAF.Document))
         licence_ref = None
         if asset.licence is not None and asset.licence.url:
-            licence_ref = URIRef(asset.licence.url)
+            licence_ref = _iri(asset.licence.url)
             if asset.licence.url not in licences:
                 licences.add(asset.licence.url)
                 g.add((licence_ref, RDF.type, DCTERMS.LicenseDocument))
                 g.add((licence_ref, DCTERMS.title, Literal(asset.licence.name, lang="fr")))
         access_url = asset.url or str(ds)
         if asset.formats.all():
-            g.add((URIRef(access_url), RDF.type, RDFS.Resource))
+            g.add((_iri(access_url), RDF.type, RDFS.Resource))
         for fmt in asset.formats.all():
             dist = URIRef(f"{base_url}/inventaire/{asset.pk}/#distribution-{fmt.pk}")
             g.add((ds, DCAT.distribution, dist))
             g.add((dist, RDF.type, DCAT.Distribution))
-            g.add((dist, DCAT.accessURL, URIRef(access_url)))
+            g.add((dist, DCAT.accessURL, _iri(access_url)))
             g.add((dist, DCTERMS.title, Literal(f"{asset.title} ({fmt.name})", lang="fr")))
             media = URIRef(EU_FILE_TYPE + "".join(c for c in fmt.name.upper() if c.isalnum()))
             g.add((dist, DCTERMS.format, media))
