@@ -36,6 +36,23 @@ def _isolated_cache_and_eager_tasks(request):
     celery_app.conf.task_always_eager = previous
 
 
+# Models whose rows come from data migrations (see tests/browser/conftest.py DATA_MIGRATIONS).
+REFERENCE_MODELS = [
+    "core.LegalReference",
+    "core.LegalGround",
+    "core.Licence",
+    "core.NoAnonymisationCategory",
+    "core.HvdCategory",
+    "datasets.Format",
+    "datasets.SpdReferenceDataset",
+    "supervision.RoadmapAxis",
+    "trainings.Audience",
+    # Created by migrate as well; keeping them keeps their ids stable for serialized rollbacks.
+    "contenttypes.ContentType",
+    "auth.Permission",
+]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_flush_on_postgresql() -> Iterator[None]:
     """Empty the tables with DELETE instead of TRUNCATE after each transactional test
@@ -45,13 +62,19 @@ def _fast_flush_on_postgresql() -> Iterator[None]:
     DELETE of the few rows a test leaves takes a few milliseconds. Django's foreign keys are
     DEFERRABLE INITIALLY DEFERRED and the flush runs in one transaction, so the order of the
     DELETEs does not matter. Sequence resets (rarely asked for) keep Django's statement.
+
+    The reference tables filled by data migrations (legal grounds, licences, formats, SPD
+    datasets, roadmap axes, audiences) are kept: every later test expects them, whatever order
+    the transactional tests run in.
     """
+    from django.apps import apps
     from django.db import connection
 
     if connection.vendor != "postgresql":
         yield
         return
     original = connection.ops.sql_flush
+    kept = {apps.get_model(label)._meta.db_table for label in REFERENCE_MODELS}
 
     def sql_flush(
         style: Any, tables: list[str], *, reset_sequences: bool = False, allow_cascade: bool = False
@@ -60,7 +83,11 @@ def _fast_flush_on_postgresql() -> Iterator[None]:
             return original(
                 style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        return [f"DELETE FROM {connection.ops.quote_name(table)};" for table in tables]
+        return [
+            f"DELETE FROM {connection.ops.quote_name(table)};"
+            for table in tables
+            if table not in kept
+        ]
 
     connection.ops.sql_flush = sql_flush  # type: ignore[method-assign]
     yield
