@@ -555,7 +555,9 @@ def test_search_page_query_count_is_flat(rows, amd_client, organization, django_
     AssetFactory.create_batch(rows, organization=organization, title="Registre des élus")
     amd_client.get("/inventaire/")
     cache.clear()
-    with django_assert_num_queries(11):  # list + highlights of the visible page
+    # session, user, roles (2), extra-field definitions, matches with their own facet columns
+    # (the count), their status and regime, organisation names, page, highlights, bulk form
+    with django_assert_num_queries(11):
         response = amd_client.get("/inventaire/", {"q": "élus"})
     assert response.context["total"] == rows
 
@@ -594,16 +596,36 @@ def test_broad_search_lists_by_date_with_capped_count(amd_client, organization, 
     from datasets import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_CAP", 3)
+    monkeypatch.setattr(selectors, "SEARCH_FACET_SAMPLE", 2)
     for i in range(5):
         AssetFactory(organization=organization, title=f"Registre des élus n° {i}")
     response = amd_client.get("/inventaire/", {"q": "élus"})
     assert response.context["broad"] is True
     body = response.content.decode()
     assert "Plus de 3 entrées" in body
+    assert "les filtres portent sur les 2 plus récents" in body
     facet = next(f for f in response.context["facets"] if f.key == "organization")
-    assert facet.values[0].count == 3  # facets describe the 3 most recent matches
+    assert facet.values[0].count == 2  # facets describe the 2 most recent matches
     response = amd_client.get("/inventaire/", {"q": "élus n° 4"})
     assert response.context["broad"] is False
+
+
+def test_search_total_and_facets_count_only_the_visible_matches(
+    amd_client, organization, other_organization
+):
+    for i in range(3):
+        AssetFactory(organization=organization, title=f"Registre des élus n° {i}", asset_type="API")
+    for i in range(4):
+        AssetFactory(organization=organization, title=f"Carte des routes n° {i}")
+    AssetFactory(organization=other_organization, title="Registre des élus d'ailleurs")
+    response = amd_client.get("/inventaire/", {"q": "élus"})
+    assert response.context["broad"] is False
+    assert response.context["total"] == 3
+    assert [a.title for a, _ in response.context["rows"]] != []
+    assert all("élus" in a.title for a, _ in response.context["rows"])
+    facets = {f.key: {v.value: v.count for v in f.values} for f in response.context["facets"]}
+    assert facets["organization"] == {str(organization.pk): 3}
+    assert facets["asset_type"] == {"API": 3}
 
 
 def test_cached_counts_are_refreshed_after_a_committed_write(
