@@ -14,8 +14,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from administrators.models import Ministry, Organization
 from core.access import access_for
-from core.admin import MinistryScopedAdmin, NetworkStaffOnlyAdmin
+from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin
 from datasets import services
 from datasets.models import (
     AssessmentHistory,
@@ -131,15 +132,33 @@ class ImportJobAdmin(ReadOnlyScopedAdmin):
     exclude = ["payload"]
 
 
+class OwnMinistryWriteAdmin(AuditedAdminMixin, MinistryScopedAdmin):
+    """Ministry-owned rows that a ministry administrator edits here: the ministry and the
+    organisations offered are theirs only (the form can never move a row to another ministry),
+    and every change is audited like the services' writes."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        access = access_for(request.user)
+        if not access.is_network_staff:
+            own = access.admin_ministry_ids
+            if db_field.related_model is Ministry:
+                kwargs["queryset"] = Ministry.objects.filter(pk__in=own).order_by("name")
+            elif db_field.related_model is Organization:
+                kwargs["queryset"] = Organization.objects.filter(ministry_id__in=own).order_by(
+                    "name"
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(PersonalDataProcessing)
-class PersonalDataProcessingAdmin(MinistryScopedAdmin):
+class PersonalDataProcessingAdmin(OwnMinistryWriteAdmin):
     list_display = ["name", "ministry", "ropa_id", "aipd_status"]
     list_select_related = ["ministry"]
     search_fields = ["name", "ropa_id"]
 
 
 @admin.register(RIPPublication)
-class RIPPublicationAdmin(MinistryScopedAdmin):
+class RIPPublicationAdmin(OwnMinistryWriteAdmin):
     list_display = ["ministry", "year", "published_at", "asset_count"]
     list_select_related = ["ministry"]
 
