@@ -7,11 +7,13 @@ field templates print help texts unescaped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.html import escape
 from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
@@ -34,6 +36,22 @@ from datasets.models import (
 )
 
 EMPTY: list[tuple[str, Any]] = [("", "—")]
+# Extra-field codes are slugs without "--" (services.extra_field_create): nothing else can be one.
+_EXTRA_FILTER_CODE = re.compile(r"^(?!.*--)[-a-zA-Z0-9_]{1,64}$")
+
+
+def list_filter_query(query: QueryDict) -> QueryDict:
+    """The list's query string without `extra.<code>` filters whose code cannot exist: such a name
+    would otherwise reach the ORM as a column alias, which Django refuses (a 500)."""
+    bad = [k for k in query if k.startswith("extra.") and not _EXTRA_FILTER_CODE.match(k[6:])]
+    if not bad:
+        return query
+    cleaned = query.copy()
+    for key in bad:
+        del cleaned[key]
+    return cleaned
+
+
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

@@ -837,8 +837,12 @@ def extra_field_create(
 
     try:
         validate_slug(code)
+        if "--" in code:  # an SQL comment marker: the ORM refuses it in the list's filters
+            raise ValidationError("--")
     except ValidationError:
-        errors["code"] = ["Le code ne peut contenir que des lettres, chiffres, tirets et « _ »."]
+        errors["code"] = [
+            "Le code ne peut contenir que des lettres, chiffres, tirets (pas deux de suite) et « _ »."
+        ]
     if not label.strip():
         errors["label"] = ["Ce champ est obligatoire."]
     if kind not in ExtraFieldDefinition.Kind.values:

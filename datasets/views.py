@@ -31,6 +31,7 @@ from datasets.forms import (
     QualificationForm,
     WizardForm,
     attach_errors,
+    list_filter_query,
 )
 from datasets.models import (
     DataAsset,
@@ -81,7 +82,7 @@ class KnownCountPaginator(Paginator):
 
 @login_required
 def asset_list(request: HttpRequest) -> HttpResponse:
-    filters = selectors.AssetFilters.from_query(request.GET)
+    filters = selectors.AssetFilters.from_query(list_filter_query(request.GET))
     broad = selectors.broad_search(request.user, filters)
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
     facets = selectors.asset_facets(request.user, filters, broad=broad)

@@ -30,6 +30,7 @@ from datasets.api.serializers import (
     ExtraFieldDefinitionSerializer,
     QualificationSerializer,
 )
+from datasets.forms import list_filter_query
 from datasets.models import DataAsset, ExtraFieldDefinition, OpenByDefaultAssessment
 from datasets.permissions import AssetPermission, can_see_internal_justification
 from datasets.selectors import AssetFilters, assessment_history, asset_list
@@ -94,7 +95,7 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
 
     def get_queryset(self) -> QuerySet[DataAsset]:
         filters = (
-            AssetFilters.from_query(self.request.query_params)
+            AssetFilters.from_query(list_filter_query(self.request.query_params))
             if self.action == "list"
             else AssetFilters()
         )
