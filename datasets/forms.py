@@ -41,14 +41,18 @@ _EXTRA_FILTER_CODE = re.compile(r"^(?!.*--)[-a-zA-Z0-9_]{1,64}$")
 
 
 def list_filter_query(query: QueryDict) -> QueryDict:
-    """The list's query string without `extra.<code>` filters whose code cannot exist: such a name
-    would otherwise reach the ORM as a column alias, which Django refuses (a 500)."""
+    """The list's query string without `extra.<code>` filters whose code cannot exist (such a
+    name would reach the ORM as a column alias, which Django refuses) and without NUL characters
+    (PostgreSQL refuses them in a string): either would otherwise be a 500."""
     bad = [k for k in query if k.startswith("extra.") and not _EXTRA_FILTER_CODE.match(k[6:])]
-    if not bad:
+    nul = [k for k, values in query.lists() if any("\x00" in v for v in values)]
+    if not bad and not nul:
         return query
     cleaned = query.copy()
+    for key in nul:
+        cleaned.setlist(key, [v.replace("\x00", "") for v in query.getlist(key)])
     for key in bad:
-        del cleaned[key]
+        cleaned.pop(key, None)
     return cleaned
 
 

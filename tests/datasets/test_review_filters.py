@@ -26,3 +26,10 @@ def test_an_extra_field_code_with_two_dashes_is_refused_in_french(amd_user, mini
         )
     assert "deux de suite" in refused.value.message_dict["code"][0]
     assert not ExtraFieldDefinition.objects.exists()
+
+
+@pytest.mark.parametrize("params", [{"q": "arbre\x00"}, {"extra.code": "\x00"}])
+def test_nul_characters_in_the_list_filters_never_crash(amd_client, organization, params):
+    AssetFactory(organization=organization)
+    assert amd_client.get("/inventaire/", params).status_code == 200
+    assert amd_client.get("/api/v1/datasets/", params).status_code == 200
