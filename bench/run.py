@@ -699,14 +699,20 @@ def sql_measures(ctx: Context, ids: dict[str, Any], pages: list[dict[str, Any]])
         timings = psql_timing(ctx.database_url, statements, max(5, ctx.requests // 5))
         figures = summary(timings)
         page = by_name.get(page_name)
+        # Both percentiles: the SQL's p95 over a dozen replays is nearly their maximum, and one
+        # slow replay alone would make a p95-only ratio look good.
         ratio = round(page["p95_ms"] / figures["p95_ms"], 2) if page and figures["p95_ms"] else None
+        ratio_p50 = (
+            round(page["p50_ms"] / figures["p50_ms"], 2) if page and figures["p50_ms"] else None
+        )
         results.append(
             {
                 "name": f"raw SQL of the {page_name[:28]} ({len(statements)} queries, psql)",
                 **figures,
-                "target": "page ≤ 3× SQL",
+                "target": "page ≤ 3× SQL (p95 and p50)",
                 "ratio": ratio,
-                "ok": ratio is not None and ratio <= 3,
+                "ratio_p50": ratio_p50,
+                "ok": ratio is not None and ratio_p50 is not None and ratio <= 3 and ratio_p50 <= 3,
             }
         )
     return results
@@ -833,7 +839,16 @@ def print_results(results: list[dict[str, Any]]) -> None:
         p50 = f"{r['p50_ms']:.1f}" if "p50_ms" in r else ""
         p95 = f"{r['p95_ms']:.1f}" if "p95_ms" in r else ""
         details = []
-        for key in ("seconds", "rows_per_s", "ratio", "queries", "n", "errors", "target"):
+        for key in (
+            "seconds",
+            "rows_per_s",
+            "ratio",
+            "ratio_p50",
+            "queries",
+            "n",
+            "errors",
+            "target",
+        ):
             if r.get(key) not in (None, ""):
                 details.append(f"{key}={r[key]}")
         flag = {True: "OK", False: "MISSED", None: ""}[r.get("ok")]
