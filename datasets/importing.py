@@ -34,6 +34,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from administrators.models import Ministry, Organization
@@ -903,6 +904,8 @@ def _audit_value(value: Any) -> Any:
     """JSON-friendly value for the audit trail (cheap: the import writes thousands of rows)."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if isinstance(value, Model):  # ids, like services.asset_snapshot: a revert reads them back
+        return value.pk
     if isinstance(value, list):
         return list(value)
     if hasattr(value, "isoformat"):
@@ -1044,7 +1047,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
             for name, value in rp.values.items()
             if value not in (None, "", [], {})
         }
-        after["organization"] = [None, str(rp.organization)]
+        after["organization"] = [None, rp.organization.pk if rp.organization else None]
         if rp.formats:
             after["formats"] = [None, sorted(rp.formats)]
         if rp.extra:

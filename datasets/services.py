@@ -573,6 +573,8 @@ def _to_values(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[Format] |
         elif key == "extra":
             extra = value or {}
         elif key in FK_MODELS:
+            if value and not str(value).isdigit():
+                continue  # an old trail entry that kept a name, not an id: left as it is
             values[key] = (
                 FK_MODELS[key]._default_manager.filter(pk=value).first() if value else None
             )

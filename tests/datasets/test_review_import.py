@@ -31,3 +31,26 @@ def test_an_edit_saved_while_the_import_applies_is_not_overwritten(
         "France métropolitaine",
     )
     assert DataAsset.objects.get(title="Deuxième jeu").description != "Neuve"
+
+
+def test_revert_across_an_import_update_restores_the_licence(
+    amd_user, amd_client, ministry, organization
+):
+    from core.audit import history_for
+
+    apply(analyse(amd_user, ministry, csv_bytes([row()])), amd_user)
+    asset = DataAsset.objects.get()
+    first_licence = asset.licence_id
+    services.asset_update(
+        actor=amd_user, asset=asset, data={"geo_coverage": "Bretagne"}, expected_version=1
+    )
+    target = history_for(asset).first()
+    apply(
+        analyse(amd_user, ministry, csv_bytes([row(licence="ODbL", couv_geo="Bretagne")])), amd_user
+    )
+    asset.refresh_from_db()
+    assert asset.licence_id != first_licence
+    response = amd_client.post(f"/inventaire/{asset.pk}/versions/{target.pk}/revenir/")
+    assert response.status_code == 302
+    asset.refresh_from_db()
+    assert asset.licence_id == first_licence
