@@ -145,6 +145,9 @@ _TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
 _FALSE = {"non", "n", "no", "false", "faux", "0"}
 
 
+MAX_NUMBER_DIGITS = 15  # what a float keeps exactly; far beyond any inventory figure
+
+
 def clean_extra_value(definition: ExtraFieldDefinition, raw: Any) -> Any:
     """The stored (JSON) value of `raw` for this typed field; ValueError with a French message."""
     kind = ExtraFieldDefinition.Kind
@@ -188,6 +191,13 @@ def clean_extra_value(definition: ExtraFieldDefinition, raw: Any) -> Any:
                 raise ValueError(f"« {str(raw)[:40]} » n'est pas un nombre.") from None
         if not number.is_finite():
             raise ValueError(f"« {str(raw)[:40]} » n'est pas un nombre.")
+        # Checked on the exponent before any conversion: int(Decimal("1e1000000000")) would
+        # build a billion-digit integer (minutes of CPU for a 12-character input).
+        if number and not -MAX_NUMBER_DIGITS <= number.adjusted() < MAX_NUMBER_DIGITS:
+            raise ValueError(
+                f"« {str(raw)[:40]} » est hors limites ({MAX_NUMBER_DIGITS} chiffres au plus "
+                "avant ou après la virgule)."
+            )
         return int(number) if number == number.to_integral_value() else float(number)
     raise ValueError("Type de champ inconnu.")
 
