@@ -2,20 +2,20 @@
 
 The list shows 50 rows and up to ~130 facet checkboxes on every request: rendered node by node
 by the template engine they cost most of the page's time (~2,000 nodes). The two loops are
-built here with `format_html`, which escapes every value exactly as the template did, and the
+built here in Python, each value escaped as the template did (`conditional_escape`), and the
 entry link is derived from one `reverse()` instead of 50. `get_status_display()` is avoided too:
 it rebuilds a hashable, translated copy of the choices on each call (~0.2 ms per row).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
@@ -52,6 +52,14 @@ def search_facet_sample() -> int:
     return SEARCH_FACET_SAMPLE
 
 
+def _e(value: Any) -> str:
+    """`conditional_escape` without its lazy-string wrapper (same output, a fraction of the cost
+    over ~1,000 values a page): safe strings as they are, anything else HTML-escaped."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
 @register.simple_tag
 def facet_fieldsets(facets: Sequence[Any]) -> SafeString:
     """One fieldset of checkboxes per facet that has values (ids f-<facet>-<value>)."""
@@ -59,27 +67,21 @@ def facet_fieldsets(facets: Sequence[Any]) -> SafeString:
     for i, facet in enumerate(facets, start=1):
         if not facet.values:
             continue
-        boxes = format_html_join(
-            "",
-            '<div class="fr-fieldset__element"><div class="fr-checkbox-group '
-            'fr-checkbox-group--sm"><input type="checkbox" id="f-{}-{}" name="{}" value="{}"{}>'
-            '<label class="fr-label" for="f-{}-{}">{} ({})</label></div></div>\n',
-            (
-                (i, j, facet.key, v.value, mark_safe(" checked") if v.selected else "", i, j)
-                + (v.label, v.count)
-                for j, v in enumerate(facet.values, start=1)
-            ),
-        )
+        name = _e(facet.key)
         parts.append(
-            format_html(
-                '<fieldset class="fr-fieldset" id="facet-{}"><legend class="fr-fieldset__legend '
-                'fr-text--sm fr-text--bold">{}</legend>\n{}</fieldset>\n',
-                i,
-                facet.label,
-                boxes,
-            )
+            f'<fieldset class="fr-fieldset" id="facet-{i}"><legend class="fr-fieldset__legend '
+            f'fr-text--sm fr-text--bold">{_e(facet.label)}</legend>\n'
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every part comes from format_html
+        for j, v in enumerate(facet.values, start=1):
+            checked = " checked" if v.selected else ""
+            parts.append(
+                '<div class="fr-fieldset__element"><div class="fr-checkbox-group '
+                f'fr-checkbox-group--sm"><input type="checkbox" id="f-{i}-{j}" name="{name}" '
+                f'value="{_e(v.value)}"{checked}><label class="fr-label" for="f-{i}-{j}">'
+                f"{_e(v.label)} ({_e(v.count)})</label></div></div>\n"
+            )
+        parts.append("</fieldset>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
 
 
 @register.simple_tag
@@ -90,44 +92,30 @@ def asset_rows(
     openness status, date of last change). `rows`: (entry, highlights or None)."""
     before, after = _detail_url_template()
     labels = _status_labels(get_language())
+    draft = '<p class="fr-badge fr-badge--sm fr-badge--no-icon">Brouillon</p>'
     parts: list[str] = []
     for asset, mark in rows:
+        pk = int(asset.pk)
+        title = _e(asset.title)
         select = (
-            format_html(
-                '<td><div class="fr-checkbox-group fr-checkbox-group--sm">'
-                '<input type="checkbox" name="ids" value="{}" id="sel-{}">'
-                '<label class="fr-label" for="sel-{}"><span class="fr-sr-only">'
-                "Sélectionner « {} »</span></label></div></td>",
-                asset.pk,
-                asset.pk,
-                asset.pk,
-                asset.title,
-            )
+            '<td><div class="fr-checkbox-group fr-checkbox-group--sm">'
+            f'<input type="checkbox" name="ids" value="{pk}" id="sel-{pk}">'
+            f'<label class="fr-label" for="sel-{pk}"><span class="fr-sr-only">'
+            f"Sélectionner « {title} »</span></label></div></td>"
             if selectable
             else ""
         )
-        assessment = getattr(asset, "assessment", None)
-        parts.append(
-            format_html(
-                '<tr>{}<td><a href="{}{}{}">{}</a>{}{}</td><td>{}{}</td><td>{}</td><td>{}</td>'
-                "</tr>\n",
-                select,
-                before,
-                asset.pk,
-                after,
-                mark["title"] if mark else asset.title,
-                mark_safe('<p class="fr-badge fr-badge--sm fr-badge--no-icon">Brouillon</p>')
-                if asset.visibility == "DRAFT"
-                else "",
-                format_html('<p class="fr-text--xs fr-mb-0">{}</p>', mark["description"])
-                if mark
-                else "",
-                asset.organization.name,
-                format_html('<br><span class="fr-text--xs">{}</span>', asset.ministry)
-                if show_ministry
-                else "",
-                labels.get(assessment.status, assessment.status) if assessment else "À qualifier",
-                localtime(asset.updated_at).strftime("%d/%m/%Y"),
-            )
+        shown = _e(mark["title"]) if mark else title
+        summary = f'<p class="fr-text--xs fr-mb-0">{_e(mark["description"])}</p>' if mark else ""
+        ministry = (
+            f'<br><span class="fr-text--xs">{_e(asset.ministry)}</span>' if show_ministry else ""
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every part comes from format_html
+        assessment = getattr(asset, "assessment", None)
+        status = labels.get(assessment.status, assessment.status) if assessment else "À qualifier"
+        parts.append(
+            f'<tr>{select}<td><a href="{_e(before)}{pk}{_e(after)}">{shown}</a>'
+            f"{draft if asset.visibility == 'DRAFT' else ''}{summary}</td>"
+            f"<td>{_e(asset.organization.name)}{ministry}</td><td>{_e(status)}</td>"
+            f"<td>{localtime(asset.updated_at).strftime('%d/%m/%Y')}</td></tr>\n"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
