@@ -153,6 +153,8 @@ def clean_extra_value(definition: ExtraFieldDefinition, raw: Any) -> Any:
     kind = ExtraFieldDefinition.Kind
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if isinstance(raw, dict | list):  # JSON from the API: a value, never a structure
+        raise ValueError("Une valeur simple est attendue (texte, nombre, date ou oui / non).")
     if definition.kind == kind.TEXT:
         text = str(raw)
         if len(text) > 2000:

@@ -35,3 +35,17 @@ def test_api_refuses_a_huge_number_and_writes_nothing(amd_client, organization, 
     assert response.status_code == 400
     assert "hors limites" in response.json()["extra.nombre"][0]
     assert not DataAsset.objects.exists()
+
+
+@pytest.mark.parametrize("raw", [{"a": 1}, ["a", "b"]])
+def test_a_structure_is_refused_instead_of_stored_as_its_python_repr(
+    amd_client, organization, ministry, raw
+):
+    ExtraFieldFactory(ministry=ministry, code="texte", kind="TEXT")
+    body = {"organization": organization.pk, "title": "t", "description": "d", "asset_type": "API"}
+    response = amd_client.post(
+        "/api/v1/datasets/", {**body, "extra": {"texte": raw}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "valeur simple" in response.json()["extra.texte"][0]
+    assert not DataAsset.objects.exists()
