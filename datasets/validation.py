@@ -263,7 +263,13 @@ TEXT_LIMITS = {
     "acronym": 100,
     "volume": 200,
     "datagouv_dataset_id": 100,
+    # Free texts: bounded so that the search index (a PostgreSQL tsvector, 1 MB at most) can
+    # always be built; far beyond any real description.
+    "description": 20_000,
+    "field_list": 50_000,
+    "collection_process": 20_000,
 }
+MAX_LIST_ITEMS = 100  # keywords, personal data categories
 CHOICE_FIELDS: dict[str, Any] = {
     "update_frequency": UpdateFrequency,
     "asset_type": AssetType,
@@ -323,6 +329,8 @@ def validate_asset_fields(
             _add(errors, "keywords", "Les mots-clés doivent être une liste de textes.")
         elif any(len(k) > 100 for k in keywords):
             _add(errors, "keywords", "Un mot-clé ne doit pas dépasser 100 caractères.")
+        elif len(keywords) > MAX_LIST_ITEMS:
+            _add(errors, "keywords", f"Indiquez au plus {MAX_LIST_ITEMS} mots-clés.")
     uses = data.get("internal_uses")
     if uses is not None:
         bad = (
@@ -346,6 +354,15 @@ def validate_asset_fields(
         cats = data.get("personal_data_categories")
         if cats is not None and not isinstance(cats, list | tuple):
             _add(errors, "personal_data_categories", "Une liste de catégories est attendue.")
+    cats = data.get("personal_data_categories")
+    if isinstance(cats, list | tuple) and (
+        len(cats) > MAX_LIST_ITEMS or any(len(str(c)) > 200 for c in cats)
+    ):
+        _add(
+            errors,
+            "personal_data_categories",
+            f"Indiquez au plus {MAX_LIST_ITEMS} catégories de 200 caractères au plus.",
+        )
     return errors
 
 
