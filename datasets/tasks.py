@@ -16,7 +16,7 @@ from typing import Any
 
 from celery import shared_task
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,6 +111,8 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
             )
     except ValidationError as exc:
         failure = _messages(exc)
+    except PermissionDenied as exc:  # the account lost its rights between confirm and apply
+        failure = str(exc) or "Vous ne pouvez plus importer dans l'inventaire de ce ministère."
     except Exception:
         logger.exception("Import %s en échec", job_id)
         failure = "L'import a échoué à cause d'une erreur interne ; rien n'a été écrit."

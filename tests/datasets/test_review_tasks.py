@@ -101,3 +101,17 @@ def test_an_xlsx_with_xml_entities_is_refused_in_french(amd_user, ministry, orga
         causes.append(type(exc).__name__)
         exc = exc.__cause__ or exc.__context__
     assert "EntitiesForbidden" in causes
+
+
+def test_apply_after_the_account_lost_its_rights_fails_in_french(amd_user, ministry, organization):
+    from administrators.models import Membership
+    from datasets.models import DataAsset
+
+    job = analyse(amd_user, ministry, csv_bytes([row()]))
+    assert confirm_import(job, amd_user)
+    Membership.objects.filter(user=amd_user).delete()
+    import_apply(job.pk, amd_user.pk)  # no exception for the worker to log as a crash
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED
+    assert "Vous ne pouvez pas importer" in job.error
+    assert not DataAsset.objects.exists()
