@@ -54,3 +54,16 @@ def test_revert_across_an_import_update_restores_the_licence(
     assert response.status_code == 302
     asset.refresh_from_db()
     assert asset.licence_id == first_licence
+
+
+def test_import_writes_are_audited_per_entry_with_their_author(amd_user, ministry, organization):
+    from core.models import AuditEntry
+
+    apply(analyse(amd_user, ministry, csv_bytes([row(), row("Deuxième jeu")])), amd_user)
+    apply(analyse(amd_user, ministry, csv_bytes([row(couv_geo="Bretagne")])), amd_user)
+    created = AuditEntry.objects.filter(action="asset.created")
+    assert created.count() == 2
+    assert {(e.actor_id, e.ministry_id) for e in created} == {(amd_user.pk, ministry.pk)}
+    updated = AuditEntry.objects.get(action="asset.updated")
+    assert updated.changes["geo_coverage"] == ["France métropolitaine", "Bretagne"]
+    assert updated.object_id == str(DataAsset.objects.get(title="Arbres vivants").pk)
