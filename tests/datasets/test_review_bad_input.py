@@ -91,3 +91,26 @@ def test_status_contradicting_the_rules_is_refused_everywhere(amd_client, organi
     asset.assessment.refresh_from_db()
     assert (asset.assessment.status, asset.assessment.version) == ("TO_ASSESS", 1)
     assert not AssessmentHistory.objects.exists()
+
+
+def test_list_rows_facets_and_highlights_escape_user_text(amd_client, organization, ministry):
+    from tests.datasets.factories import ExtraFieldFactory
+
+    ExtraFieldFactory(
+        ministry=ministry,
+        code="x",
+        label="<script>alert('lab')</script>",
+        kind="CHOICE",
+        choices=['"><img src=x onerror=alert(3)>'],
+    )
+    AssetFactory(
+        organization=organization,
+        title="<script>alert(1)</script> arbres",
+        description="<img src=x onerror=alert(2)> arbres",
+        extra={"x": '"><img src=x onerror=alert(3)>'},
+    )
+    for url in ("/inventaire/", "/inventaire/?q=arbres", f"/inventaire/?ministry={ministry.pk}"):
+        page = amd_client.get(url).content.decode()
+        assert "<script>alert" not in page, url
+        assert "<img src=x" not in page, url
+    assert "<mark>" in amd_client.get("/inventaire/?q=arbres").content.decode()
