@@ -994,6 +994,17 @@ def reference_designate(
     if designation.status not in ReferenceDataDesignation.Status.values:
         errors["status"] = ["Statut inconnu."]
     elif (
+        old_status in REVIEW_STATUSES
+        and not created
+        and not can_review_reference_data(actor)
+        and diff(before, snapshot(designation))
+    ):
+        # Once DINUM has taken it up, the ministry neither edits nor withdraws it behind DINUM.
+        errors["status"] = [
+            "Cette désignation est instruite par l'équipe de l'administrateur général des "
+            "données : elle seule peut la modifier."
+        ]
+    elif (
         (designation.status != old_status or created)
         and designation.status in REVIEW_STATUSES
         and not can_review_reference_data(actor)
