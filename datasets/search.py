@@ -83,13 +83,17 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
         options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
         sql = (
             "SELECT id, "
-            "ts_headline('french', title, websearch_to_tsquery('french', %s), %s), "
-            "ts_headline('french', description, websearch_to_tsquery('french', %s), %s) "
+            # The delimiters are removed from the text first, so <mark> always comes in pairs.
+            "ts_headline('french', translate(title, %s, ''), "
+            "websearch_to_tsquery('french', %s), %s), "
+            "ts_headline('french', translate(description, %s, ''), "
+            "websearch_to_tsquery('french', %s), %s) "
             "FROM datasets_dataasset WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
             title_options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
-            cursor.execute(sql, [q, title_options, q, options, list(ids)])
+            delimiters = _START + _STOP
+            cursor.execute(sql, [delimiters, q, title_options, delimiters, q, options, list(ids)])
             rows: list[Any] = cursor.fetchall()
         return {row[0]: {"title": _mark(row[1]), "description": _mark(row[2])} for row in rows}
     terms = [re.escape(t) for t in q.split()[:8] if t]
@@ -98,7 +102,8 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
     for pk, title, description in DataAsset.objects.filter(pk__in=list(ids)).values_list(
         "pk", "title", "description"
     ):
-        desc = description[:400]
+        strip = str.maketrans("", "", _START + _STOP)
+        title, desc = title.translate(strip), description[:400].translate(strip)
         if pattern is not None:
             title = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", title)
             desc = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", desc)
