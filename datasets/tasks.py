@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -143,3 +144,17 @@ def confirm_import(job: ImportJob, actor: Any) -> bool:
     if moved:
         import_apply.delay_on_commit(job.pk, getattr(actor, "pk", None))
     return bool(moved)
+
+
+# Uploads analysed but never confirmed keep their file in the database; after this many days
+# the file is dropped and the job cancelled (the dry-run report stays readable).
+STALE_IMPORT_DAYS = 7
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def purge_stale_imports(days: int = STALE_IMPORT_DAYS) -> int:
+    """Cancel imports left unconfirmed for `days` days and drop their stored file. Idempotent."""
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return ImportJob.objects.filter(
+        state__in=[State.UPLOADED, State.ANALYSED], updated_at__lt=cutoff
+    ).update(state=State.CANCELLED, finished_at=timezone.now(), payload=b"")
