@@ -36,6 +36,57 @@ def _isolated_cache_and_eager_tasks(request):
     celery_app.conf.task_always_eager = previous
 
 
+# Data migrations whose rows every page relies on (legal tables, formats, SPD datasets, roadmap
+# axes, training audiences). Each `load(apps, schema_editor)` is an idempotent upsert.
+DATA_MIGRATIONS = [
+    "core.migrations.0002_reference_data",
+    "datasets.migrations.0002_reference_data",
+    "supervision.migrations.0002_roadmap_axes",
+    "trainings.migrations.0002_audiences",
+]
+_ANY_REFERENCE_TABLE_EMPTY = """
+    SELECT NOT EXISTS (SELECT 1 FROM core_legalground)
+        OR NOT EXISTS (SELECT 1 FROM datasets_format)
+        OR NOT EXISTS (SELECT 1 FROM supervision_roadmapaxis)
+        OR NOT EXISTS (SELECT 1 FROM trainings_audience)
+"""
+
+
+def reload_migration_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in DATA_MIGRATIONS:
+        import_module(module).load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows_present(request: pytest.FixtureRequest) -> None:
+    """Every database test starts with the data-migration rows, whatever ran before it.
+
+    Transactional tests (browser, worker, concurrency) flush the database when they end; the
+    flush keeps these tables on PostgreSQL (below), and this check (one query) reloads them if
+    anything emptied them anyway, so no test depends on the order tests run in.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not {"db", "transactional_db", "live_server"} & names:
+        return
+    transactional = bool(
+        {"transactional_db", "live_server"} & names
+        or (marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_ANY_REFERENCE_TABLE_EMPTY)
+        empty = cursor.fetchone()[0]
+    if empty:
+        reload_migration_data()
+
+
 # Models whose rows come from data migrations (see tests/browser/conftest.py DATA_MIGRATIONS).
 REFERENCE_MODELS = [
     "core.LegalReference",

@@ -11,7 +11,7 @@
 Never run `playwright install`: the browser is /usr/bin/chromium (`CHROMIUM` overrides it).
 Every test in this folder is marked `browser` (`pytest -m "not browser"` skips them).
 Browser tests need no `django_db` marker: the live server gives them a transactional database,
-and `_reload_migration_data` puts the data-migration rows back before each test.
+and `tests/conftest.py` makes sure the data-migration rows are there before each test.
 Each browser test costs a fresh browser context and a database flush (about a second on a
 busy machine): group the checks of one page in one test rather than one test per assertion.
 """
@@ -73,29 +73,6 @@ def browser_context_args(browser_context_args: dict[str, Any], live_server: Any)
         "timezone_id": "Europe/Paris",
         "viewport": {"width": 1280, "height": 900},
     }
-
-
-# Data migrations whose rows every page relies on (legal tables, formats, SPD datasets, roadmap
-# axes, training audiences). Each `load(apps, schema_editor)` is an idempotent upsert.
-DATA_MIGRATIONS = [
-    "core.migrations.0002_reference_data",
-    "datasets.migrations.0002_reference_data",
-    "supervision.migrations.0002_roadmap_axes",
-    "trainings.migrations.0002_audiences",
-]
-
-
-@pytest.fixture(autouse=True)
-def _reload_migration_data(transactional_db: None) -> None:
-    """The live server needs real commits, so each browser test flushes the database. The rows
-    loaded by data migrations are loaded again before each test. (Serialized rollback did not
-    restore them reliably once Playwright's greenlets had run, and reloading is cheaper.)"""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for module in DATA_MIGRATIONS:
-        import_module(module).load(apps, None)
 
 
 @pytest.fixture(autouse=True)
