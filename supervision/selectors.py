@@ -414,6 +414,44 @@ class Indicator:
     details: list[tuple[str, str]] = field(default_factory=list)
 
 
+PUBLISHED_STATUSES = ("PUBLISHED", "PUBLISHED_AFTER_OCCULTATION")
+TO_PUBLISH_STATUSES = ("TO_PUBLISH", "TO_PUBLISH_AFTER_OCCULTATION")
+
+
+def publication_lead_times(quarter: Quarter) -> list[float]:
+    """Days from an entry's first « à publier » status to its first publication, for the entries
+    first published during `quarter` (N10), read from the compliance-facts history."""
+    from django.db.models import Min
+
+    from datasets.models import AssetStateHistory
+
+    start = quarter.previous().end_datetime()
+    end = quarter.end_datetime()
+    first_published = (
+        AssetStateHistory.objects.filter(status__in=PUBLISHED_STATUSES, recorded_at__lte=end)
+        .values("asset_id_ref")
+        .annotate(first=Min("recorded_at"))
+        .filter(first__gt=start)
+    )
+    published = dict(first_published.values_list("asset_id_ref", "first"))
+    # Always two queries (the second one even when nothing was published): flat counts.
+    planned = (
+        AssetStateHistory.objects.filter(
+            asset_id_ref__in=first_published.values("asset_id_ref"),
+            status__in=TO_PUBLISH_STATUSES,
+            recorded_at__lte=end,
+        )
+        .values("asset_id_ref")
+        .annotate(first=Min("recorded_at"))
+        .values_list("asset_id_ref", "first")
+    )
+    return [
+        (published[asset] - first_planned).total_seconds() / 86400
+        for asset, first_planned in planned
+        if asset in published and first_planned < published[asset]
+    ]
+
+
 def _pct(num: float, den: float) -> str:
     return f"{100 * num / den:.0f} %" if den else "—"
 
@@ -619,17 +657,25 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         for k, v in (s.facts or {}).items():
             facts[k] = facts.get(k, 0) + int(v or 0)
     assets = facts.get("assets", 0)
+    lead_times = publication_lead_times(quarter)
     out.append(
         Indicator(
             "N10",
             "Inventaire",
             "Nombre d'entrées de l'inventaire ; part qualifiée (statut autre que « à qualifier ») ; "
-            "part publiée (d'après les instantanés du trimestre).",
+            "part publiée (d'après les instantanés du trimestre) ; délai médian entre le statut "
+            "« à publier » et la publication, pour les entrées publiées pendant le trimestre.",
             f"{assets} entrées",
             "",
             [
                 ("Qualifiées", _pct(facts.get("qualified", 0), assets)),
                 ("Publiées", _pct(facts.get("published", 0), assets)),
+                (
+                    "Délai médian « à publier » → publié",
+                    f"{statistics.median(lead_times):.0f} jour(s) ({len(lead_times)} entrées)"
+                    if lead_times
+                    else "—",
+                ),
             ],
         )
     )
