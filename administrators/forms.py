@@ -17,6 +17,7 @@ from dsfr.forms import DsfrBaseForm
 
 from administrators.models import DataAdministrator, Membership, Ministry, Organization
 from administrators.permissions import MINISTRY_ADMIN_MANDATE_ROLES, MINISTRY_CONTACT_FIELDS
+from administrators.services import MINISTRY_FIELDS
 from core.models import User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -49,25 +50,7 @@ class ServiceModelForm(DsfrBaseForm, forms.ModelForm):
 class MinistryForm(ServiceModelForm):
     class Meta(ServiceMeta):
         model = Ministry
-        fields = [
-            "code",
-            "name",
-            "short_name",
-            "pole",
-            "valid_from",
-            "valid_to",
-            "successor",
-            "annuaire_id",
-            "in_ogp_scope",
-            "prada_name",
-            "prada_email",
-            "prada_act_ref",
-            "prada_url",
-            "dpo_name",
-            "dpo_email",
-            "dpo_cnil_notified",
-            "data_webpage_url",
-        ]
+        fields = list(MINISTRY_FIELDS)
         widgets = {"valid_from": DATE, "valid_to": DATE}
 
 

@@ -10,7 +10,7 @@ defence: an `IntegrityError` they raise comes back as the same French `Validatio
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,26 +29,25 @@ from core.access import access_for, reset_access
 from core.audit import audit_record, diff, snapshot
 from core.validators import validate_public_url, validate_siren, validate_siret
 
-MINISTRY_FIELDS = frozenset(
-    {
-        "code",
-        "name",
-        "short_name",
-        "pole",
-        "valid_from",
-        "valid_to",
-        "successor",
-        "annuaire_id",
-        "in_ogp_scope",
-        "prada_name",
-        "prada_email",
-        "prada_act_ref",
-        "prada_url",
-        "dpo_name",
-        "dpo_email",
-        "dpo_cnil_notified",
-        "data_webpage_url",
-    }
+# The writable fields of a ministry, in form order (forms and serializers use this too).
+MINISTRY_FIELDS = (
+    "code",
+    "name",
+    "short_name",
+    "pole",
+    "valid_from",
+    "valid_to",
+    "successor",
+    "annuaire_id",
+    "in_ogp_scope",
+    "prada_name",
+    "prada_email",
+    "prada_act_ref",
+    "prada_url",
+    "dpo_name",
+    "dpo_email",
+    "dpo_cnil_notified",
+    "data_webpage_url",
 )
 ORGANIZATION_FIELDS = frozenset(
     {
@@ -139,9 +138,9 @@ def _save(instance: models.Model) -> None:
         raise _integrity_error(exc) from exc
 
 
-def _apply(instance: models.Model, data: Mapping[str, Any], allowed: frozenset[str]) -> set[str]:
+def _apply(instance: models.Model, data: Mapping[str, Any], allowed: Collection[str]) -> set[str]:
     """Set the allowed fields present in `data`; returns the names whose value changed."""
-    unknown = set(data) - allowed
+    unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError(f"Champs non modifiables ici : {', '.join(sorted(unknown))}.")
     changed: set[str] = set()

@@ -9,26 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from administrators.models import DataAdministrator, Ministry, Organization, Person
-
-MINISTRY_FIELDS = [
-    "code",
-    "name",
-    "short_name",
-    "pole",
-    "valid_from",
-    "valid_to",
-    "successor",
-    "annuaire_id",
-    "in_ogp_scope",
-    "prada_name",
-    "prada_email",
-    "prada_act_ref",
-    "prada_url",
-    "dpo_name",
-    "dpo_email",
-    "dpo_cnil_notified",
-    "data_webpage_url",
-]
+from administrators.services import MINISTRY_FIELDS
 
 
 class MinistrySerializer(serializers.ModelSerializer):
