@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from administrators.models import DataAdministrator, Ministry
@@ -421,8 +421,6 @@ TO_PUBLISH_STATUSES = ("TO_PUBLISH", "TO_PUBLISH_AFTER_OCCULTATION")
 def publication_lead_times(quarter: Quarter) -> list[float]:
     """Days from an entry's first « à publier » status to its first publication, for the entries
     first published during `quarter` (N10), read from the compliance-facts history."""
-    from django.db.models import Min
-
     from datasets.models import AssetStateHistory
 
     start = quarter.previous().end_datetime()

@@ -21,15 +21,6 @@ CSV = (
 
 @pytest.fixture
 def amd(transactional_db):
-    # The live-server tests flush the database; put the legal tables and formats back (the
-    # harness's serialized rollback does not always restore them between tests).
-    from django.apps import apps
-
-    from core.reference_data import load_reference_tables
-    from datasets.reference_data import load_inventory_reference
-
-    load_reference_tables(apps.get_model)
-    load_inventory_reference(apps.get_model)
     ministry = MinistryFactory(
         code="interieur", name="Ministère de l'Intérieur", short_name="Intérieur"
     )

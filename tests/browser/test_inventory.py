@@ -12,15 +12,6 @@ from tests.factories import MembershipFactory, MinistryFactory, OrganizationFact
 
 @pytest.fixture
 def inventory(transactional_db):
-    # The harness's serialized rollback does not always put back the rows of data migrations
-    # once the live server has run (see the report): reload them, idempotently.
-    from django.apps import apps
-
-    from core.reference_data import load_reference_tables
-    from datasets.reference_data import load_inventory_reference
-
-    load_reference_tables(apps.get_model)
-    load_inventory_reference(apps.get_model)
     ministry = MinistryFactory(
         code="interieur", name="Ministère de l'Intérieur", short_name="Intérieur"
     )
