@@ -173,11 +173,12 @@ class GuideFreshness:
 
 def guide_freshness(*, now: datetime.datetime | None = None) -> GuideFreshness:
     """N17: days since the last published version of the open-by-default guide and the number
-    of published guides whose legal references changed since (three queries)."""
+    of published guides whose legal references changed since (three queries). A past `now`
+    (a past quarter's dashboard) ignores the versions published after it."""
     now = now or timezone.now()
     last = (
         GuideVersion.objects.filter(
-            guide__theme=Guide.Theme.OUVERTURE_PAR_DEFAUT, published_at__isnull=False
+            guide__theme=Guide.Theme.OUVERTURE_PAR_DEFAUT, published_at__lte=now
         )
         .order_by("-published_at")
         .values_list("published_at", flat=True)

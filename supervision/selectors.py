@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from administrators.models import DataAdministrator, Ministry
@@ -639,8 +641,11 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
 
     # N10, N11, N20, N21 -- from the quarter's snapshots (and the previous quarter's)
     snaps = list(
-        ComplianceSnapshot.objects.filter(year=quarter.year, quarter=quarter.quarter).only(
-            "ministry_id", "score_total", "band", "maturity_level", "red_flags", "facts"
+        ComplianceSnapshot.objects.filter(year=quarter.year, quarter=quarter.quarter)
+        .only("ministry_id", "score_total", "band", "maturity_level", "red_flags", "facts")
+        # N14 reads criteria P1 and P2 of the same rows: only those two keys leave the database.
+        .annotate(
+            p1=KeyTransform("P1", "criteria_detail"), p2=KeyTransform("P2", "criteria_detail")
         )
     )
     prev = quarter.previous()
@@ -705,6 +710,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             ],
         )
     )
+    out.extend(_pipeline_indicators(quarter, snaps))
     scores = [float(s.score_total) for s in snaps if s.score_total is not None]
     deltas = [
         float(s.score_total) - float(prev_scores[s.ministry_id])
@@ -817,3 +823,284 @@ def _network_people_indicators(today: datetime.date) -> list[Indicator]:
             [("Équipe médiane", f"{statistics.median(teams):g} ETP" if teams else "—")],
         ),
     ]
+
+
+# --- N12 to N19: reference data, personal data, trainings, guides, events, impact -------------
+
+NOT_MEASURED = "non mesuré"
+
+
+def _pipeline_indicators(quarter: Quarter, snaps: Sequence[ComplianceSnapshot]) -> list[Indicator]:
+    """N12 to N19 in code order. Each one reads the selector of the app that owns its records
+    (trainings, guides) or one grouped query: a fixed number of queries whatever the data."""
+    # The instant the quarter's figures are read at: its end, or now for the current quarter.
+    as_of = min(quarter.end_datetime(), timezone.now())
+    return [
+        _reference_data_indicator(as_of, snaps),
+        Indicator(
+            "N13",
+            "Transparence des algorithmes",
+            "Algorithmes principaux inscrits au registre et publiés ; part des fiches portant la "
+            "mention explicite sur les décisions individuelles.",
+            NOT_MEASURED,
+            "",
+            [
+                (
+                    "Motif",
+                    "le registre des algorithmes publics n'est pas encore tenu dans le portail "
+                    "(aucune fiche AlgorithmEntry), comme pour les critères A1 à A3.",
+                )
+            ],
+        ),
+        _personal_data_indicator(snaps),
+        Indicator(
+            "N15",
+            "API",
+            "API en production ; part respectant leur niveau de service ; appels mensuels.",
+            NOT_MEASURED,
+            "",
+            [
+                (
+                    "Motif",
+                    "les API des ministères ne sont pas encore recensées dans le portail (aucune "
+                    "fiche ApiExposure). Les appels d'API saisis comme indicateurs d'impact "
+                    "figurent en N19.",
+                )
+            ],
+        ),
+        _training_indicator(quarter, as_of),
+        _guide_indicator(as_of),
+        _reuser_indicator(quarter),
+        _impact_indicator(quarter),
+    ]
+
+
+def _reference_data_indicator(
+    as_of: datetime.datetime, snaps: Sequence[ComplianceSnapshot]
+) -> Indicator:
+    """N12, one query. The model has no « candidate » status: DOMAIN's « CANDIDATE designations »
+    is read as the designations whose regime is CANDIDATE and whose status is still open
+    (PROPOSED, UNDER_AGD_REVIEW or SUBMITTED_FOR_DECREE; a designated, rejected or withdrawn one
+    has left the pipeline); « under AGD review » is the status UNDER_AGD_REVIEW, whatever the
+    regime (a sectoral referential may be reviewed too), so it may overlap the first count.
+    Statuses carry no history: a past quarter shows the current status of the designations
+    created by its end. Overlay R (§6.3) is not computed by the engine: the SPD part shows the
+    designated SPD datasets and the « SPD out of date » red flags of the quarter's snapshots."""
+    from datasets.models import ReferenceDataDesignation as Designation
+
+    status, regime = Designation.Status, Designation.Regime
+    open_statuses = [status.PROPOSED, status.UNDER_AGD_REVIEW, status.SUBMITTED_FOR_DECREE]
+    candidate = Q(regime=regime.CANDIDATE)
+    counts = Designation.objects.filter(created_at__lte=as_of).aggregate(
+        candidates=Count("pk", filter=candidate & Q(status__in=open_statuses)),
+        proposed=Count("pk", filter=candidate & Q(status=status.PROPOSED)),
+        review=Count("pk", filter=Q(status=status.UNDER_AGD_REVIEW)),
+        decree=Count("pk", filter=Q(status=status.SUBMITTED_FOR_DECREE)),
+        spd=Count("pk", filter=Q(regime=regime.SPD_R321_5, status=status.DESIGNATED)),
+    )
+    outdated = sum(
+        int(f.get("count") or 0)
+        for s in snaps
+        for f in (s.red_flags or [])
+        if f.get("code") == "spd_outdated"
+    )
+    return Indicator(
+        "N12",
+        "Filière des données de référence",
+        "Désignations candidates (régime « candidate », statut proposée, en examen par l'AGD ou "
+        "soumise pour décret) ; désignations en examen par l'AGD, tous régimes ; données de "
+        "référence du service public de la donnée (R321-5) désignées et en retard de mise à "
+        "jour d'après les instantanés du trimestre. Les statuts sont ceux du jour. La surcouche "
+        "R de conformité des producteurs SPD n'est pas encore calculée.",
+        f"{counts['candidates']} candidate(s) · {counts['review']} en examen par l'AGD",
+        "",
+        [
+            ("Candidates proposées, pas encore examinées", str(counts["proposed"])),
+            ("En examen par l'AGD (tous régimes)", str(counts["review"])),
+            ("Soumises pour décret (tous régimes)", str(counts["decree"])),
+            ("Données de référence SPD désignées", str(counts["spd"])),
+            ("Données SPD en retard de plus de deux fois leur fréquence légale", str(outdated)),
+            ("Conformité SPD (surcouche R)", NOT_MEASURED),
+        ],
+    )
+
+
+def _criterion_sum(snaps: Sequence[ComplianceSnapshot], key: str) -> tuple[int, int]:
+    """Σ numerator and Σ denominator of one criterion over the snapshots (N/A counts 0 / 0)."""
+    num = den = 0.0
+    for s in snaps:
+        row = getattr(s, key, None) or {}
+        num += float(row.get("numerator") or 0)
+        den += float(row.get("denominator") or 0)
+    return round(num), round(den)
+
+
+def _personal_data_indicator(snaps: Sequence[ComplianceSnapshot]) -> Indicator:
+    """N14 from criteria P1 and P2 of the quarter's snapshots (no query of its own): the same
+    counts as the compliance score, as of the quarter's end (P1 reads the personal-data flag and
+    the processing link of each entry from its history; P2 the processings' DPIA status)."""
+    p1_num, p1_den = _criterion_sum(snaps, "p1")
+    p2_num, p2_den = _criterion_sum(snaps, "p2")
+    return Indicator(
+        "N14",
+        "Hygiène des données personnelles",
+        "Entrées contenant des données personnelles rattachées à un traitement inscrit au "
+        "registre RGPD ÷ entrées contenant des données personnelles (critère P1) ; AIPD "
+        "réalisées ÷ AIPD requises (critère P2), d'après les instantanés du trimestre. Les "
+        "projets d'anonymisation et de pseudonymisation ne sont pas encore suivis dans le "
+        "portail : ils ne sont pas comptés.",
+        f"{_pct(p1_num, p1_den)} des entrées à données personnelles rattachées au registre",
+        "",
+        [
+            ("Entrées rattachées au registre", f"{p1_num}/{p1_den}"),
+            ("AIPD requises réalisées", f"{p2_num}/{p2_den} ({_pct(p2_num, p2_den)})"),
+        ],
+    )
+
+
+def _training_indicator(quarter: Quarter, as_of: datetime.datetime) -> Indicator:
+    """N16 over the sessions that started during the quarter (trainings selectors, 4 queries)."""
+    from trainings import selectors as trainings
+
+    window = {"start": quarter.start, "end": quarter.end}
+    summary = trainings.training_summary(**window, now=as_of)
+    per_audience = trainings.officials_trained_per_audience(**window)
+    per_ministry = trainings.officials_trained_per_ministry(**window)
+    satisfaction = (
+        f"{summary.mean_satisfaction:.1f} / 5 ({summary.answers} avis)".replace(".", ",")
+        if summary.mean_satisfaction is not None
+        else "—"
+    )
+    return Indicator(
+        "N16",
+        "Formation",
+        "Agents formés (présents à au moins une session commencée pendant le trimestre), par "
+        "ministère et par public ; sessions tenues ; satisfaction moyenne des présents qui ont "
+        "répondu au questionnaire.",
+        f"{summary.officials_trained} agent(s) formé(s)",
+        "",
+        [
+            ("Sessions tenues", str(summary.sessions_held)),
+            ("Présences", str(summary.attendances)),
+            ("Satisfaction moyenne", satisfaction),
+        ]
+        + [(f"Public — {a['audience']}", str(a["officials"])) for a in per_audience]
+        + [(f"Ministère — {m['ministry']}", str(m["officials"])) for m in per_ministry],
+    )
+
+
+def _guide_indicator(as_of: datetime.datetime) -> Indicator:
+    """N17 from the guides selector (3 queries)."""
+    from guides.selectors import guide_freshness
+
+    fresh = guide_freshness(now=as_of)
+    days = fresh.days_since_last_publication
+    last = fresh.open_by_default_last_published
+    return Indicator(
+        "N17",
+        "Fraîcheur des guides",
+        "Jours écoulés depuis la dernière version publiée du guide de l'ouverture par défaut, "
+        "à la fin du trimestre ; guides publiés dont une référence juridique a changé depuis "
+        "leur publication (état du jour).",
+        f"{days} jour(s)" if days is not None else "aucune version publiée",
+        "< 365 jours",
+        [
+            (
+                "Dernière publication",
+                timezone.localtime(last).strftime("%d/%m/%Y") if last else "—",
+            ),
+            ("Cible atteinte", "oui" if fresh.is_fresh else "non"),
+            ("Guides à revoir", f"{fresh.guides_to_review}/{fresh.published_guides}"),
+        ],
+    )
+
+
+def _reuser_indicator(quarter: Quarter) -> Indicator:
+    """N18 over the reuser events (hackathons, consultations, reuser workshops, datacamps) that
+    started during the quarter (trainings selector, 2 queries)."""
+    from trainings import selectors as trainings
+
+    rows = [
+        r
+        for r in trainings.event_summary(start=quarter.start, end=quarter.end)
+        if r["event_type"] in trainings.REUSER_EVENT_TYPES
+    ]
+    events = sum(r["events"] for r in rows)
+    return Indicator(
+        "N18",
+        "Mobilisation des réutilisateurs",
+        "Hackathons, consultations publiques, ateliers avec les réutilisateurs et datacamps "
+        "commencés pendant le trimestre ; participants, contributions, réutilisations créées et "
+        "données ouvertes à leur suite.",
+        f"{events} événement(s)",
+        "",
+        [(r["label"], str(r["events"])) for r in rows]
+        + [
+            ("Participants", str(sum(r["participants"] for r in rows))),
+            ("Contributions", str(sum(r["contributions"] for r in rows))),
+            ("Réutilisations créées", str(sum(r["reuses"] for r in rows))),
+            ("Données ouvertes à la suite", str(sum(r["datasets_opened"] for r in rows))),
+        ],
+    )
+
+
+IMPACT_LOOKBACK_YEARS = 3  # enough to compare two values of a yearly index (OURdata, ODM)
+SCOPE_ORDER = ("RESEAU", "MINISTERE", "ACTIF")
+
+
+def _number(value: Any) -> str:
+    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _impact_indicator(quarter: Quarter) -> Indicator:
+    """N19 from the impact measurements (trainings selector, 1 query). For each indicator the
+    broadest scope measured is kept (the network value, else the sum over ministries, else over
+    entries) so nothing is counted twice; its last quarter measured up to this one is compared
+    with the quarter measured before it. Several periods inside one quarter (monthly values) are
+    added: right for flows (downloads, calls), which is what the monthly indicators measure."""
+    from trainings import selectors as trainings
+
+    since = datetime.date(quarter.year - IMPACT_LOOKBACK_YEARS, quarter.start.month, 1)
+    rows = trainings.measurement_totals(since=since, until=quarter.end)
+    by_code: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = by_code.setdefault(r["code"], {"name": r["name"], "unit": r["unit"], "rows": []})
+        entry["rows"].append(r)
+    details: list[tuple[str, str]] = []
+    for entry in by_code.values():
+        scope = min((r["scope"] for r in entry["rows"]), key=SCOPE_ORDER.index)
+        per_quarter: dict[Quarter, Any] = {}
+        for r in entry["rows"]:
+            if r["scope"] == scope:
+                q = Quarter.of(r["period_start"])
+                per_quarter[q] = per_quarter.get(q, 0) + r["total"]
+        latest, *earlier = sorted(per_quarter, reverse=True)
+        unit = f" {entry['unit']}" if entry["unit"] else ""
+        text = f"{_number(per_quarter[latest])}{unit} ({latest.label})"
+        if earlier:
+            before = per_quarter[earlier[0]]
+            arrow = (
+                "↑"
+                if per_quarter[latest] > before
+                else "↓"
+                if per_quarter[latest] < before
+                else "="
+            )
+            text += f", {arrow} contre {_number(before)} ({earlier[0].label})"
+        if scope != "RESEAU":
+            text += " — somme par ministère" if scope == "MINISTERE" else " — somme par entrée"
+        details.append((entry["name"], text))
+    return Indicator(
+        "N19",
+        "Impact",
+        "Dernière valeur de chaque indicateur d'impact (téléchargements et appels d'API des "
+        "données des ministères, réutilisations référencées sur data.gouv.fr, indices OCDE "
+        "OURdata et data.europa.eu…) mesurée jusqu'à la fin du trimestre, et son évolution "
+        "depuis la mesure précédente ; valeur du réseau, sinon somme des ministères ou des "
+        "entrées ; les valeurs mensuelles d'un trimestre sont additionnées. Mesures des trois "
+        "dernières années.",
+        f"{len(by_code)} indicateur(s) mesuré(s)",
+        "tendance ↑",
+        details,
+    )

@@ -2,7 +2,7 @@
 
 The supervision dashboard reads indicator N16 (`officials_trained_per_ministry`,
 `officials_trained_per_audience`, `training_summary`), N18 (`event_summary`) and N19
-(`measurements_per_quarter`) from here.
+(`measurement_totals`; `measurements_per_quarter` for the impact page) from here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -393,6 +406,47 @@ def measurements_per_quarter(
             }
         )
     return out
+
+
+def measurement_totals(*, since: datetime.date, until: datetime.date) -> list[dict[str, Any]]:
+    """N19 for the network dashboard: the sum and number of the values of each impact indicator
+    per period start and per scope (`RESEAU`, `MINISTERE`, `ACTIF`), for the periods starting
+    between `since` and `until`. One grouped query whose size grows with the indicators and the
+    periods, never with the ministries or the entries measured (network-wide: for callers who
+    see every ministry)."""
+    scope = Case(
+        When(asset__isnull=False, then=Value(ImpactIndicator.Level.ACTIF.value)),
+        When(ministry__isnull=False, then=Value(ImpactIndicator.Level.MINISTERE.value)),
+        default=Value(ImpactIndicator.Level.RESEAU.value),
+        output_field=CharField(),
+    )
+    rows = (
+        Measurement.objects.filter(period_start__gte=since, period_start__lte=until)
+        .annotate(scope=scope)
+        .values(
+            "indicator__code",
+            "indicator__name",
+            "indicator__unit",
+            "indicator__direction",
+            "period_start",
+            "scope",
+        )
+        .annotate(total=Sum("value"), count=Count("id"))
+        .order_by("indicator__code", "period_start", "scope")
+    )
+    return [
+        {
+            "code": r["indicator__code"],
+            "name": r["indicator__name"],
+            "unit": r["indicator__unit"],
+            "direction": r["indicator__direction"],
+            "period_start": r["period_start"],
+            "scope": r["scope"],
+            "total": r["total"],
+            "count": r["count"],
+        }
+        for r in rows
+    ]
 
 
 def quarters_with_measurements(ministry_id: int, *, since: datetime.date | None = None) -> int:
