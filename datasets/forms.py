@@ -429,6 +429,8 @@ class ExtraFieldForm(DsfrBaseForm):
 
 
 class ExtraFieldEditForm(ExtraFieldForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for fixed in ("code", "kind"):
@@ -473,6 +475,8 @@ class DesignationForm(DsfrBaseForm):
     change_notice_days = forms.IntegerField(
         label="Préavis avant changement de structure (jours)", min_value=0, initial=90
     )
+    # The version read (0: the entry had no designation yet), checked on save.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     FIELDS = (
         "regime",

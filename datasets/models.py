@@ -155,6 +155,11 @@ class ExtraFieldDefinition(TimeStampedModel):
     required = models.BooleanField(_("obligatoire"), default=False)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     retired_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Verrou optimiste : incrémenté à chaque enregistrement."),
+    )
 
     class Meta:
         verbose_name = _("champ propre au ministère")
@@ -610,6 +615,11 @@ class ReferenceDataDesignation(TimeStampedModel):
     sla_api_availability_pct = models.DecimalField(max_digits=5, decimal_places=2, default=99.5)
     process_info_url = models.URLField(_("information sur le processus de production"), blank=True)
     change_notice_days = models.PositiveIntegerField(_("préavis de changement (jours)"), default=90)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Verrou optimiste : incrémenté à chaque enregistrement."),
+    )
 
     class Meta:
         verbose_name = _("désignation comme donnée de référence")

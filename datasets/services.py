@@ -4,8 +4,9 @@ Every function is `<noun>_<verb>(*, actor, ...)`, atomic, validated (`datasets.v
 audited (`core.audit`) and appends the compliance facts (`record_asset_state`). The ministry of an
 entry always comes from its organisation (or the URL), never from the caller's payload.
 
-Concurrent edits: an entry carries `version`. An update states the version it read and is written
-with `UPDATE … WHERE id = %s AND version = %s`; when someone saved in between, nothing is written
+Concurrent edits: an entry, its qualification, its reference-data designation and an extra-field
+definition carry `version`. An update states the version it read and is written with
+`UPDATE … WHERE id = %s AND version = %s`; when someone saved in between, nothing is written
 and `ConcurrentEditError` says who changed it and when, so the second editor can reload without
 losing the first editor's update.
 """
@@ -103,18 +104,30 @@ def _local_hhmm(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
 
 
-def _conflict_message(target: Model, what: str = "Cette entrée") -> str:
-    last = history_for(target).first()
+def _conflict_message(
+    target: Model,
+    what: str = "Cette entrée",
+    *,
+    changed: str = "modifiée",
+    actions: Sequence[str] = (),
+    kept_input: bool = True,
+) -> str:
+    """Who changed `target` last and when (its audit trail, or only `actions` of it)."""
+    history = history_for(target)
+    if actions:
+        history = history.filter(action__in=actions)
+    last = history.first()
     if last is not None:
         who = str(last.actor) if last.actor else "un import ou un traitement automatique"
         when = last.created_at
         day = timezone.localtime(when).strftime("%d/%m/%Y")
+        kept = " (votre saisie est conservée ci-dessous)" if kept_input else ""
         return (
-            f"{what} a été modifiée par {who} le {day} à {_local_hhmm(when)} entre-temps : vos "
+            f"{what} a été {changed} par {who} le {day} à {_local_hhmm(when)} entre-temps : vos "
             "modifications n'ont pas été enregistrées. Rechargez la page pour voir la nouvelle "
-            "version, puis refaites vos changements (votre saisie est conservée ci-dessous)."
+            f"version, puis refaites vos changements{kept}."
         )
-    return f"{what} a été modifiée entre-temps : rechargez la page puis refaites vos changements."
+    return f"{what} a été {changed} entre-temps : rechargez la page puis refaites vos changements."
 
 
 def asset_snapshot(asset: DataAsset, formats: Iterable[Format] | None = None) -> dict[str, Any]:
@@ -878,6 +891,39 @@ def extra_field_create(
     return definition
 
 
+def _field_snapshot(definition: ExtraFieldDefinition) -> dict[str, Any]:
+    return {k: val for k, val in snapshot(definition).items() if k != "version"}
+
+
+def _field_conflict(
+    definition: ExtraFieldDefinition, *, kept_input: bool = True
+) -> ConcurrentEditError:
+    return ConcurrentEditError(
+        _conflict_message(definition, "Ce champ", changed="modifié", kept_input=kept_input),
+        code="concurrent_edit",
+    )
+
+
+def _field_write(
+    definition: ExtraFieldDefinition,
+    expected_version: int | None,
+    fields: Sequence[str],
+    *,
+    kept_input: bool = True,
+) -> None:
+    """`UPDATE … WHERE id = %s AND version = %s` of `fields`, as for an entry."""
+    qs = ExtraFieldDefinition.objects.filter(pk=definition.pk)
+    if expected_version is not None:
+        qs = qs.filter(version=expected_version)
+    now = timezone.now()
+    columns = {name: getattr(definition, name) for name in fields}
+    if not qs.update(**columns, version=F("version") + 1, updated_at=now):
+        raise _field_conflict(definition, kept_input=kept_input)
+    base = expected_version if expected_version is not None else definition.version
+    definition.version = base + 1
+    definition.updated_at = now
+
+
 @transaction.atomic
 def extra_field_update(
     *,
@@ -888,10 +934,17 @@ def extra_field_update(
     help_text: str | None = None,
     required: bool | None = None,
     order: int | None = None,
+    expected_version: int | None = None,
 ) -> ExtraFieldDefinition:
-    """The code and the type are fixed once created: values already stored keep their meaning."""
+    """The code and the type are fixed once created: values already stored keep their meaning.
+
+    Like an entry, a definition is changed only by whoever read its current `expected_version`
+    (None: no check); otherwise nothing is written and `ConcurrentEditError` says who changed it.
+    """
     ensure_can_manage_extra_fields(actor, definition.ministry_id)
-    before = snapshot(definition)
+    if expected_version is not None and definition.version != expected_version:
+        raise _field_conflict(definition)
+    before = _field_snapshot(definition)
     if label is not None:
         if not label.strip():
             raise ValidationError({"label": ["Ce champ est obligatoire."]})
@@ -904,25 +957,36 @@ def extra_field_update(
         definition.required = required
     if order is not None:
         definition.order = order
-    definition.save()
-    audit_record(
-        actor=actor,
-        action="extra_field.updated",
-        target=definition,
-        changes=diff(before, snapshot(definition)),
+    changes = diff(before, _field_snapshot(definition))
+    if not changes:
+        return definition
+    _field_write(
+        definition, expected_version, ("label", "choices", "help_text", "required", "order")
     )
+    audit_record(actor=actor, action="extra_field.updated", target=definition, changes=changes)
     return definition
 
 
 @transaction.atomic
 def extra_field_retire(
-    *, actor: Any, definition: ExtraFieldDefinition, restore: bool = False
+    *,
+    actor: Any,
+    definition: ExtraFieldDefinition,
+    restore: bool = False,
+    expected_version: int | None = None,
 ) -> ExtraFieldDefinition:
-    """Retire (or restore) a field: it leaves forms and filters; stored values are kept."""
+    """Retire (or restore) a field: it leaves forms and filters; stored values are kept.
+
+    Refused without writing when the field changed since `expected_version` (None: no check)."""
     ensure_can_manage_extra_fields(actor, definition.ministry_id)
+    if expected_version is not None and definition.version != expected_version:
+        raise _field_conflict(definition, kept_input=False)
     before = definition.retired_at
-    definition.retired_at = None if restore else (definition.retired_at or timezone.now())
-    definition.save(update_fields=["retired_at", "updated_at"])
+    after = None if restore else (before or timezone.now())
+    if after == before:
+        return definition
+    definition.retired_at = after
+    _field_write(definition, expected_version, ("retired_at",), kept_input=False)
     audit_record(
         actor=actor,
         action="extra_field.restored" if restore else "extra_field.retired",
@@ -958,24 +1022,52 @@ DESIGNATION_FIELDS = (
 )
 
 
+def _designation_snapshot(designation: ReferenceDataDesignation) -> dict[str, Any]:
+    return {k: val for k, val in snapshot(designation).items() if k != "version"}
+
+
+def _designation_conflict(asset: DataAsset) -> ConcurrentEditError:
+    return ConcurrentEditError(
+        _conflict_message(
+            asset,
+            "La désignation de cette entrée",
+            actions=("reference.created", "reference.updated"),
+        ),
+        code="concurrent_edit",
+    )
+
+
 @transaction.atomic
 def reference_designate(
-    *, actor: Any, asset: DataAsset, data: Mapping[str, Any]
+    *,
+    actor: Any,
+    asset: DataAsset,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> ReferenceDataDesignation:
-    """Designate an entry as SPD reference data, a candidate or a sectoral referential."""
+    """Designate an entry as SPD reference data, a candidate or a sectoral referential.
+
+    `expected_version` is the version of the designation the caller read (0: the entry had none;
+    None: no check). When someone saved or created it since, nothing is written and
+    `ConcurrentEditError` says who and when, as for an entry.
+    """
     ensure_can_edit_asset(actor, asset)
     unknown = set(data) - set(DESIGNATION_FIELDS)
     if unknown:
         raise ValidationError({k: ["Ce champ n'existe pas."] for k in unknown})
     designation = ReferenceDataDesignation.objects.filter(asset=asset).first()
     created = designation is None
+    if expected_version is not None and expected_version != (
+        0 if designation is None else designation.version
+    ):
+        raise _designation_conflict(asset)
     if designation is None:
         designation = ReferenceDataDesignation(
             asset=asset,
             ministry_id=asset.ministry_id,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-    before = {} if created else snapshot(designation)
+    before = {} if created else _designation_snapshot(designation)
     old_status = designation.status
     for key, value in data.items():
         setattr(designation, key, value)
@@ -997,7 +1089,7 @@ def reference_designate(
         old_status in REVIEW_STATUSES
         and not created
         and not can_review_reference_data(actor)
-        and diff(before, snapshot(designation))
+        and diff(before, _designation_snapshot(designation))
     ):
         # Once DINUM has taken it up, the ministry neither edits nor withdraws it behind DINUM.
         errors["status"] = [
@@ -1024,12 +1116,33 @@ def reference_designate(
     v.check_url(errors, "process_info_url", designation.process_info_url)
     if errors:
         raise ValidationError(errors)
-    designation.save()
+    if created:
+        try:
+            with transaction.atomic():
+                designation.save()
+        except IntegrityError:  # someone designated the entry at the same moment
+            raise _designation_conflict(asset) from None
+        changes = diff(before, _designation_snapshot(designation))
+    else:
+        changes = diff(before, _designation_snapshot(designation))
+        if not changes:
+            return designation
+        qs = ReferenceDataDesignation.objects.filter(pk=designation.pk)
+        if expected_version is not None:
+            qs = qs.filter(version=expected_version)
+        attnames = [_attname(ReferenceDataDesignation, key) for key in data]
+        columns = {a: getattr(designation, a) for a in attnames}
+        now = timezone.now()
+        if not qs.update(**columns, version=F("version") + 1, updated_at=now):
+            raise _designation_conflict(asset)
+        base = expected_version if expected_version is not None else designation.version
+        designation.version = base + 1
+        designation.updated_at = now
     audit_record(
         actor=actor,
         action="reference.created" if created else "reference.updated",
         target=asset,
-        changes={"reference": diff(before, snapshot(designation))},
+        changes={"reference": changes},
     )
     return designation
 

@@ -694,6 +694,7 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_detail(request.user, pk)
     ensure_can_edit_asset(request.user, asset)
     current = asset.reference_designation if _has_designation(asset) else None
+    conflict = False
     if request.method == "POST":
         form = DesignationForm(request.POST)
         if form.is_valid():
@@ -707,7 +708,16 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
             ):
                 data[key] = data.get(key) or ""
             try:
-                services.reference_designate(actor=request.user, asset=asset, data=data)
+                services.reference_designate(
+                    actor=request.user,
+                    asset=asset,
+                    data=data,
+                    # Without a version the form read « no designation »: stale once one exists.
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+            except services.ConcurrentEditError as exc:
+                conflict = True
+                form.add_error(None, exc.messages[0])
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
@@ -719,6 +729,7 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
             if current
             else {"status": "PROPOSED", "change_notice_days": 90}
         )
+        initial["version"] = current.version if current else 0
         form = DesignationForm(initial=initial)
     return render(
         request,
@@ -731,7 +742,9 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "form": form,
             "asset": asset,
+            "conflict": conflict,
         },
+        status=409 if conflict else 200,
     )
 
 
@@ -780,6 +793,12 @@ def extra_fields(request: HttpRequest, ministry_id: int) -> HttpResponse:
                 return redirect("datasets:extra_fields", ministry_id=ministry.pk)
     else:
         form = ExtraFieldForm()
+    return _extra_fields_page(request, ministry, form)
+
+
+def _extra_fields_page(
+    request: HttpRequest, ministry: Ministry, form: ExtraFieldForm, conflict: str = ""
+) -> HttpResponse:
     return render(
         request,
         "datasets/extra_fields.html",
@@ -789,13 +808,16 @@ def extra_fields(request: HttpRequest, ministry_id: int) -> HttpResponse:
             "ministry": ministry,
             "definitions": selectors.extra_definitions(ministry.pk, active_only=False),
             "form": form,
+            "conflict": conflict,
         },
+        status=409 if conflict else 200,
     )
 
 
 @login_required
 def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     definition = _definition(request, pk)
+    conflict = False
     if request.method == "POST":
         form = ExtraFieldEditForm(request.POST, initial=_definition_initial(definition))
         if form.is_valid():
@@ -811,7 +833,12 @@ def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     help_text=cd.get("help_text") or "",
                     required=cd.get("required", False),
                     order=cd.get("order") or 0,
+                    expected_version=cd.get("version") or 0,
                 )
+            except services.ConcurrentEditError as exc:
+                conflict = True
+                form.add_error(None, exc.messages[0])
+                definition = _definition(request, pk)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
@@ -826,7 +853,9 @@ def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Modifier le champ « {definition.label} »",
             "form": form,
             "definition": definition,
+            "conflict": conflict,
         },
+        status=409 if conflict else 200,
     )
 
 
@@ -848,6 +877,7 @@ def _definition_initial(d: ExtraFieldDefinition) -> dict[str, Any]:
         "help_text": d.help_text,
         "required": d.required,
         "order": d.order,
+        "version": d.version,
     }
 
 
@@ -856,7 +886,18 @@ def _definition_initial(d: ExtraFieldDefinition) -> dict[str, Any]:
 def extra_field_retire(request: HttpRequest, pk: int) -> HttpResponse:
     definition = _definition(request, pk)
     restore = request.POST.get("restore") == "1"
-    services.extra_field_retire(actor=request.user, definition=definition, restore=restore)
+    # The list carries the version it showed: a field changed since then is left as it is (a
+    # form without it is treated as stale).
+    raw = request.POST.get("version", "")
+    try:
+        services.extra_field_retire(
+            actor=request.user,
+            definition=definition,
+            restore=restore,
+            expected_version=int(raw) if raw.isdigit() else 0,
+        )
+    except services.ConcurrentEditError as exc:
+        return _extra_fields_page(request, definition.ministry, ExtraFieldForm(), exc.messages[0])
     messages.success(
         request,
         "Le champ est de nouveau actif."

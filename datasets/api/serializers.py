@@ -232,6 +232,10 @@ class ExtraFieldDefinitionSerializer(serializers.ModelSerializer[ExtraFieldDefin
     )
     is_active = serializers.BooleanField(read_only=True)
     choices = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    version = serializers.IntegerField(
+        required=False,
+        help_text="Version lue (verrou optimiste) : obligatoire pour modifier le champ.",
+    )
 
     class Meta:
         model = ExtraFieldDefinition
@@ -247,5 +251,6 @@ class ExtraFieldDefinitionSerializer(serializers.ModelSerializer[ExtraFieldDefin
             "order",
             "retired_at",
             "is_active",
+            "version",
         ]
         read_only_fields = ["id", "retired_at"]

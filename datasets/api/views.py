@@ -51,6 +51,9 @@ FILTER_PARAMETERS = [
 ]
 
 
+VERSION_REQUIRED = "`version` (lue par GET) est obligatoire : une version périmée répond 409."
+
+
 class AssetCursorPagination(PortalCursorPagination):
     ordering = "-id"
 
@@ -59,14 +62,14 @@ def _conflict(exc: services.ConcurrentEditError) -> Response:
     return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
 
 
-def _version(request: Request, required: bool = True) -> int | None:
+def _version(request: Request, required: bool = True, of: str = "de l'entrée") -> int | None:
     raw = request.data.get("version") if hasattr(request.data, "get") else None
     if raw in (None, ""):
         raw = request.query_params.get("version")
     if raw in (None, ""):
         if required:
             raise serializers.ValidationError(
-                {"version": ["Indiquez la version lue de l'entrée (verrou optimiste)."]}
+                {"version": [f"Indiquez la version lue {of} (verrou optimiste)."]}
             )
         return None
     try:
@@ -253,6 +256,8 @@ def _load_assessment(asset: DataAsset) -> OpenByDefaultAssessment:
             )
         ]
     ),
+    update=extend_schema(description=VERSION_REQUIRED),
+    partial_update=extend_schema(description=VERSION_REQUIRED),
 )
 class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
     """Ministry-specific typed fields. DELETE retires a field: stored values are kept."""
@@ -317,23 +322,43 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
                 raise serializers.ValidationError(
                     {fixed: ["Le code et le type d'un champ ne changent pas une fois créé."]}
                 )
+        # Like an entry, a field is changed only by whoever read its current version.
+        expected = _version(request, of="du champ")
         body: Any = request.data
-        # Restoring and changing are one write: a refused change must not leave it restored.
-        with transaction.atomic():
-            if "retired_at" in body and body.get("retired_at") in (None, ""):
-                services.extra_field_retire(actor=request.user, definition=definition, restore=True)
-            definition = services.extra_field_update(
-                actor=request.user,
-                definition=definition,
-                label=vd.get("label"),
-                choices=vd.get("choices"),
-                help_text=vd.get("help_text"),
-                required=vd.get("required"),
-                order=vd.get("order"),
-            )
+        try:
+            # Restoring and changing are one write: a refused change must not leave it restored.
+            with transaction.atomic():
+                if "retired_at" in body and body.get("retired_at") in (None, ""):
+                    services.extra_field_retire(
+                        actor=request.user,
+                        definition=definition,
+                        restore=True,
+                        expected_version=expected,
+                    )
+                    expected = definition.version  # one more if it was restored
+                definition = services.extra_field_update(
+                    actor=request.user,
+                    definition=definition,
+                    label=vd.get("label"),
+                    choices=vd.get("choices"),
+                    help_text=vd.get("help_text"),
+                    required=vd.get("required"),
+                    order=vd.get("order"),
+                    expected_version=expected,
+                )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
         return Response(self.get_serializer(definition).data)
 
+    @extend_schema(parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=False)])
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         definition = self.get_object()
-        services.extra_field_retire(actor=request.user, definition=definition)
+        try:
+            services.extra_field_retire(
+                actor=request.user,
+                definition=definition,
+                expected_version=_version(request, required=False),
+            )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,7 @@ def test_api_refused_extra_field_update_does_not_restore_the_retired_field(amd_c
     )
     response = amd_client.patch(
         f"/api/v1/datasets/extra-fields/{field.pk}/",
-        {"retired_at": None, "choices": []},
+        {"retired_at": None, "choices": [], "version": field.version},
         format="json",
     )
     assert response.status_code == 400

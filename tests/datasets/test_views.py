@@ -525,7 +525,12 @@ def test_extra_field_page_creates_and_retires(amd_client, ministry, organization
     assert response.status_code == 302
     asset = AssetFactory(organization=organization, extra={"sensibilite": "Forte"})
     definition = ministry.extra_fields.get()
-    assert amd_client.post(f"/inventaire/champs/{definition.pk}/retirer/").status_code == 302
+    page = amd_client.get(url).content.decode()
+    assert f'name="version" value="{definition.version}"' in page
+    response = amd_client.post(
+        f"/inventaire/champs/{definition.pk}/retirer/", {"version": definition.version}
+    )
+    assert response.status_code == 302
     body = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
     assert "Sensibilité (champ retiré)" in body and "Forte" in body
 
@@ -736,7 +741,7 @@ def test_revert_of_other_ministry_entry_answers_404(amd_client, agd_user, other_
 def test_extra_field_retire_matrix(request, client_name, expected, ministry):
     definition = ExtraFieldFactory(ministry=ministry)
     response = request.getfixturevalue(client_name).post(
-        f"/inventaire/champs/{definition.pk}/retirer/"
+        f"/inventaire/champs/{definition.pk}/retirer/", {"version": definition.version}
     )
     assert response.status_code == expected
     definition.refresh_from_db()
