@@ -198,10 +198,39 @@ def base_queryset(user: Any) -> QuerySet[DataAsset]:
     return DataAsset.objects.for_user(user)
 
 
-def asset_list(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[DataAsset]:
-    """Entries matching `filters`, with what a list row shows (flat query count)."""
-    qs = _apply(base_queryset(user), filters)
-    qs = qs.select_related("organization", "ministry", "assessment")
+# What a row of the list page shows, read as plain values: building four model instances per
+# row (entry, organisation, ministry, qualification) with every column cost more than the query.
+LIST_ROW_FIELDS = (
+    "pk",
+    "title",
+    "visibility",
+    "updated_at",
+    "organization__name",
+    "ministry__short_name",
+    "ministry__name",
+    "assessment__status",
+)
+
+
+def asset_list(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[Any]:
+    """Entries matching `filters`, as the LIST_ROW_FIELDS dicts a list row shows (one query)."""
+    return _ordered(_apply(base_queryset(user), filters), filters, ranked=ranked).values(
+        *LIST_ROW_FIELDS
+    )
+
+
+def asset_queryset(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[DataAsset]:
+    """Entries matching `filters` as model instances, with their organisation, ministry and
+    qualification (the API serialises whole entries)."""
+    qs = _apply(base_queryset(user), filters).select_related(
+        "organization", "ministry", "assessment"
+    )
+    return _ordered(qs, filters, ranked=ranked)
+
+
+def _ordered(
+    qs: QuerySet[DataAsset], filters: AssetFilters, *, ranked: bool
+) -> QuerySet[DataAsset]:
     if filters.q:
         qs = apply_search(qs, filters.q, rank=ranked)
         from datasets.search import is_postgres

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from administrators.models import Ministry, Organization
+from administrators.models import Ministry
 from core.access import access_for
 from core.models import LegalGround
 from datasets import selectors, services, wizard
@@ -102,17 +102,19 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     page.object_list = rows
-    marks = selectors_highlights([a.pk for a in rows], filters.q) if filters.q and rows else {}
+    marks = selectors_highlights([r["pk"] for r in rows], filters.q) if filters.q and rows else {}
     may_edit = can_create_any(request.user)
     # The organisation of a bulk assignment belongs to one ministry: offered once the list is
     # narrowed to one ministry (the caller's own, or the ministry filter).
     bulk_ministry = selectors.single_ministry(request.user, filters)
-    bulk_orgs = (
-        selectors.editable_organizations(request.user).filter(ministry_id=bulk_ministry)
-        if bulk_ministry is not None
-        else Organization.objects.none()
+    bulk_organizations = (
+        selectors.editable_organizations(request.user)
+        .filter(ministry_id=bulk_ministry)
+        .order_by("name")
+        .values_list("pk", "name")
+        if may_edit and bulk_ministry is not None
+        else None
     )
-    bulk_form = BulkActionForm(organizations=bulk_orgs) if may_edit else None
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -121,13 +123,13 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         {
             "title": "Inventaire des données",
             "page_obj": page,
-            "rows": [(a, marks.get(a.pk)) for a in rows],
+            "rows": [(r, marks.get(r["pk"])) for r in rows],
             "filters": filters,
             "facets": facets,
             "may_edit": may_edit,
             "may_import": access_for(request.user).is_network_staff
             or bool(access_for(request.user).admin_ministry_ids),
-            "bulk_form": bulk_form,
+            "bulk_organizations": bulk_organizations,
             "querystring": params.urlencode(),
             "total": total,
             "truncated": total > MAX_PAGES * PAGE_SIZE,

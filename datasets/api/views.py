@@ -33,7 +33,7 @@ from datasets.api.serializers import (
 from datasets.forms import list_filter_query
 from datasets.models import DataAsset, ExtraFieldDefinition, OpenByDefaultAssessment
 from datasets.permissions import AssetPermission, can_see_internal_justification
-from datasets.selectors import AssetFilters, assessment_history, asset_list
+from datasets.selectors import AssetFilters, assessment_history, asset_queryset
 from datasets.validation import GroundInput, QualificationInput
 
 FILTER_PARAMETERS = [
@@ -103,7 +103,7 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
             else AssetFilters()
         )
         return (
-            asset_list(self.request.user, filters, ranked=False)
+            asset_queryset(self.request.user, filters, ranked=False)
             .select_related("licence", "hvd_category")
             .prefetch_related("formats")
         )

@@ -10,7 +10,7 @@ it rebuilds a hashable, translated copy of the choices on each call (~0.2 ms per
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -85,18 +85,70 @@ def facet_fieldsets(facets: Sequence[Any]) -> SafeString:
 
 
 @register.simple_tag
+def facet_hidden_inputs(facets: Sequence[Any]) -> SafeString:
+    """The selected facet values as hidden inputs (the search form keeps the filters)."""
+    return mark_safe(  # noqa: S308 - every value is escaped by _e
+        "".join(
+            f'<input type="hidden" name="{_e(facet.key)}" value="{_e(v.value)}">'
+            for facet in facets
+            for v in facet.values
+            if v.selected
+        )
+    )
+
+
+@cache
+def _bulk_fixed_fields(language: str | None) -> str:
+    """The action, status and date fields of the bulk form, as the form renders them: they
+    depend on nothing but the code (and the language), so each process renders them once."""
+    from administrators.models import Organization
+    from datasets.forms import BulkActionForm
+
+    form = BulkActionForm(organizations=Organization.objects.none())
+    return "".join(
+        f'<div class="fr-fieldset__element">{form[name].as_field_group()}</div>'
+        for name in ("action", "status", "planned_date")
+    )
+
+
+@register.simple_tag
+def bulk_action_fields(organizations: Iterable[tuple[int, str]] | None) -> SafeString:
+    """The fields of the bulk form. `organizations`: (id, name) of the organisations a
+    selection can be attached to, or None when the list spans several ministries."""
+    parts = [_bulk_fixed_fields(get_language())]
+    if organizations is None:
+        parts.append(
+            '<p class="fr-fieldset__element fr-hint-text">Pour rattacher des entrées à une '
+            "organisation, filtrez d'abord sur un ministère.</p>"
+        )
+    else:
+        options = "".join(
+            f'<option value="{int(pk)}">{_e(name)}</option>' for pk, name in organizations
+        )
+        parts.append(
+            '<div class="fr-fieldset__element"><div class="fr-select-group">'
+            '<label for="id_organization" class="fr-label">Organisation (Optionnel)</label>'
+            '<select name="organization" class="fr-select" id="id_organization">'
+            f'<option value="" selected>---------</option>{options}</select></div></div>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
+
+
+@register.simple_tag
 def asset_rows(
-    rows: Iterable[tuple[Any, Any]], *, selectable: bool, show_ministry: bool
+    rows: Iterable[tuple[Mapping[str, Any], Any]], *, selectable: bool, show_ministry: bool
 ) -> SafeString:
     """The table rows of the entries (selection box, link with highlights, organisation,
-    openness status, date of last change). `rows`: (entry, highlights or None)."""
+    openness status, date of last change). `rows`: (entry as the dict of
+    `selectors.LIST_ROW_FIELDS`, highlights or None)."""
     before, after = _detail_url_template()
+    before, after = _e(before), _e(after)
     labels = _status_labels(get_language())
     draft = '<p class="fr-badge fr-badge--sm fr-badge--no-icon">Brouillon</p>'
     parts: list[str] = []
-    for asset, mark in rows:
-        pk = int(asset.pk)
-        title = _e(asset.title)
+    for row, mark in rows:
+        pk = int(row["pk"])
+        title = _e(row["title"])
         select = (
             '<td><div class="fr-checkbox-group fr-checkbox-group--sm">'
             f'<input type="checkbox" name="ids" value="{pk}" id="sel-{pk}">'
@@ -108,14 +160,17 @@ def asset_rows(
         shown = _e(mark["title"]) if mark else title
         summary = f'<p class="fr-text--xs fr-mb-0">{_e(mark["description"])}</p>' if mark else ""
         ministry = (
-            f'<br><span class="fr-text--xs">{_e(asset.ministry)}</span>' if show_ministry else ""
+            '<br><span class="fr-text--xs">'
+            f"{_e(row['ministry__short_name'] or row['ministry__name'])}</span>"
+            if show_ministry
+            else ""
         )
-        assessment = getattr(asset, "assessment", None)
-        status = labels.get(assessment.status, assessment.status) if assessment else "À qualifier"
+        code = row["assessment__status"]
+        status = labels.get(code, code) if code else "À qualifier"
         parts.append(
-            f'<tr>{select}<td><a href="{_e(before)}{pk}{_e(after)}">{shown}</a>'
-            f"{draft if asset.visibility == 'DRAFT' else ''}{summary}</td>"
-            f"<td>{_e(asset.organization.name)}{ministry}</td><td>{_e(status)}</td>"
-            f"<td>{localtime(asset.updated_at).strftime('%d/%m/%Y')}</td></tr>\n"
+            f'<tr>{select}<td><a href="{before}{pk}{after}">{shown}</a>'
+            f"{draft if row['visibility'] == 'DRAFT' else ''}{summary}</td>"
+            f"<td>{_e(row['organization__name'])}{ministry}</td><td>{_e(status)}</td>"
+            f"<td>{localtime(row['updated_at']).strftime('%d/%m/%Y')}</td></tr>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e

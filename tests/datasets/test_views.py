@@ -626,8 +626,8 @@ def test_search_total_and_facets_count_only_the_visible_matches(
     response = amd_client.get("/inventaire/", {"q": "élus"})
     assert response.context["broad"] is False
     assert response.context["total"] == 3
-    assert [a.title for a, _ in response.context["rows"]] != []
-    assert all("élus" in a.title for a, _ in response.context["rows"])
+    assert [a["title"] for a, _ in response.context["rows"]] != []
+    assert all("élus" in a["title"] for a, _ in response.context["rows"])
     facets = {f.key: {v.value: v.count for v in f.values} for f in response.context["facets"]}
     assert facets["organization"] == {str(organization.pk): 3}
     assert facets["asset_type"] == {"API": 3}
