@@ -116,28 +116,36 @@ def _compute(user: Any) -> Access:
     corr_orgs: set[int] = set()
     viewer: set[int] = set()
     roles: list[tuple[str, int | None]] = []
-    memberships = (
+    # Two plain reads, on every page: the roles, then the organisations of the correspondent
+    # roles from the link table. (prefetch_related did the same in ~3 ms of Python per page.)
+    memberships = list(
         Membership.objects.filter(user_id=user.pk)
-        .only("role", "ministry_id", "valid_until")
-        .prefetch_related("organizations")
+        .order_by()
+        .values_list("pk", "role", "ministry_id", "valid_until")
     )
-    for m in memberships:
-        if m.valid_until is not None and m.valid_until < today:
+    links = Membership.organizations.through.objects.filter(
+        membership_id__in=[pk for pk, *_ in memberships]
+    ).values_list("membership_id", "organization_id")
+    organizations: dict[int, list[int]] = {}
+    for membership_id, organization_id in links:
+        organizations.setdefault(membership_id, []).append(organization_id)
+    for pk, role, ministry_id, valid_until in memberships:
+        if valid_until is not None and valid_until < today:
             continue
-        roles.append((m.role, m.ministry_id))
-        if m.role in NETWORK_ROLES:
-            network.add(m.role)
-        elif m.role == "MINISTRY_ADMIN" and m.ministry_id:
-            admin.add(m.ministry_id)
-        elif m.role == "CORRESPONDENT" and m.ministry_id:
-            corr.add(m.ministry_id)
-            corr_orgs.update(o.pk for o in m.organizations.all())
-        elif m.role == "VIEWER":
-            if m.ministry_id:
-                viewer.add(m.ministry_id)
+        roles.append((role, ministry_id))
+        if role in NETWORK_ROLES:
+            network.add(role)
+        elif role == "MINISTRY_ADMIN" and ministry_id:
+            admin.add(ministry_id)
+        elif role == "CORRESPONDENT" and ministry_id:
+            corr.add(ministry_id)
+            corr_orgs.update(organizations.get(pk, ()))
+        elif role == "VIEWER":
+            if ministry_id:
+                viewer.add(ministry_id)
             else:
                 network_viewer = True
-        elif m.role == "TRAINER":
+        elif role == "TRAINER":
             trainer = True
     return Access(
         authenticated=True,
