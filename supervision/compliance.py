@@ -13,6 +13,14 @@ Shape:
   gives the same numbers whatever was edited since. The current quarter uses the same code with
   `as_of = now`: one path, so the live and the historised figures cannot disagree.
 - `evaluate(ministry_ids, as_of)`: gather + every criterion + red flags + maturity level.
+- Overlay R (§6.3, `OVERLAY_REGISTRY`, R1-R4): for a ministry with at least one entry designated
+  as SPD reference data (regime `SPD_R321_5`, status `DESIGNATED`: only a designation the decree
+  made official carries the arrêté's obligations; proposed or reviewed ones do not) as of
+  `as_of`, the score becomes 0.9 × base + R, R out of 10 with its own N/A renormalisation
+  (`with_overlay`). Its facts come from the same log (the designation is recorded in
+  `AssetStateHistory`), so a closed quarter recomputes R identically too; availability (R3)
+  comes from monthly `Measurement` rows of two impact indicators (`AVAILABILITY_INDICATORS`)
+  recorded by the quarter's end, and is N/A when there are none.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-ALGORITHM_VERSION = "2026.1"
+ALGORITHM_VERSION = "2026.2"  # 2026.2: overlay R (§6.3)
 
 AXES: dict[str, str] = {
     "G": "Gouvernance",
@@ -46,6 +54,12 @@ BANDS = [
     (0, "CRITIQUE", "Critique"),
 ]
 BAND_CODES = [code for _, code, _ in BANDS]
+
+# Overlay R (§6.3): score = BASE_FACTOR × base + R, R out of OVERLAY_POINTS.
+OVERLAY_AXIS = "R"
+OVERLAY_LABEL = "Surcouche R — producteur de données de référence (SPD, R321-5)"
+OVERLAY_POINTS = 10
+BASE_FACTOR = 0.9
 
 
 # --- Results of a criterion ---------------------------------------------------------------------
@@ -91,6 +105,8 @@ class Criterion:
 
 
 REGISTRY: dict[str, Criterion] = {}
+# R1-R4 (§6.3): scored apart, only for SPD producers, then combined by `with_overlay`.
+OVERLAY_REGISTRY: dict[str, Criterion] = {}
 
 
 def criterion(
@@ -102,9 +118,12 @@ def criterion(
     nature: str,
     formula: str,
     evidence: str = "",
+    registry: dict[str, Criterion] | None = None,
 ) -> Callable[[Callable[[MinistryContext], Result]], Callable[[MinistryContext], Result]]:
+    target = REGISTRY if registry is None else registry
+
     def register(func: Callable[[MinistryContext], Result]) -> Callable[[MinistryContext], Result]:
-        REGISTRY[code] = Criterion(
+        target[code] = Criterion(
             code=code,
             axis=code[0],
             weight=weight,
@@ -131,6 +150,7 @@ class Score:
     coverage: Decimal
     band: str
     by_axis: dict[str, dict[str, Any]]
+    total_weight: float = 100.0
 
 
 def _round1(value: float) -> Decimal:
@@ -186,10 +206,108 @@ def score(results: dict[str, Result], weights: dict[str, float] | None = None) -
         coverage=coverage,
         band=band_for(total),
         by_axis=by_axis,
+        total_weight=total_weight,
+    )
+
+
+def with_overlay(
+    base: Score, results: dict[str, Result], entries: list[dict[str, Any]] | None = None
+) -> Score:
+    """§6.3: 0.9 × base score + R, R out of 10. R's N/A criteria drop out and its remaining
+    weights are renormalised to 10, exactly like the base (§6.1). Coverage of the whole =
+    0.9 × base coverage + R's applicable weight (R weighs 10 of the 100). The overlay's own
+    numbers are kept in `by_axis["R"]` (base score and coverage included)."""
+    raw = 0.0
+    applicable = 0.0
+    for code, result in results.items():
+        if isinstance(result, Ratio):
+            w = OVERLAY_REGISTRY[code].weight
+            raw += w * result.value
+            applicable += w
+    base_exact = 100 * base.raw_points / base.applicable_weight if base.applicable_weight else None
+    r_points = OVERLAY_POINTS * raw / applicable if applicable else None
+    if base_exact is None:
+        total = None
+    elif r_points is None:  # nothing of R applies: the base stands alone
+        total = base.total
+    else:
+        total = _round1(BASE_FACTOR * base_exact + r_points)
+    base_cov = 100 * base.applicable_weight / base.total_weight if base.total_weight else 0.0
+    r_weight = sum(OVERLAY_REGISTRY[code].weight for code in results)
+    coverage = _round1(BASE_FACTOR * base_cov + OVERLAY_POINTS * applicable / r_weight)
+    by_axis = dict(base.by_axis)
+    by_axis[OVERLAY_AXIS] = {
+        "label": OVERLAY_LABEL,
+        "overlay": True,
+        "points": round(raw, 3),
+        "max": r_weight,
+        "applicable_max": applicable,
+        "pct": float(_round1(100 * raw / applicable)) if applicable else None,
+        "r_points": round(r_points, 3) if r_points is not None else None,
+        "base_total": float(base.total) if base.total is not None else None,
+        "base_coverage": float(base.coverage),
+        "entries": entries or [],
+    }
+    return Score(
+        total=total,
+        raw_points=base.raw_points,
+        applicable_weight=base.applicable_weight,
+        coverage=coverage,
+        band=band_for(total),
+        by_axis=by_axis,
+        total_weight=base.total_weight,
     )
 
 
 # --- Facts (context of one ministry) --------------------------------------------------------------
+
+
+@dataclass
+class SpdEntry:
+    """One entry designated as SPD reference data, as of the evaluated instant (overlay R)."""
+
+    asset_id: int
+    title: str | None  # None: the entry has been deleted since
+    spd_code: str
+    spd_label: str
+    legal_frequency: str
+    metadata: int  # of the 8 annex-1° metadata
+    last_updated_at: datetime.date | None
+    process_info: bool
+    download: list[float] = field(default_factory=list)  # monthly availability, %
+    api: list[float] = field(default_factory=list)
+
+    def fresh(self, today: datetime.date) -> bool:
+        limit = LEGAL_FREQUENCY_TOLERANCE_DAYS.get(self.legal_frequency)
+        if self.last_updated_at is None or limit is None:
+            return False
+        return (today - self.last_updated_at).days <= limit
+
+    def as_json(self, today: datetime.date) -> dict[str, Any]:
+        def mean(values: list[float]) -> float | None:
+            return round(sum(values) / len(values), 2) if values else None
+
+        from datasets.models import SpdReferenceDataset
+
+        frequencies = dict(SpdReferenceDataset.LegalFrequency.choices)
+        return {
+            "asset_id": self.asset_id,
+            "title": self.title or f"Entrée supprimée n° {self.asset_id}",
+            "deleted": self.title is None,
+            "spd_code": self.spd_code,
+            "spd_label": self.spd_label,
+            "legal_frequency": self.legal_frequency,
+            "legal_frequency_label": str(
+                frequencies.get(self.legal_frequency, self.legal_frequency)
+            ),
+            "tolerance_days": LEGAL_FREQUENCY_TOLERANCE_DAYS.get(self.legal_frequency),
+            "metadata": self.metadata,
+            "last_updated_at": self.last_updated_at.isoformat() if self.last_updated_at else None,
+            "fresh": self.fresh(today),
+            "process_info": self.process_info,
+            "download_availability": mean(self.download),
+            "api_availability": mean(self.api),
+        }
 
 
 @dataclass
@@ -218,6 +336,7 @@ class MinistryContext:
     flags: dict[str, int] = field(default_factory=dict)
     facts: dict[str, int] = field(default_factory=dict)
     spd_outdated: int = 0
+    spd_entries: list[SpdEntry] = field(default_factory=list)  # overlay R (§6.3)
     # personal data
     aipd_required: int = 0
     aipd_done: int = 0
@@ -528,6 +647,98 @@ def a3(ctx: MinistryContext) -> Result:
     return NA(NO_ALGORITHMS)
 
 
+# --- Overlay R (§6.3): only for ministries producing SPD reference data ------------------------
+
+
+@criterion(
+    "R1",
+    weight=3,
+    label="Les 8 métadonnées obligatoires des données de référence",
+    legal_basis="Arrêté du 14 juin 2017, annexe 1°",
+    nature="légal",
+    formula="métadonnées présentes ÷ 8 par donnée de référence : source et date de mise à jour "
+    "(organisation, date de dernière mise à jour), titre, description, fréquence, format, "
+    "couverture géographique, licence, mots-clés",
+    evidence="spd",
+    registry=OVERLAY_REGISTRY,
+)
+def r1(ctx: MinistryContext) -> Result:
+    return ratio_or_na(
+        sum(min(e.metadata, 8) for e in ctx.spd_entries),
+        8 * len(ctx.spd_entries),
+        "Aucune donnée de référence désignée.",
+    )
+
+
+@criterion(
+    "R2",
+    weight=3,
+    label="Fréquence légale de mise à jour respectée",
+    legal_basis="Arrêté du 14 juin 2017, annexe 3°",
+    nature="légal",
+    formula="données de référence mises à jour dans la tolérance de leur fréquence légale "
+    "(chaque jour ouvré 3 j, hebdomadaire 10 j, mensuelle 45 j, trimestrielle 100 j, "
+    "quadrimestrielle 135 j, semestrielle 200 j, annuelle ou campagne PAC 400 j) ÷ données "
+    "de référence",
+    evidence="spd",
+    registry=OVERLAY_REGISTRY,
+)
+def r2(ctx: MinistryContext) -> Result:
+    return ratio_or_na(
+        sum(1 for e in ctx.spd_entries if e.fresh(ctx.today)),
+        len(ctx.spd_entries),
+        "Aucune donnée de référence désignée.",
+    )
+
+
+@criterion(
+    "R3",
+    weight=2,
+    label="Disponibilité",
+    legal_basis="Arrêté du 14 juin 2017 (99 % du temps mensuel, 99,5 % par API)",
+    nature="légal",
+    formula="moyenne, sur les mesures mensuelles des trois derniers mois, de min(1, "
+    "disponibilité ÷ 99 %) en téléchargement et de min(1, disponibilité ÷ 99,5 %) par API "
+    "(là où une API est mesurée)",
+    evidence="spd",
+    registry=OVERLAY_REGISTRY,
+)
+def r3(ctx: MinistryContext) -> Result:
+    terms = [
+        min(1.0, v / AVAILABILITY_TARGETS["download"]) for e in ctx.spd_entries for v in e.download
+    ]
+    terms += [min(1.0, v / AVAILABILITY_TARGETS["api"]) for e in ctx.spd_entries for v in e.api]
+    return ratio_or_na(
+        sum(terms),
+        len(terms),
+        "Aucune mesure de disponibilité mensuelle n'est enregistrée pour les données de "
+        "référence du ministère sur les trois derniers mois (indicateurs d'impact « "
+        + AVAILABILITY_INDICATORS["download"]
+        + " » et « "
+        + AVAILABILITY_INDICATORS["api"]
+        + " », au niveau du jeu de données) : critère non applicable.",
+    )
+
+
+@criterion(
+    "R4",
+    weight=2,
+    label="Information du public sur le processus de production et de mise à jour",
+    legal_basis="Arrêté du 14 juin 2017, annexe 2°",
+    nature="légal",
+    formula="données de référence dont la page décrivant le processus est renseignée ÷ données "
+    "de référence",
+    evidence="spd",
+    registry=OVERLAY_REGISTRY,
+)
+def r4(ctx: MinistryContext) -> Result:
+    return ratio_or_na(
+        sum(1 for e in ctx.spd_entries if e.process_info),
+        len(ctx.spd_entries),
+        "Aucune donnée de référence désignée.",
+    )
+
+
 # --- Inventory conditions (SQL over the latest state of each entry) -----------------------------
 
 PUBLISHED = "status IN ('PUBLISHED', 'PUBLISHED_AFTER_OCCULTATION')"
@@ -591,6 +802,16 @@ ASSET_FLAGS: dict[str, str] = {
     "personal_data_published_without_basis": f"{PUBLISHED} AND contains_personal_data AND NOT ({PD_BASIS})",
 }
 
+
+def _spd_designated(alias: str = "") -> str:
+    """An entry designated as SPD reference data (R321-5) by decree: only a designation in
+    force carries the arrêté's obligations (a proposed or reviewed one does not)."""
+    return (
+        f"{alias}reference_regime = 'SPD_R321_5' AND {alias}reference_status = 'DESIGNATED' "
+        f"AND {alias}spd_dataset_ref IS NOT NULL"
+    )
+
+
 # Counters kept with each snapshot for the network indicators (§7 N10, N11).
 L312_BASIS_CODES = [
     "L312_1_1_1_COMMUNICATED",
@@ -605,6 +826,8 @@ ASSET_FACTS: dict[str, str] = {
     "to_publish": TO_PUBLISH,
     **{f"published:{b}": f"{PUBLISHED} AND obligation_basis = '{b}'" for b in L312_BASIS_CODES},
     **{f"to_publish:{b}": f"{TO_PUBLISH} AND obligation_basis = '{b}'" for b in L312_BASIS_CODES},
+    # Entries designated as SPD reference data (§6.3): > 0 switches overlay R on.
+    "spd_designated": _spd_designated(),
 }
 
 RED_FLAG_LABELS = {
@@ -626,6 +849,32 @@ SPD_OUTDATED_DAYS = {
     "YEARLY": 730,
     "PER_CAP_CAMPAIGN": 730,
 }
+
+
+# Tolerance of R2, by legal frequency (arrêté du 14 juin 2017, annex 3°): the Q3 tolerance of
+# the matching declared frequency (§6.2), four-monthly 135 days (§6.2 Q3's list), a CAP campaign
+# being yearly.
+LEGAL_FREQUENCY_TOLERANCE_DAYS = {
+    "DAILY_WORKDAY": FRESHNESS_TOLERANCE_DAYS["QUOTIDIENNE"],
+    "WEEKLY": FRESHNESS_TOLERANCE_DAYS["HEBDOMADAIRE"],
+    "MONTHLY": FRESHNESS_TOLERANCE_DAYS["MENSUELLE"],
+    "QUARTERLY": FRESHNESS_TOLERANCE_DAYS["TRIMESTRIELLE"],
+    "FOUR_MONTHLY": 135,
+    "HALF_YEARLY": FRESHNESS_TOLERANCE_DAYS["SEMESTRIELLE"],
+    "YEARLY": FRESHNESS_TOLERANCE_DAYS["ANNUELLE"],
+    "PER_CAP_CAMPAIGN": FRESHNESS_TOLERANCE_DAYS["ANNUELLE"],
+}
+
+# R3: monthly availability (%) recorded as `trainings.Measurement` rows of these impact
+# indicators (level « jeu de données », one row per reference-data entry and month), read over
+# the three months up to the evaluated day; the targets are the arrêté's, not the designation's
+# declared SLA (a ministry cannot lower the bar by declaring less).
+AVAILABILITY_INDICATORS = {
+    "download": "spd-disponibilite-telechargement",
+    "api": "spd-disponibilite-api",
+}
+AVAILABILITY_TARGETS = {"download": 99.0, "api": 99.5}
+AVAILABILITY_WINDOW_DAYS = 92
 
 
 def _history_table() -> str:
@@ -915,6 +1164,61 @@ def _gather_spd(
             ctx.spd_outdated += 1
 
 
+def _gather_overlay(
+    ctxs: dict[int, MinistryContext], as_of: datetime.datetime, today: datetime.date
+) -> None:
+    """Overlay R facts (§6.3) of the ministries whose latest log rows, as of `as_of`, hold an
+    SPD designation (`facts["spd_designated"]`, counted by `_gather_assets`): no query at all
+    for the others, two for them (the entries, their monthly availability)."""
+    from datasets.models import DataAsset, SpdReferenceDataset
+
+    ids = [pk for pk, ctx in ctxs.items() if ctx.facts.get("spd_designated")]
+    if not ids:
+        return
+    designated = _spd_designated("l.")
+    sql = (
+        f"WITH l AS ({latest_states_sql(ids)}) SELECT l.ministry_id_at, l.asset_id_ref, "
+        "l.annex1_metadata, l.last_updated_at, l.process_info_published, s.code, s.label, "
+        f"s.legal_frequency, a.title FROM l JOIN {SpdReferenceDataset._meta.db_table} s "
+        f"ON s.id = l.spd_dataset_ref LEFT JOIN {DataAsset._meta.db_table} a "
+        f"ON a.id = l.asset_id_ref WHERE NOT l.deleted AND {designated} "
+        "ORDER BY l.ministry_id_at, s.code, l.asset_id_ref"
+    )
+    entries: dict[int, SpdEntry] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [as_of])
+        for ministry_id, asset_id, meta, updated, process, code, label, freq, title in cursor:
+            entry = SpdEntry(
+                asset_id=int(asset_id),
+                title=title,
+                spd_code=code,
+                spd_label=label,
+                legal_frequency=freq,
+                metadata=int(meta or 0),
+                last_updated_at=_as_date(updated),
+                process_info=bool(process),
+            )
+            ctxs[int(ministry_id)].spd_entries.append(entry)
+            entries[entry.asset_id] = entry
+    if not entries:
+        return
+    try:
+        from trainings.models import Measurement
+    except ImportError:  # pragma: no cover - app absent
+        return
+    kind = {code: key for key, code in AVAILABILITY_INDICATORS.items()}
+    rows = Measurement.objects.filter(
+        indicator__code__in=list(kind),
+        asset_id__in=list(entries),
+        period_end__gt=today - datetime.timedelta(days=AVAILABILITY_WINDOW_DAYS),
+        period_end__lte=today,
+        created_at__lte=as_of,
+    ).values_list("asset_id", "indicator__code", "value")
+    for asset_id, code, value in rows:
+        entry = entries[asset_id]
+        (entry.download if kind[code] == "download" else entry.api).append(float(value))
+
+
 def gather(
     ministry_ids: Iterable[int], as_of: datetime.datetime, *, closed: bool | None = None
 ) -> dict[int, MinistryContext]:
@@ -931,6 +1235,7 @@ def gather(
     _gather_actions(ctxs, as_of, today)
     _gather_assets(ctxs, as_of, today)
     _gather_spd(ctxs, as_of, today)
+    _gather_overlay(ctxs, as_of, today)
     return ctxs
 
 
@@ -946,11 +1251,16 @@ class Evaluation:
     red_flags: list[dict[str, Any]]
     maturity_level: int
     context: MinistryContext
+    overlay_results: dict[str, Result] = field(default_factory=dict)  # R1-R4 when R applies
+
+    @property
+    def overlay_applies(self) -> bool:
+        return bool(self.overlay_results)
 
     def criteria_detail(self) -> dict[str, dict[str, Any]]:
         detail: dict[str, dict[str, Any]] = {}
-        for code, result in self.results.items():
-            c = REGISTRY[code]
+        for code, result in (self.results | self.overlay_results).items():
+            c = REGISTRY.get(code) or OVERLAY_REGISTRY[code]
             row: dict[str, Any] = {
                 "code": code,
                 "axis": c.axis,
@@ -979,6 +1289,8 @@ class Evaluation:
                     value=round(result.value, 4),
                     points=round(c.weight * result.value, 3),
                 )
+            if code in OVERLAY_REGISTRY:
+                row["overlay"] = True
             detail[code] = row
         return detail
 
@@ -1047,6 +1359,11 @@ def evaluate(
     for pk, ctx in ctxs.items():
         results = {code: c.func(ctx) for code, c in REGISTRY.items()}
         sc = score(results)
+        overlay: dict[str, Result] = {}
+        if ctx.spd_entries:  # §6.3: only SPD producers
+            overlay = {code: c.func(ctx) for code, c in OVERLAY_REGISTRY.items()}
+            entries = [e.as_json(ctx.today) for e in ctx.spd_entries]
+            sc = with_overlay(sc, overlay, entries)
         flags = red_flags(ctx)
         level = maturity_level(ctx, results, sc.total, flags, pk in impact_ministry_ids)
         out[pk] = Evaluation(
@@ -1057,5 +1374,6 @@ def evaluate(
             red_flags=flags,
             maturity_level=level,
             context=ctx,
+            overlay_results=overlay,
         )
     return out

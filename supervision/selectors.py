@@ -645,7 +645,12 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         .only("ministry_id", "score_total", "band", "maturity_level", "red_flags", "facts")
         # N14 reads criteria P1 and P2 of the same rows: only those two keys leave the database.
         .annotate(
-            p1=KeyTransform("P1", "criteria_detail"), p2=KeyTransform("P2", "criteria_detail")
+            p1=KeyTransform("P1", "criteria_detail"),
+            p2=KeyTransform("P2", "criteria_detail"),
+            # N12 reads overlay R's share of the same rows (§6.3; absent when R did not apply).
+            r_score=KeyTransform(
+                "r_points", KeyTransform(compliance.OVERLAY_AXIS, "score_by_axis")
+            ),
         )
     )
     prev = quarter.previous()
@@ -884,8 +889,8 @@ def _reference_data_indicator(
     has left the pipeline); « under AGD review » is the status UNDER_AGD_REVIEW, whatever the
     regime (a sectoral referential may be reviewed too), so it may overlap the first count.
     Statuses carry no history: a past quarter shows the current status of the designations
-    created by its end. Overlay R (§6.3) is not computed by the engine: the SPD part shows the
-    designated SPD datasets and the « SPD out of date » red flags of the quarter's snapshots."""
+    created by its end. The SPD part reads the quarter's snapshots: the « SPD out of date » red
+    flags and overlay R (§6.3), averaged over the ministries it applied to."""
     from datasets.models import ReferenceDataDesignation as Designation
 
     status, regime = Designation.Status, Designation.Regime
@@ -904,14 +909,22 @@ def _reference_data_indicator(
         for f in (s.red_flags or [])
         if f.get("code") == "spd_outdated"
     )
+    r_scores = [float(r) for s in snaps if (r := getattr(s, "r_score", None)) is not None]
+    overlay = (
+        f"{statistics.mean(r_scores):.1f} / 10 en moyenne ({len(r_scores)} ministère(s) "
+        "producteur(s))"
+        if r_scores
+        else "aucun ministère producteur de données de référence désignées"
+    )
     return Indicator(
         "N12",
         "Filière des données de référence",
         "Désignations candidates (régime « candidate », statut proposée, en examen par l'AGD ou "
         "soumise pour décret) ; désignations en examen par l'AGD, tous régimes ; données de "
         "référence du service public de la donnée (R321-5) désignées et en retard de mise à "
-        "jour d'après les instantanés du trimestre. Les statuts sont ceux du jour. La surcouche "
-        "R de conformité des producteurs SPD n'est pas encore calculée.",
+        "jour d'après les instantanés du trimestre, et surcouche R de conformité des "
+        "producteurs SPD (sur 10, moyenne des ministères auxquels elle s'applique). Les "
+        "statuts sont ceux du jour.",
         f"{counts['candidates']} candidate(s) · {counts['review']} en examen par l'AGD",
         "",
         [
@@ -920,7 +933,7 @@ def _reference_data_indicator(
             ("Soumises pour décret (tous régimes)", str(counts["decree"])),
             ("Données de référence SPD désignées", str(counts["spd"])),
             ("Données SPD en retard de plus de deux fois leur fréquence légale", str(outdated)),
-            ("Conformité SPD (surcouche R)", NOT_MEASURED),
+            ("Conformité SPD (surcouche R)", overlay),
         ],
     )
 

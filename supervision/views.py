@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 from typing import Any
 
 from django import forms
@@ -257,6 +258,24 @@ def _snapshot_or_live(ministry: Ministry, quarter: Quarter) -> tuple[Any, bool]:
     return snap, False
 
 
+def _overlay(snap: Any) -> dict[str, Any] | None:
+    """Overlay R as stored in the snapshot (`score_by_axis["R"]`), dates parsed for display;
+    None when it did not apply."""
+    stored = (snap.score_by_axis or {}).get(compliance.OVERLAY_AXIS) if snap is not None else None
+    if not stored:
+        return None
+    overlay = dict(stored)
+    entries = []
+    for entry in stored.get("entries") or []:
+        entry = dict(entry)
+        updated = entry.get("last_updated_at")
+        entry["last_updated_at"] = datetime.date.fromisoformat(updated) if updated else None
+        entries.append(entry)
+    overlay["entries"] = entries
+    overlay["base_factor"] = compliance.BASE_FACTOR
+    return overlay
+
+
 @login_required
 def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
     ministry = _ministry(request, code)
@@ -265,13 +284,15 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
     history = selectors.snapshot_history(ministry)
     labels = [s.quarter_label for s in history]
     values = [float(s.score_total) if s.score_total is not None else None for s in history]
-    criteria = []
+    criteria: list[dict[str, Any]] = []
+    overlay_criteria: list[dict[str, Any]] = []  # R1-R4 (§6.3), stored with the snapshot when the overlay applied
     if snap is not None:
         for code_, row in _ordered(snap.criteria_detail):
             row = dict(row)
             row["drill"] = code_ in compliance.ASSET_CONDITIONS
             row["pct"] = None if row["na"] else round(100 * row["value"], 1)
-            criteria.append(row)
+            (overlay_criteria if row.get("overlay") else criteria).append(row)
+    overlay = _overlay(snap)
     today = timezone.localdate()
     context = {
         "title": f"Conformité — {ministry}",
@@ -282,6 +303,8 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
         "snap": snap,
         "provisional": provisional,
         "criteria": criteria,
+        "overlay": overlay,
+        "overlay_criteria": overlay_criteria,
         "axes_rows": [
             {"code": code, "label": label, **(snap.score_by_axis or {}).get(code, {})}
             for code, label in compliance.AXES.items()

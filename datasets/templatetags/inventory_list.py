@@ -44,6 +44,14 @@ def _detail_url_template() -> tuple[str, str]:
     return before, after
 
 
+@register.simple_tag
+def search_facet_sample() -> int:
+    """How many of a broad search's most recent matches its facets describe."""
+    from datasets.selectors import SEARCH_FACET_SAMPLE
+
+    return SEARCH_FACET_SAMPLE
+
+
 def _e(value: Any) -> str:
     """`conditional_escape` without its lazy-string wrapper (same output, a fraction of the cost
     over ~1,000 values a page): safe strings as they are, anything else HTML-escaped."""

@@ -76,7 +76,12 @@ def test_n12_counts_open_candidates_and_designations_under_agd_review(
     assert details["Soumises pour décret (tous régimes)"] == "1"
     assert details["Données de référence SPD désignées"] == "1"
     assert details["Données SPD en retard de plus de deux fois leur fréquence légale"] == "1"
-    assert details["Conformité SPD (surcouche R)"] == "non mesuré"
+    # Overlay R of the only producer: R1 3/8 (source and date, title, description), R2 0 (three
+    # years late), R3 N/A (no availability measured), R4 0 → 10 × (3 × 0.375) ÷ 8 = 1.4.
+    assert (
+        details["Conformité SPD (surcouche R)"]
+        == "1.4 / 10 en moyenne (1 ministère(s) producteur(s))"
+    )
     assert "candidate" in n12.definition and "surcouche" in n12.definition
 
 
