@@ -7,7 +7,8 @@ so a field can be added or retired after entries exist without losing any value.
 
 `AssetStateHistory` is an append-only log of the facts the compliance engine reads (status,
 basis, dates, licence and format compliance…), one row per change of an entry or of its
-qualification; supervision recomputes a closed quarter from it.
+qualification (and of its reference-data designation); supervision recomputes a closed quarter
+from it, overlay R (§6.3) included.
 """
 
 from __future__ import annotations
@@ -519,6 +520,14 @@ class AssetStateHistory(models.Model):
     contains_personal_data = models.BooleanField(default=False)
     personal_data_basis = models.CharField(max_length=32, blank=True)
     ropa_linked = models.BooleanField(default=False)
+    # Overlay R (DOMAIN §6.3): the 8 mandatory metadata of the arrêté of 14 June 2017 (annex 1°)
+    # present on the entry (0-8, see `validation.ANNEX1_METADATA`), and its reference-data
+    # designation as it stood (regime, status, SPD dataset id, public process page set).
+    annex1_metadata = models.PositiveSmallIntegerField(default=0)
+    reference_regime = models.CharField(max_length=32, blank=True)
+    reference_status = models.CharField(max_length=32, blank=True)
+    spd_dataset_ref = models.BigIntegerField(null=True, blank=True)
+    process_info_published = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("état historisé d'une entrée")

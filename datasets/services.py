@@ -1138,6 +1138,8 @@ def reference_designate(
         base = expected_version if expected_version is not None else designation.version
         designation.version = base + 1
         designation.updated_at = now
+    # The designation is a fact of overlay R (supervision §6.3): closed quarters read it back.
+    v.record_asset_state([asset])
     audit_record(
         actor=actor,
         action="reference.created" if created else "reference.updated",

@@ -15,7 +15,10 @@ Semantics of the facts recorded (read by `supervision`):
 - `has_justification`: at least one ground and every ground carries an internal justification;
 - `licence_compliant`: a licence is set and it is decree-listed or homologated (Q1);
 - `open_machine_readable`: at least one format is both open and machine-readable (Q2);
-- `ropa_linked`: the entry is linked to a processing that has an id in the record (P1).
+- `ropa_linked`: the entry is linked to a processing that has an id in the record (P1);
+- `annex1_metadata`, `reference_*`, `spd_dataset_ref`, `process_info_published`: overlay R
+  (§6.3): how many of the 8 metadata of the arrêté of 14 June 2017 the entry carries, and its
+  reference-data designation as it stood (the designation service records a row too).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from datasets.models import (
     Format,
     InternalUse,
     OpenByDefaultAssessment,
+    ReferenceDataDesignation,
     SharingMode,
     UpdateFrequency,
 )
@@ -692,6 +696,54 @@ def catalogue_complete(asset: DataAsset, **kwargs: Any) -> bool:
     return not missing_catalogue_fields(asset, **kwargs)
 
 
+# --- The 8 mandatory metadata of a reference dataset (overlay R, criterion R1) ----------------
+
+# Arrêté du 14 juin 2017, annex 1°, in its order, and the entry fields that carry each one:
+# 1. source and date of last update -> producing organisation (always set) and `last_updated_at`
+# 2. title -> `title`               3. description -> `description`
+# 4. release frequency -> `update_frequency`   5. format -> at least one of `formats`
+# 6. geographic coverage -> `geo_coverage`     7. reuse licence -> `licence`
+# 8. keywords -> `keywords`
+ANNEX1_METADATA = {
+    "source_and_date": "source et date de dernière mise à jour",
+    "title": "titre",
+    "description": "description",
+    "update_frequency": "fréquence de mise à jour",
+    "formats": "format",
+    "geo_coverage": "couverture géographique",
+    "licence": "licence de réutilisation",
+    "keywords": "mots-clés",
+}
+
+
+def missing_annex1_metadata(
+    asset: DataAsset, *, formats: Sequence[Format] | None = None
+) -> list[str]:
+    """Keys of `ANNEX1_METADATA` the entry lacks (R1 counts the 8 minus these)."""
+    fmts = list(formats) if formats is not None else list(asset.formats.all())
+    present = {
+        "source_and_date": bool(asset.organization_id) and asset.last_updated_at is not None,
+        "title": bool(str(asset.title or "").strip()),
+        "description": bool(str(asset.description or "").strip()),
+        "update_frequency": bool(asset.update_frequency),
+        "formats": bool(fmts),
+        "geo_coverage": bool(str(asset.geo_coverage or "").strip()),
+        "licence": asset.licence_id is not None,
+        "keywords": bool(asset.keywords),
+    }
+    return [key for key in ANNEX1_METADATA if not present[key]]
+
+
+def _loaded_designation(asset: DataAsset) -> ReferenceDataDesignation | None:
+    """The entry's designation when it was loaded with it (`select_related`), else None: an
+    entry created by the import has none, and no query is spent finding that out."""
+    descriptor = DataAsset.reference_designation
+    if not descriptor.is_cached(asset):
+        return None
+    cached = descriptor.related.get_cached_value(asset, default=None)
+    return cached if isinstance(cached, ReferenceDataDesignation) else None
+
+
 def _has_assessment(asset: DataAsset) -> bool:
     try:
         asset.assessment  # noqa: B018
@@ -707,7 +759,8 @@ def state_row(
     asset: DataAsset, *, deleted: bool = False, recorded_at: Any = None
 ) -> AssetStateHistory:
     """The `AssetStateHistory` row describing `asset` now (needs formats, assessment, grounds,
-    licence and processing loaded to stay cheap — see `record_asset_state`)."""
+    licence, processing and the reference-data designation loaded to stay cheap — see
+    `record_asset_state`; a designation that was not loaded counts as none)."""
     assessment = asset.assessment if _has_assessment(asset) else None
     formats = list(asset.formats.all())
     links = list(assessment.ground_links.all()) if assessment is not None else []
@@ -715,6 +768,7 @@ def state_row(
     grounds = [link.ground for link in links]
     licence = asset.licence
     processing = asset.processing
+    designation = _loaded_designation(asset)
     return AssetStateHistory(
         asset_id_ref=asset.pk,
         ministry_id_at=asset.ministry_id,
@@ -734,6 +788,11 @@ def state_row(
         contains_personal_data=asset.contains_personal_data,
         personal_data_basis=(assessment.personal_data_basis if assessment else "") or "",
         ropa_linked=processing is not None and bool(processing.ropa_id),
+        annex1_metadata=len(ANNEX1_METADATA) - len(missing_annex1_metadata(asset, formats=formats)),
+        reference_regime=designation.regime if designation else "",
+        reference_status=designation.status if designation else "",
+        spd_dataset_ref=designation.spd_dataset_id if designation else None,
+        process_info_published=bool(designation and designation.process_info_url),
     )
 
 
@@ -756,7 +815,7 @@ def record_asset_state(
         chunk = ids[start : start + 2000]
         qs = (
             DataAsset.objects.filter(pk__in=chunk)
-            .select_related("licence", "processing", "assessment")
+            .select_related("licence", "processing", "assessment", "reference_designation")
             .prefetch_related("formats", "assessment__ground_links__ground")
         )
         rows.extend(state_row(a, deleted=deleted, recorded_at=when) for a in qs)

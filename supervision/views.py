@@ -285,7 +285,8 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
     labels = [s.quarter_label for s in history]
     values = [float(s.score_total) if s.score_total is not None else None for s in history]
     criteria: list[dict[str, Any]] = []
-    overlay_criteria: list[dict[str, Any]] = []  # R1-R4 (§6.3), stored with the snapshot when the overlay applied
+    # R1-R4 (§6.3), stored with the snapshot when the overlay applied.
+    overlay_criteria: list[dict[str, Any]] = []
     if snap is not None:
         for code_, row in _ordered(snap.criteria_detail):
             row = dict(row)
