@@ -44,8 +44,10 @@ FACET_CACHE_SECONDS = 120
 GENERATION_KEY = "datasets:generation"
 FACET_LIMIT = 30
 SEARCH_CAP = 2000
-# Facets of a broad search: its most recent matches (reading more costs ~2 µs per entry walked).
-SEARCH_FACET_SAMPLE = 500
+# Facets of a broad search: its most recent matches, read by walking the date index and testing
+# each entry: the walk costs ~1 / (share of entries matching) rows per match, ~25 ms for 500
+# matches of a 7 % query on the bench. 200 keep it under ~10 ms.
+SEARCH_FACET_SAMPLE = 200
 
 
 EPOCH_KEY = "datasets:generation:epoch"
@@ -342,7 +344,7 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     joined = [k for k in columns if k in _JOINED_FACETS]
     direct = [k for k in columns if k not in _JOINED_FACETS]
     matches = apply_search(_apply(base_queryset(user), filters), filters.q, rank=False)
-    first = list(
+    first = _raw_rows(
         matches.annotate(**{aliases[k]: columns[k] for k in direct})
         .order_by()
         .values_list("pk", *(aliases[k] for k in direct))[: SEARCH_CAP + 1]
@@ -350,7 +352,7 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     count = len(first)
     tallies: dict[str, Counter[Any]] = {k: Counter() for k in columns}
     if count > SEARCH_CAP:
-        for row in (
+        for row in _raw_rows(
             matches.annotate(**{aliases[k]: columns[k] for k in columns})
             .order_by("-updated_at", "-id")
             .values_list(*(aliases[k] for k in columns))[:SEARCH_FACET_SAMPLE]
@@ -362,7 +364,7 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
             for k, value in zip(direct, row[1:], strict=True):
                 tallies[k][value] += 1
         if joined and first:
-            for row in (
+            for row in _raw_rows(
                 DataAsset.objects.filter(pk__in=[r[0] for r in first])
                 .annotate(**{aliases[k]: columns[k] for k in joined})
                 .order_by()
@@ -377,6 +379,21 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     hits = SearchHits(count, counts, keys, definitions)
     cache.set(key, hits, FACET_CACHE_SECONDS)
     return hits
+
+
+def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list() queryset as the database driver returns them.
+
+    The facet reads of a search return up to 2,001 rows of ids, codes and booleans, which need
+    no conversion: Django's per-row iteration (converters, tuple rebuilding) cost more than
+    their transfer. The SQL is still compiled by the ORM, with its parameters."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # Facets read through a join (the entry's qualification, its reference-data designation).
