@@ -1169,7 +1169,8 @@ def _gather_overlay(
 ) -> None:
     """Overlay R facts (§6.3) of the ministries whose latest log rows, as of `as_of`, hold an
     SPD designation (`facts["spd_designated"]`, counted by `_gather_assets`): no query at all
-    for the others, two for them (the entries, their monthly availability)."""
+    for the others, two for them (the entries, their monthly availability). Every number
+    comes from the log; only the entries' titles, shown on the drill-down, are today's."""
     from datasets.models import DataAsset, SpdReferenceDataset
 
     ids = [pk for pk, ctx in ctxs.items() if ctx.facts.get("spd_designated")]

@@ -6,16 +6,23 @@ come from the compliance log, so a closed quarter recomputes R identically."""
 from __future__ import annotations
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import Licence
 from datasets import services as dataset_services
-from datasets.models import AssetStateHistory, Format, SpdReferenceDataset
+from datasets.models import (
+    AssetStateHistory,
+    Format,
+    ReferenceDataDesignation,
+    SpdReferenceDataset,
+)
 from supervision import compliance, services
 from supervision.compliance import NA, OVERLAY_REGISTRY, Ratio, score, with_overlay
 from supervision.models import ComplianceSnapshot
@@ -234,6 +241,33 @@ def test_designating_an_entry_records_the_overlay_facts(ministry, organization, 
     )
     assert row.process_info_published is True
     assert row.annex1_metadata == 7  # no keywords
+
+
+def test_migration_backfills_the_log_of_designated_entries(ministry, organization):
+    migration = importlib.import_module(
+        "datasets.migrations.0005_asset_state_reference_overlay_facts"
+    )
+    entry = _complete_entry(ministry, organization)
+    spd = _spd()
+    ReferenceDataDesignation.objects.create(
+        asset=entry,
+        ministry=ministry,
+        spd_dataset=spd,
+        process_info_url="https://example.gouv.fr/processus",
+        **DESIGNATED,
+    )
+    old = state(ministry, asset_id=entry.pk)  # written before the migration: no overlay facts
+    untouched = state(ministry)
+    migration.backfill(django_apps, None)
+    old.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (old.annex1_metadata, old.reference_status, old.spd_dataset_ref) == (
+        8,
+        "DESIGNATED",
+        spd.pk,
+    )
+    assert old.reference_regime == "SPD_R321_5" and old.process_info_published is True
+    assert untouched.reference_regime == "" and untouched.spd_dataset_ref is None
 
 
 def test_query_count_of_the_evaluation_does_not_grow_with_reference_entries(
