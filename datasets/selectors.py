@@ -48,6 +48,10 @@ SEARCH_CAP = 2000
 # each entry: the walk costs ~1 / (share of entries matching) rows per match, ~25 ms for 500
 # matches of a 7 % query on the bench. 200 keep it under ~10 ms.
 SEARCH_FACET_SAMPLE = 200
+# A query the planner expects to match at least this many entries is taken as broad without
+# counting its matches (the count read alone costs 15-40 ms for two frequent words: it
+# intersects their long GIN posting lists). Its total is then shown as an estimate.
+SEARCH_ESTIMATE_BROAD = 4 * SEARCH_CAP
 
 
 EPOCH_KEY = "datasets:generation:epoch"
@@ -323,6 +327,30 @@ class SearchHits:
     counts: dict[str, list[tuple[Any, int]]]
     keys: list[str]
     definitions: list[ExtraFieldDefinition]
+    # The planner's estimate of the matches, when the query was taken as broad on it (count is
+    # then SEARCH_CAP + 1 without having been counted); None when counted.
+    estimate: int | None = None
+
+
+def estimated_rows(qs: QuerySet[Any]) -> int:
+    """The planner's estimate of the rows of `qs` (EXPLAIN, no execution); 0 off PostgreSQL.
+
+    For a full-text condition it comes from the statistics of the search vectors (share of
+    entries holding each word), accurate for one word and multiplied word by word for several:
+    words that tend to appear together make it low (the exact path then runs), words that
+    exclude each other make it high (the sample read below then catches it)."""
+    if connection.vendor != "postgresql":
+        return 0
+    try:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
@@ -334,8 +362,13 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     2. Not broad: the openness status and reference regime of those matches (by primary key),
        and the facets count every match. Broad: the SEARCH_FACET_SAMPLE most recent matches
        with every facet column (recent-first index, stopping early), as the list then shows the
-       most recent first. Facets are counted here in Python: no COUNT, no GROUP BY."""
-    key = _cache_key(f"hits{SEARCH_CAP}:{SEARCH_FACET_SAMPLE}", user, filters)
+       most recent first. Facets are counted here in Python: no COUNT, no GROUP BY.
+    0. Before 1: when the planner expects SEARCH_ESTIMATE_BROAD matches or more, the count is
+       skipped and the query is broad on its estimate, provided its SEARCH_FACET_SAMPLE most
+       recent matches exist (read anyway for the facets); with fewer, it is counted as above."""
+    key = _cache_key(
+        f"hits{SEARCH_CAP}:{SEARCH_FACET_SAMPLE}:{SEARCH_ESTIMATE_BROAD}", user, filters
+    )
     cached = cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -344,19 +377,30 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     joined = [k for k in columns if k in _JOINED_FACETS]
     direct = [k for k in columns if k not in _JOINED_FACETS]
     matches = apply_search(_apply(base_queryset(user), filters), filters.q, rank=False)
+    recent = (
+        matches.annotate(**{aliases[k]: columns[k] for k in columns})
+        .order_by("-updated_at", "-id")
+        .values_list(*(aliases[k] for k in columns))[:SEARCH_FACET_SAMPLE]
+    )
+    tallies: dict[str, Counter[Any]] = {k: Counter() for k in columns}
+    estimate = estimated_rows(matches)
+    if estimate >= SEARCH_ESTIMATE_BROAD:
+        sample = _raw_rows(recent)
+        if len(sample) == SEARCH_FACET_SAMPLE:
+            for row in sample:
+                for k, value in zip(columns, row, strict=True):
+                    tallies[k][value] += 1
+            hits = SearchHits(SEARCH_CAP + 1, _top(tallies), keys, definitions, estimate)
+            cache.set(key, hits, FACET_CACHE_SECONDS)
+            return hits
     first = _raw_rows(
         matches.annotate(**{aliases[k]: columns[k] for k in direct})
         .order_by()
         .values_list("pk", *(aliases[k] for k in direct))[: SEARCH_CAP + 1]
     )
     count = len(first)
-    tallies: dict[str, Counter[Any]] = {k: Counter() for k in columns}
     if count > SEARCH_CAP:
-        for row in _raw_rows(
-            matches.annotate(**{aliases[k]: columns[k] for k in columns})
-            .order_by("-updated_at", "-id")
-            .values_list(*(aliases[k] for k in columns))[:SEARCH_FACET_SAMPLE]
-        ):
+        for row in _raw_rows(recent):
             for k, value in zip(columns, row, strict=True):
                 tallies[k][value] += 1
     else:
@@ -372,13 +416,17 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
             ):
                 for k, value in zip(joined, row, strict=True):
                     tallies[k][value] += 1
-    counts = {
+    hits = SearchHits(count, _top(tallies), keys, definitions)
+    cache.set(key, hits, FACET_CACHE_SECONDS)
+    return hits
+
+
+def _top(tallies: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, int]]]:
+    """Each facet's values, most frequent first (FACET_LIMIT of them)."""
+    return {
         k: sorted(t.items(), key=lambda v: (-v[1], str(v[0])))[:FACET_LIMIT]
         for k, t in tallies.items()
     }
-    hits = SearchHits(count, counts, keys, definitions)
-    cache.set(key, hits, FACET_CACHE_SECONDS)
-    return hits
 
 
 def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
@@ -419,7 +467,11 @@ def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
     return not access.sees_all_ministries and len(access.visible_ministry_ids) <= 1
 
 
-def asset_facets(user: Any, filters: AssetFilters, *, broad: bool = False) -> list[Facet]:
+def asset_facets(
+    user: Any, filters: AssetFilters, *, broad: bool = False, hits: SearchHits | None = None
+) -> list[Facet]:
+    """Facets of the list for `filters` (cached). `hits`: the caller's `search_hits` of a
+    full-text query, when it has them already."""
     access = access_for(user)
     key = _cache_key(f"facets{'-broad' if broad else ''}", user, filters)
     cached = cache.get(key)
@@ -428,7 +480,7 @@ def asset_facets(user: Any, filters: AssetFilters, *, broad: bool = False) -> li
     if not filters.active() and (access.is_network_staff or not access.network_viewer):
         facets = _unfiltered_facets(user)
     else:
-        facets = _compute_facets(user, filters, broad=broad)
+        facets = _compute_facets(user, filters, broad=broad, hits=hits)
     cache.set(key, facets, FACET_CACHE_SECONDS)
     return facets
 
@@ -502,16 +554,19 @@ def _facet_plan(
     return _facet_plan_columns(keys, definitions)
 
 
-def _compute_facets(user: Any, f: AssetFilters, *, broad: bool = False) -> list[Facet]:
+def _compute_facets(
+    user: Any, f: AssetFilters, *, broad: bool = False, hits: SearchHits | None = None
+) -> list[Facet]:
     base = base_queryset(user)
     if f.q:
         base = apply_search(base, f.q, rank=False)
     disjunctive = disjunctive_facets(user, f) and not broad
     if f.q:
-        hits = search_hits(user, f)
+        hits = hits or search_hits(user, f)
         keys, definitions = hits.keys, hits.definitions
         _, columns, _ = _facet_plan_columns(keys, definitions)
     else:
+        hits = None
         keys, columns, definitions = _facet_plan(user, f)
 
     def own_filter_active(key: str) -> bool:
@@ -521,7 +576,7 @@ def _compute_facets(user: Any, f: AssetFilters, *, broad: bool = False) -> list[
 
     counts: dict[str, list[tuple[Any, int]]] = {}
     shared = {k: v for k, v in columns.items() if not (disjunctive and own_filter_active(k))}
-    if f.q:  # the matches were read once by search_hits: every filter applies to them
+    if hits is not None:  # the matches were read once by search_hits: every filter applies
         counts.update({k: hits.counts.get(k, []) for k in shared})
     else:
         counts.update(_grouped_counts(_apply(base, f), shared))

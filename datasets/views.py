@@ -83,19 +83,22 @@ class KnownCountPaginator(Paginator):
 @login_required
 def asset_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters.from_query(list_filter_query(request.GET))
-    broad = selectors.broad_search(request.user, filters)
+    # A full-text query: its matches are read (or taken from the cache) once, for the total,
+    # the facets and whether it is broad (more than SEARCH_CAP matches: listed by date).
+    hits = selectors.search_hits(request.user, filters) if filters.q else None
+    broad = hits is not None and hits.count > selectors.SEARCH_CAP
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
-    facets = selectors.asset_facets(request.user, filters, broad=broad)
-    if broad:
-        total = selectors.SEARCH_CAP
+    facets = selectors.asset_facets(request.user, filters, broad=broad, hits=hits)
+    estimate = None
+    if hits is not None:
+        total = selectors.SEARCH_CAP if broad else hits.count
+        estimate = hits.estimate if broad else None
     elif not filters.visibility and not filters.q:
         # Every entry has one visibility, and that facet then counts the filtered set itself.
         vis = next(f for f in facets if f.key == "visibility")
         total = sum(v.count for v in vis.values)
     else:
-        total = selectors.asset_count(
-            request.user, filters, qs, cap=selectors.SEARCH_CAP if filters.q else None
-        )
+        total = selectors.asset_count(request.user, filters, qs)
     paginator = KnownCountPaginator(qs, PAGE_SIZE)
     # Deep offsets cost a scan of everything before them: beyond MAX_PAGES, refine the search.
     paginator.known_count = min(total, MAX_PAGES * PAGE_SIZE)
@@ -132,6 +135,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "bulk_organizations": bulk_organizations,
             "querystring": params.urlencode(),
             "total": total,
+            "estimate": estimate,
             "truncated": total > MAX_PAGES * PAGE_SIZE,
             "broad": broad,
             "max_rows": MAX_PAGES * PAGE_SIZE,

@@ -36,6 +36,17 @@ def status_label(code: str) -> str:
     return _status_labels(get_language()).get(code, code)
 
 
+@register.filter
+def approximately(value: int) -> str:
+    """An estimated count rounded to two significant digits, with French digit grouping
+    (15 226 -> "15 000", 8 412 -> "8 400")."""
+    n = int(value)
+    if n < 100:
+        return str(n)
+    rounded = round(n, 2 - len(str(n)))
+    return f"{rounded:,}".replace(",", "\u202f")
+
+
 def _detail_url_template() -> tuple[str, str]:
     """The entry URL around its id, from one reverse() with a placeholder id."""
     marker = 987654321

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry, LegalGround
 from datasets import services
@@ -560,9 +562,10 @@ def test_search_page_query_count_is_flat(rows, amd_client, organization, django_
     AssetFactory.create_batch(rows, organization=organization, title="Registre des élus")
     amd_client.get("/inventaire/")
     cache.clear()
-    # session, user, roles (2), extra-field definitions, matches with their own facet columns
-    # (the count), their status and regime, organisation names, page, highlights, bulk form
-    with django_assert_num_queries(11):
+    # session, user, roles (2), extra-field definitions, the planner's estimate (EXPLAIN),
+    # matches with their own facet columns (the count), their status and regime, organisation
+    # names, page, highlights, bulk form
+    with django_assert_num_queries(12):
         response = amd_client.get("/inventaire/", {"q": "élus"})
     assert response.context["total"] == rows
 
@@ -613,6 +616,66 @@ def test_broad_search_lists_by_date_with_capped_count(amd_client, organization, 
     assert facet.values[0].count == 2  # facets describe the 2 most recent matches
     response = amd_client.get("/inventaire/", {"q": "élus n° 4"})
     assert response.context["broad"] is False
+
+
+def test_a_search_the_planner_expects_broad_is_not_counted(amd_client, organization, monkeypatch):
+    from datasets import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_FACET_SAMPLE", 2)
+    monkeypatch.setattr(selectors, "estimated_rows", lambda qs: 15_226)
+    for i in range(5):
+        AssetFactory(organization=organization, title=f"Registre des élus n° {i}")
+    response = amd_client.get("/inventaire/", {"q": "élus"})
+    assert response.context["broad"] is True
+    assert response.context["estimate"] == 15_226
+    body = response.content.decode()
+    assert "Environ 15\u202f000 entrées (estimation)" in body
+    assert "Plus de" not in body
+    facets = {f.key: f for f in response.context["facets"]}
+    assert facets["organization"].values[0].count == 2  # the 2 most recent matches
+    titles = [r["title"] for r, _ in response.context["rows"]]
+    assert titles[:2] == ["Registre des élus n° 4", "Registre des élus n° 3"]
+
+
+def test_an_overestimated_search_is_counted_exactly(amd_client, organization, monkeypatch):
+    from datasets import selectors
+
+    # The planner expects 50,000 matches, but fewer than the sample exist: counted, ranked.
+    monkeypatch.setattr(selectors, "estimated_rows", lambda qs: 50_000)
+    for i in range(5):
+        AssetFactory(organization=organization, title=f"Registre des élus n° {i}")
+    response = amd_client.get("/inventaire/", {"q": "élus"})
+    assert response.context["broad"] is False
+    assert response.context["total"] == 5
+    assert response.context["estimate"] is None
+    assert "estimation" not in response.content.decode()
+
+
+def test_the_planner_estimate_is_read_without_running_the_query(organization):
+    from datasets import selectors
+    from datasets.search import apply_search
+
+    AssetFactory(organization=organization, title="Registre des élus")
+    with CaptureQueriesContext(connection) as ctx:
+        estimate = selectors.estimated_rows(apply_search(DataAsset.objects.all(), "élus"))
+    assert isinstance(estimate, int) and estimate >= 0
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["EXPLAIN"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (7, "7"),
+        (100, "100"),
+        (8_412, "8\u202f400"),
+        (15_226, "15\u202f000"),
+        (204_836, "200\u202f000"),
+    ],
+)
+def test_estimates_are_rounded_to_two_digits(value, shown):
+    from datasets.templatetags.inventory_list import approximately
+
+    assert approximately(value) == shown
 
 
 def test_search_total_and_facets_count_only_the_visible_matches(
