@@ -86,11 +86,15 @@ QUALIFICATION_COLUMNS = frozenset(
 )
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+_LIST_SEPARATOR = re.compile(r"[,;]")
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, runs of anything else than letters and digits as one space."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+    return _NOT_ALPHANUMERIC.sub(" ", ascii_text).strip()
 
 
 def header_key(text: str) -> str:
@@ -223,7 +227,7 @@ OPEN_FORMATS = OPEN_MACHINE_READABLE_FORMATS | frozenset({"ODT", "TXT", "HTML"})
 
 def split_list(text: str) -> list[str]:
     """Keywords and formats are separated by commas (semicolons accepted); blanks dropped."""
-    parts = re.split(r"[,;]", text or "")
+    parts = _LIST_SEPARATOR.split(text or "")
     out: list[str] = []
     for part in parts:
         item = part.strip()

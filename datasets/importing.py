@@ -23,11 +23,11 @@ says how many will be left aside.
 from __future__ import annotations
 
 import hashlib
-import io
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Model
+from django.db.models.base import DEFERRED, ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from administrators.models import Ministry, Organization
@@ -62,6 +66,9 @@ BASES_JSON_DESCRIPTION = (
     "Base de données recensée par la cartographie des données de l'État (2016)."
 )
 _MINISTRY_PHRASE = re.compile(r"du (Minist[èe]re [^.]+)", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_EMAIL_SEPARATOR = re.compile(r"[,;\s]")
+_EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
 
 ProgressFn = Callable[[int, int], None]
 
@@ -160,18 +167,19 @@ def read_source(
             code="missing_columns",
         )
     width = len(table.header)
+    columns = [(i, name) for i, (kind, name) in enumerate(mapping) if kind == "col"]
+    extras = [(i, name) for i, (kind, name) in enumerate(mapping) if kind == "extra"]
 
     def rows() -> Iterator[SourceRow]:
         for line, cells in table:
-            row = SourceRow(line=line, cells={})
-            if len(cells) > width:
-                row.error = f"La ligne contient {len(cells)} valeurs pour {width} colonnes."
-            for (kind, name), raw in zip(mapping, cells, strict=False):
-                value = unneutralise(raw)
-                if kind == "col":
-                    row.cells[name] = value
-                else:
-                    row.extra[name] = value
+            count = len(cells)  # trailing empty cells are dropped by the reader
+            row = SourceRow(
+                line=line,
+                cells={name: unneutralise(cells[i]) for i, name in columns if i < count},
+                extra={name: unneutralise(cells[i]) for i, name in extras if i < count},
+            )
+            if count > width:
+                row.error = f"La ligne contient {count} valeurs pour {width} colonnes."
             yield row
 
     return Source(
@@ -185,7 +193,7 @@ def read_source(
 
 def unneutralise(value: str) -> str:
     """Undo `core.csv_safety.safe_cell` (the exports prefix a formula-like cell with ')."""
-    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+    if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
         return value[1:]
     return value
 
@@ -335,7 +343,7 @@ class OrgResult:
 def resolve_organization(
     row: SourceRow, index: OrganizationIndex, default: Organization | None
 ) -> OrgResult:
-    siret = re.sub(r"\s+", "", row.cells.get("siret_orga", ""))
+    siret = _SPACES.sub("", row.cells.get("siret_orga", ""))
     id_alt = row.cells.get("id_alt_orga", "").strip()
     name = row.cells.get("nom_orga", "").strip()
     if siret:
@@ -518,8 +526,8 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
             text = cells.get(column, "")
             values[name] = text if name in ("description", "collection_process") else text.strip()
     for name in ("contact_service", "contact_person"):
-        if name in values and re.search(r"[,;\s]", values[name].strip()):
-            emails = [e for e in re.split(r"[,;\s]+", values[name]) if e]
+        if name in values and _EMAIL_SEPARATOR.search(values[name].strip()):
+            emails = [e for e in _EMAIL_SEPARATORS.split(values[name]) if e]
             if len(emails) > 1:
                 values[name] = emails[0]
                 plan.warnings.append(
@@ -690,12 +698,15 @@ def _qualification_tuple(
     )
 
 
+_MAX_LENGTH = {
+    f.name: f.max_length for f in DataAsset._meta.concrete_fields if getattr(f, "max_length", None)
+}
+
+
 def _max_lengths(plan: RowPlan) -> None:
     for name, value in plan.values.items():
-        if not isinstance(value, str):
-            continue
-        limit = getattr(DataAsset._meta.get_field(name), "max_length", None)
-        if limit and len(value) > limit:
+        limit = _MAX_LENGTH.get(name)
+        if limit and isinstance(value, str) and len(value) > limit:
             plan.error(COLUMN_OF_FIELD.get(name, name), f"Ce texte dépasse {limit} caractères.")
 
 
@@ -900,9 +911,12 @@ def _assessment_fields(q: v.QualificationInput) -> dict[str, Any]:
     }
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _audit_value(value: Any) -> Any:
     """JSON-friendly value for the audit trail (cheap: the import writes thousands of rows)."""
-    if value is None or isinstance(value, str | int | float | bool):
+    if value.__class__ in _PLAIN or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, Model):  # ids, like services.asset_snapshot: a revert reads them back
         return value.pk
@@ -944,44 +958,57 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
     done = 0
 
     # --- created -------------------------------------------------------------------------
-    new_assets: list[DataAsset] = []
+    actor_id = actor_obj.pk if actor_obj is not None else None
+    creations: list[dict[str, Any]] = []
+    licences: list[Any] = []
     for rp in created_rows:
-        values = dict(rp.values)
-        for name in ("first_published_at", "last_updated_at"):
-            if name in values:
-                values[name] = v.parse_date(values[name])
         assert rp.organization is not None
-        asset = DataAsset(
-            ministry_id=ministry.pk,
-            organization_id=rp.organization.pk,
-            created_by_id=actor_obj.pk if actor_obj is not None else None,
-            import_key=rp.key,
-            extra=rp.extra or {},
-            created_at=now,
-            updated_at=now,
-            **values,
-        )
-        new_assets.append(asset)
-    fast_insert(DataAsset, new_assets)
+        row = dict(rp.values)
+        for name in ("first_published_at", "last_updated_at"):
+            if name in row:
+                row[name] = v.parse_date(row[name])
+        licence = row.pop("licence", None)
+        licences.append(licence)
+        if "licence" in rp.values:
+            row["licence_id"] = licence.pk if licence is not None else None
+        row["organization_id"] = rp.organization.pk
+        row["import_key"] = rp.key
+        row["extra"] = rp.extra or {}
+        creations.append(row)
+    new_assets, shared = new_instances(
+        DataAsset,
+        creations,
+        ministry_id=ministry.pk,
+        created_by_id=actor_id,
+        created_at=now,
+        updated_at=now,
+    )
+    # The relations the facts read, known without a query (a new entry has no processing).
+    licence_field = DataAsset._meta.get_field("licence")
+    processing_field = DataAsset._meta.get_field("processing")
+    for asset, licence in zip(new_assets, licences, strict=True):
+        licence_field.set_cached_value(asset, licence)
+        processing_field.set_cached_value(asset, None)
+    fast_insert(DataAsset, new_assets, shared=shared)
     through = DataAsset.formats.through
     links: set[tuple[int, int]] = set()
     for rp, asset in zip(created_rows, new_assets, strict=True):
         rp.asset = asset
         for name in rp.formats or []:
             links.add((asset.pk, known[cs.format_key(name)].pk))
-    assessments = []
-    for rp in created_rows:
-        fields = _assessment_fields(rp.qualification) if rp.qualification else {}
-        assert rp.asset is not None
-        assessments.append(
-            OpenByDefaultAssessment(
-                asset_id=rp.asset.pk,
-                ministry_id=ministry.pk,
-                created_by_id=actor_obj.pk if actor_obj is not None else None,
-                **fields,
-            )
-        )
-    fast_insert(OpenByDefaultAssessment, assessments)
+    assessments, shared = new_instances(
+        OpenByDefaultAssessment,
+        [
+            {
+                "asset_id": asset.pk,
+                **(_assessment_fields(rp.qualification) if rp.qualification else {}),
+            }
+            for rp, asset in zip(created_rows, new_assets, strict=True)
+        ],
+        ministry_id=ministry.pk,
+        created_by_id=actor_id,
+    )
+    fast_insert(OpenByDefaultAssessment, assessments, shared=shared)
     done += len(created_rows)
     if progress:
         progress(done, len(todo))
@@ -1039,9 +1066,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
     final = _write_qualifications(qualified, ministry, actor_obj, now) if qualified else {}
 
     # --- audit + facts ---------------------------------------------------------------------
-    created_audits = []
-    for rp in created_rows:
-        assert rp.asset is not None
+    def created_changes(rp: RowPlan) -> dict[str, Any]:
         after = {
             name: [None, _audit_value(value)]
             for name, value in rp.values.items()
@@ -1052,35 +1077,30 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
             after["formats"] = [None, sorted(rp.formats)]
         if rp.extra:
             after["extra"] = [None, rp.extra]
-        created_audits.append((rp.asset, after))
+        return after
+
     content_type = ContentType.objects.get_for_model(DataAsset)
-    actor_id = actor_obj.pk if actor_obj is not None else None
     insert_tuples(
         AuditEntry,
-        [
-            "actor_id",
-            "action",
-            "content_type_id",
-            "object_id",
-            "object_repr",
-            "ministry_id",
-            "changes",
-            "created_at",
-        ],
-        [
+        ["action", "object_id", "object_repr", "changes"],
+        # A generator: each entry is described while PostgreSQL writes the previous ones.
+        itertools.chain(
             (
-                actor_id,
-                action,
-                content_type.pk,
-                str(asset.pk),
-                asset.title[:300],
-                asset.ministry_id,
-                changes,
-                now,
-            )
-            for action, targets in (("asset.created", created_audits), ("asset.updated", audits))
-            for asset, changes in targets
-        ],
+                ("asset.created", str(asset.pk), asset.title[:300], created_changes(rp))
+                for rp, asset in zip(created_rows, new_assets, strict=True)
+            ),
+            (
+                ("asset.updated", str(asset.pk), asset.title[:300], changes)
+                for asset, changes in audits
+            ),
+        ),
+        # Every entry of the plan belongs to its ministry (matched among the ministry's own).
+        shared={
+            "actor_id": actor_id,
+            "content_type_id": content_type.pk,
+            "ministry_id": ministry.pk,
+            "created_at": now,
+        },
     )
     # Compliance facts: created entries are described from what is in memory (no reload);
     # updated ones are reloaded by `record_asset_state` (their qualification may not be loaded).
@@ -1096,7 +1116,8 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         assessment._prefetched_objects_cache = {"ground_links": ground_links}  # type: ignore[attr-defined]
         asset.assessment = assessment
         facts.append(v.state_row(asset, recorded_at=now))
-    fast_insert(AssetStateHistory, facts)
+    # The same time, ministry and (not) deleted for all: `state_row` takes them from the call.
+    fast_insert(AssetStateHistory, facts, shared=("recorded_at", "ministry_id_at", "deleted"))
     v.record_asset_state([r.asset.pk for r in updated_rows if r.asset is not None], recorded_at=now)
     if progress:
         progress(len(todo), len(todo))
@@ -1199,6 +1220,8 @@ def _write_qualifications(
 
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# One encoder for every JSON value (json.dumps with an option builds a new encoder per call).
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _copy_text(value: Any) -> str:
@@ -1209,8 +1232,12 @@ def _copy_text(value: Any) -> str:
         return "\\N"
     elif isinstance(value, bool):
         return "t" if value else "f"
+    elif isinstance(value, int):
+        return str(value)
     elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False)
+        if not value:
+            return "{}" if isinstance(value, dict) else "[]"
+        text = _json_text(value)
     elif hasattr(value, "isoformat"):
         text = value.isoformat()
     else:
@@ -1220,61 +1247,167 @@ def _copy_text(value: Any) -> str:
     return text
 
 
-def insert_tuples(model: type[Any], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT plain value tuples (attnames as columns; the id comes from the table's default).
-    PostgreSQL: one COPY, no model instance; elsewhere: bulk_create."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=1000
-        )
-        return
-    meta = model._meta
-    names = {f.attname: f.column for f in meta.concrete_fields}
-    data = "\n".join("\t".join(_copy_text(v) for v in row) for row in rows) + "\n"
+class _Stream:
+    """What COPY FROM STDIN reads: lines made as the server asks for them, so that Python
+    prepares the next rows while PostgreSQL writes the previous ones (and the whole text is
+    never held in memory)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+
+    def read(self, size: int = -1) -> str:
+        return "".join(itertools.islice(self.lines, 250))
+
+
+def _copy(table: str, columns: Sequence[str], shared: Sequence[Any], lines: Iterator[str]) -> None:
+    """COPY rows into `table`: `columns` name the `shared` values (the same for every row,
+    serialised once) then the values each line of `lines` holds (already in COPY's format)."""
+    head = "".join(_copy_text(value) + "\t" for value in shared)
+    names = ", ".join(f'"{column}"' for column in columns)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f'COPY "{meta.db_table}" ({", ".join(names[c] for c in columns)}) FROM STDIN',
-            io.StringIO(data),
+            f'COPY "{table}" ({names}) FROM STDIN',
+            _Stream(f"{head}{line}\n" for line in lines),
+            size=65536,
         )
 
 
-def fast_insert(model: type[Any], objs: Sequence[Any]) -> None:
-    """INSERT many rows. On PostgreSQL, ids are reserved from the sequence and the rows are sent
-    with COPY (Django's bulk_create spends most of its time preparing values one by one);
-    elsewhere, bulk_create. The objects get their primary key either way."""
-    if not objs:
+def insert_tuples(
+    model: type[Any],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    shared: Mapping[str, Any] | None = None,
+) -> None:
+    """INSERT plain value tuples (attnames as columns; the id comes from the table's default),
+    plus the `shared` attname → value that every row has. PostgreSQL: one COPY, no model
+    instance; elsewhere: bulk_create. `rows` may be a generator (read once, as COPY goes)."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
         return
+    rows = itertools.chain([first], iterator)
+    shared = dict(shared or {})
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=1000)
+        model.objects.bulk_create(
+            [model(**shared, **dict(zip(columns, row, strict=True))) for row in rows],
+            batch_size=1000,
+        )
         return
+    names = {f.attname: f.column for f in model._meta.concrete_fields}
+    _copy(
+        model._meta.db_table,
+        [names[c] for c in [*shared, *columns]],
+        list(shared.values()),
+        ("\t".join([_copy_text(v) for v in row]) for row in rows),
+    )
+
+
+def _reserve_ids(model: type[Any], count: int) -> list[int]:
     meta = model._meta
-    table = meta.db_table
-    fields = [f for f in meta.concrete_fields if not f.generated]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, meta.pk.column, len(objs)],
+            [meta.db_table, meta.pk.column, count],
         )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        autos = [
-            f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        ]
-        attnames = [f.attname for f in fields]
-        lines = []
-        for obj in objs:
-            for f in autos:
-                f.pre_save(obj, add=True)
-            values = obj.__dict__
-            lines.append("\t".join([_copy_text(values.get(a)) for a in attnames]))
-            obj._state.adding = False
-            obj._state.db = "default"
-        columns = ", ".join(f'"{f.column}"' for f in fields)
-        cursor.cursor.copy_expert(
-            f'COPY "{table}" ({columns}) FROM STDIN', io.StringIO("\n".join(lines) + "\n")
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def fast_insert(model: type[Any], objs: Sequence[Any], *, shared: Sequence[str] = ()) -> None:
+    """INSERT many instances. On PostgreSQL, ids are reserved from the sequence and the rows are
+    sent with COPY (Django's bulk_create spends most of its time preparing values one by one);
+    elsewhere, bulk_create. The objects get their primary key either way. `shared`: attnames
+    the caller guarantees equal on every object (serialised once, from the first). Timestamps
+    left empty (auto_now, auto_now_add) get one time for the whole batch."""
+    if not objs:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.generated]
+    stamp = timezone.now()
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            attname = f.attname
+            for obj in objs:
+                if obj.__dict__.get(attname) is None:
+                    setattr(obj, attname, stamp)
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=1000)
+        return
+    for obj, pk in zip(objs, _reserve_ids(model, len(objs)), strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = "default"
+    first = objs[0].__dict__
+    same = [f for f in fields if f.attname in shared and f is not meta.pk]
+    own = [f.attname for f in fields if f not in same]
+    _copy(
+        meta.db_table,
+        [f.column for f in same] + [f.column for f in fields if f not in same],
+        [first.get(f.attname) for f in same],
+        (
+            "\t".join([_copy_text(values.get(a)) for a in own])
+            for values in (obj.__dict__ for obj in objs)
+        ),
+    )
+
+
+def new_instances(
+    model: type[Any], rows: Sequence[Mapping[str, Any]], **common: Any
+) -> tuple[list[Any], list[str]]:
+    """Unsaved instances of `model`, one per mapping of attname → value, over `common` and the
+    fields' defaults; with the attnames every instance shares (for `fast_insert(shared=…)`).
+
+    The defaults are resolved once (on a template); a field whose default is a callable (a
+    list, a dict…) gets its own value per instance. Each instance is then what `model(*values)`
+    builds, without its per-field descriptor calls when nothing can tell the difference (no
+    init signal receiver, plain field attributes): for thousands of rows, 3x cheaper."""
+    fields = model._meta.concrete_fields
+    template = model(**common)
+    position = {f.attname: i for i, f in enumerate(fields)}
+    base = [DEFERRED if f.generated else template.__dict__.get(f.attname) for f in fields]
+    varying = {name for row in rows for name in row}
+    fresh = [
+        (i, f)
+        for i, f in enumerate(fields)
+        if f.has_default() and callable(f.default) and f.attname not in varying
+    ]
+    plain = (
+        not pre_init.has_listeners(model)
+        and not post_init.has_listeners(model)
+        and all(
+            type(model.__dict__.get(f.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+            for f in fields
         )
+    )
+    attnames = [f.attname for f in fields]
+    objs = []
+    for row in rows:
+        args = base.copy()
+        for i, f in fresh:
+            args[i] = f.get_default()
+        for name, value in row.items():
+            args[position[name]] = value
+        if plain:
+            obj = object.__new__(model)
+            obj._state = ModelState()
+            obj.__dict__.update(
+                [
+                    (name, value)
+                    for name, value in zip(attnames, args, strict=True)
+                    if value is not DEFERRED
+                ]
+            )
+        else:
+            obj = model(*args)
+        objs.append(obj)
+    shared = [
+        f.attname
+        for f in fields
+        if not f.primary_key
+        and f.attname not in varying
+        and not (f.has_default() and callable(f.default))
+    ]
+    return objs, shared
 
 
 # --- Jobs -------------------------------------------------------------------------------------------

@@ -23,7 +23,10 @@ Semantics of the facts recorded (read by `supervision`):
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -91,6 +94,10 @@ class ValidationResult:
 # --- Values ------------------------------------------------------------------------------
 
 
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_FRENCH_DATE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})\Z")
+
+
 def parse_date(value: Any) -> datetime.date | None:
     """A date from a date, a datetime or an ISO / French (JJ/MM/AAAA) string; ValueError if bad."""
     if value in (None, ""):
@@ -100,6 +107,17 @@ def parse_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     text = str(value).strip()
+    # The two common shapes without strptime (10x cheaper: the import parses thousands); an
+    # impossible date (31/02) falls through to strptime, which refuses it the same way.
+    match = _ISO_DATE.match(text)
+    if match:
+        with contextlib.suppress(ValueError):
+            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+    else:
+        match = _FRENCH_DATE.match(text)
+        if match:
+            with contextlib.suppress(ValueError):
+                return datetime.date(int(match[3]), int(match[2]), int(match[1]))
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
         try:
             return datetime.datetime.strptime(text, fmt).date()
@@ -121,10 +139,18 @@ def check_url(errors: Errors, key: str, value: Any) -> None:
 def check_email(errors: Errors, key: str, value: Any) -> None:
     if not value:
         return
-    try:
-        validate_email(str(value).strip())
-    except ValidationError:
+    if not _email_ok(str(value).strip()):
         _add(errors, key, f"L'adresse électronique « {str(value)[:80]} » n'est pas valide.")
+
+
+@functools.lru_cache(maxsize=1024)
+def _email_ok(text: str) -> bool:
+    """Django's check, remembered: an inventory file repeats a few contact addresses."""
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def check_date(errors: Errors, key: str, value: Any) -> datetime.date | None:
@@ -139,8 +165,16 @@ def check_date(errors: Errors, key: str, value: Any) -> datetime.date | None:
         return None
 
 
+# Characters below U+0020 other than tab, line feed and carriage return.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _utc_today() -> datetime.date:
+    return datetime.datetime.now(datetime.UTC).date()
+
+
 def _has_control_chars(text: str) -> bool:
-    return any(ord(c) < 32 and c not in "\t\n\r" for c in text)
+    return _CONTROL_CHARS.search(text) is not None
 
 
 # --- Extra (ministry-specific) fields ------------------------------------------------------
@@ -281,6 +315,8 @@ CHOICE_FIELDS: dict[str, Any] = {
     "criticality": Criticality,
     "visibility": DataAsset.Visibility,
 }
+# The values of each, read once (`Choices.values` builds a new list at every access).
+_CHOICE_VALUES = {name: tuple(choices.values) for name, choices in CHOICE_FIELDS.items()}
 
 
 def validate_asset_fields(
@@ -317,13 +353,19 @@ def validate_asset_fields(
     for name in ("first_published_at", "last_updated_at"):
         if present(name):
             parsed = check_date(errors, name, data.get(name))
-            if parsed and parsed > timezone.localdate() + datetime.timedelta(days=366):
+            # The local date is within a day of the UTC one: only a date past a year from now
+            # needs it (reading the current time zone costs more than the rest of the checks).
+            if (
+                parsed
+                and parsed > _utc_today() + datetime.timedelta(days=365)
+                and parsed > timezone.localdate() + datetime.timedelta(days=366)
+            ):
                 _add(errors, name, "Cette date est trop loin dans le futur.")
             if parsed and parsed.year < 1800:
                 _add(errors, name, "Cette date est invalide (antérieure à 1800).")
-    for name, choices in CHOICE_FIELDS.items():
+    for name, allowed in _CHOICE_VALUES.items():
         value = data.get(name)
-        if value and value not in choices.values:
+        if value and value not in allowed:
             _add(errors, name, f"« {str(value)[:40]} » n'est pas une valeur possible.")
     if (present("asset_type") or not partial) and not data.get("asset_type"):
         _add(errors, "asset_type", "Ce champ est obligatoire.")
