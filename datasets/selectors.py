@@ -52,6 +52,9 @@ SEARCH_FACET_SAMPLE = 200
 # counting its matches (the count read alone costs 15-40 ms for two frequent words: it
 # intersects their long GIN posting lists). Its total is then shown as an estimate.
 SEARCH_ESTIMATE_BROAD = 4 * SEARCH_CAP
+# How many of those most recent matches are kept as list rows (the first page of 50: the page
+# then needs no query of its own; keeping more costs more to cache than to read again).
+RECENT_ROWS = 50
 
 
 EPOCH_KEY = "datasets:generation:epoch"
@@ -330,6 +333,9 @@ class SearchHits:
     # The planner's estimate of the matches, when the query was taken as broad on it (count is
     # then SEARCH_CAP + 1 without having been counted); None when counted.
     estimate: int | None = None
+    # A broad query's RECENT_ROWS most recent matches as list rows (LIST_ROW_FIELDS): the first
+    # page of its list, already read with the facets.
+    recent_rows: list[dict[str, Any]] | None = None
 
 
 def estimated_rows(qs: QuerySet[Any]) -> int:
@@ -377,20 +383,28 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     joined = [k for k in columns if k in _JOINED_FACETS]
     direct = [k for k in columns if k not in _JOINED_FACETS]
     matches = apply_search(_apply(base_queryset(user), filters), filters.q, rank=False)
+    # The most recent matches, with the facet columns and what a list row shows (a broad query
+    # is listed by date: these are its first pages).
     recent = (
         matches.annotate(**{aliases[k]: columns[k] for k in columns})
         .order_by("-updated_at", "-id")
-        .values_list(*(aliases[k] for k in columns))[:SEARCH_FACET_SAMPLE]
+        .values_list(*(aliases[k] for k in columns), *LIST_ROW_FIELDS)[:SEARCH_FACET_SAMPLE]
     )
+    n = len(columns)
     tallies: dict[str, Counter[Any]] = {k: Counter() for k in columns}
+
+    def broad_hits(sample: list[tuple[Any, ...]], estimate: int | None) -> SearchHits:
+        for row in sample:
+            for k, value in zip(columns, row[:n], strict=True):
+                tallies[k][value] += 1
+        rows = [dict(zip(LIST_ROW_FIELDS, row[n:], strict=True)) for row in sample[:RECENT_ROWS]]
+        return SearchHits(SEARCH_CAP + 1, _top(tallies), keys, definitions, estimate, rows)
+
     estimate = estimated_rows(matches)
     if estimate >= SEARCH_ESTIMATE_BROAD:
         sample = _raw_rows(recent)
         if len(sample) == SEARCH_FACET_SAMPLE:
-            for row in sample:
-                for k, value in zip(columns, row, strict=True):
-                    tallies[k][value] += 1
-            hits = SearchHits(SEARCH_CAP + 1, _top(tallies), keys, definitions, estimate)
+            hits = broad_hits(sample, estimate)
             cache.set(key, hits, FACET_CACHE_SECONDS)
             return hits
     first = _raw_rows(
@@ -400,22 +414,21 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     )
     count = len(first)
     if count > SEARCH_CAP:
-        for row in _raw_rows(recent):
-            for k, value in zip(columns, row, strict=True):
+        hits = broad_hits(_raw_rows(recent), None)
+        cache.set(key, hits, FACET_CACHE_SECONDS)
+        return hits
+    for row in first:
+        for k, value in zip(direct, row[1:], strict=True):
+            tallies[k][value] += 1
+    if joined and first:
+        for row in _raw_rows(
+            DataAsset.objects.filter(pk__in=[r[0] for r in first])
+            .annotate(**{aliases[k]: columns[k] for k in joined})
+            .order_by()
+            .values_list(*(aliases[k] for k in joined))
+        ):
+            for k, value in zip(joined, row, strict=True):
                 tallies[k][value] += 1
-    else:
-        for row in first:
-            for k, value in zip(direct, row[1:], strict=True):
-                tallies[k][value] += 1
-        if joined and first:
-            for row in _raw_rows(
-                DataAsset.objects.filter(pk__in=[r[0] for r in first])
-                .annotate(**{aliases[k]: columns[k] for k in joined})
-                .order_by()
-                .values_list(*(aliases[k] for k in joined))
-            ):
-                for k, value in zip(joined, row, strict=True):
-                    tallies[k][value] += 1
     hits = SearchHits(count, _top(tallies), keys, definitions)
     cache.set(key, hits, FACET_CACHE_SECONDS)
     return hits

@@ -103,7 +103,17 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     # Deep offsets cost a scan of everything before them: beyond MAX_PAGES, refine the search.
     paginator.known_count = min(total, MAX_PAGES * PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    offset = (page.number - 1) * PAGE_SIZE
+    if (
+        broad
+        and hits is not None
+        and hits.recent_rows is not None
+        and (offset + PAGE_SIZE <= len(hits.recent_rows))
+    ):
+        # A broad query's first pages were read with its facets (most recent first, as here).
+        rows = hits.recent_rows[offset : offset + PAGE_SIZE]
+    else:
+        rows = list(page.object_list)
     page.object_list = rows
     marks = selectors_highlights([r["pk"] for r in rows], filters.q) if filters.q and rows else {}
     may_edit = can_create_any(request.user)

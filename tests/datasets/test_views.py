@@ -637,6 +637,33 @@ def test_a_search_the_planner_expects_broad_is_not_counted(amd_client, organizat
     assert titles[:2] == ["Registre des élus n° 4", "Registre des élus n° 3"]
 
 
+def test_a_broad_search_lists_its_first_pages_from_the_facet_read(
+    amd_client, organization, monkeypatch
+):
+    from datasets import selectors, views
+
+    monkeypatch.setattr(selectors, "SEARCH_FACET_SAMPLE", 4)
+    monkeypatch.setattr(selectors, "RECENT_ROWS", 4)
+    monkeypatch.setattr(selectors, "estimated_rows", lambda qs: 15_226)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for i in range(5):
+        AssetFactory(organization=organization, title=f"Registre des élus n° {i}")
+    pages = {}
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as ctx:
+            response = amd_client.get("/inventaire/", {"q": "élus", "page": number})
+        pages[number] = [r["title"] for r, _ in response.context["rows"]]
+        row_reads = [q for q in ctx.captured_queries if '"datasets_dataasset"."title"' in q["sql"]]
+        # pages 1 and 2 come from the read of the 4 most recent matches; page 3 is read itself
+        assert len(row_reads) == (1 if number == 1 else 0 if number == 2 else 1), number
+    assert pages == {
+        1: ["Registre des élus n° 4", "Registre des élus n° 3"],
+        2: ["Registre des élus n° 2", "Registre des élus n° 1"],
+        3: ["Registre des élus n° 0"],
+    }
+    assert '<a href="/inventaire/' in response.content.decode()
+
+
 def test_an_overestimated_search_is_counted_exactly(amd_client, organization, monkeypatch):
     from datasets import selectors
 
