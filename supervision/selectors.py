@@ -424,17 +424,28 @@ def publication_lead_times(quarter: Quarter) -> list[float]:
     """Days from an entry's first « à publier » status to its first publication, for the entries
     first published during `quarter` (N10), read from the compliance-facts history.
 
-    One query whatever the data. It starts from the rows published during the quarter (an entry
-    first published then has one), so it reads the history of those entries only rather than
-    grouping every entry ever published; with an index on `recorded_at` and one on
-    `(asset_id_ref, recorded_at)` both steps are index range scans."""
+    An entry first published during the quarter has a published row in it: the first query lists
+    those entries, the second one reads their history only (first publication after the
+    quarter's start, first « à publier » before it) rather than grouping every entry ever
+    published. Two queries, one when nothing was published during the quarter. The entries go
+    to the second query as a list, not a subquery: the planner then knows how many there are and
+    never probes the history once per entry through an index that does not start with the
+    entry (on a recent quarter not yet analysed it would estimate one entry and could take
+    seconds)."""
     from datasets.models import AssetStateHistory
 
     start = quarter.previous().end_datetime()
     end = quarter.end_datetime()
-    published_in_quarter = AssetStateHistory.objects.filter(
-        status__in=PUBLISHED_STATUSES, recorded_at__gt=start, recorded_at__lte=end
-    ).values("asset_id_ref")
+    published_in_quarter = list(
+        AssetStateHistory.objects.filter(
+            status__in=PUBLISHED_STATUSES, recorded_at__gt=start, recorded_at__lte=end
+        )
+        .order_by()
+        .values_list("asset_id_ref", flat=True)
+        .distinct()
+    )
+    if not published_in_quarter:
+        return []
     rows = (
         AssetStateHistory.objects.filter(
             asset_id_ref__in=published_in_quarter,
@@ -448,6 +459,7 @@ def publication_lead_times(quarter: Quarter) -> list[float]:
         )
         # First published during the quarter (not before), and planned before that.
         .filter(first__gt=start, planned__lt=F("first"))
+        .order_by()
         .values_list("first", "planned")
     )
     return [(first - planned).total_seconds() / 86400 for first, planned in rows]

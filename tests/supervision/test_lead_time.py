@@ -51,12 +51,23 @@ def test_n10_shows_the_median_lead_time_with_its_definition(ministry):
     assert ("Délai médian « à publier » → publié", "20 jour(s) (1 entrées)") in n10.details
 
 
-@pytest.mark.parametrize("published_entries", [0, 3])
-def test_lead_times_cost_one_query_whatever_the_data(
+@pytest.mark.parametrize("published_entries", [1, 3])
+def test_lead_times_cost_two_queries_whatever_the_data(
     ministry, published_entries, django_assert_num_queries
 ):
     for asset in range(published_entries):
         state(ministry, asset_id=asset, at=aware(datetime.date(2025, 4, 1)), status="TO_PUBLISH")
         state(ministry, asset_id=asset, at=aware(datetime.date(2025, 4, 9)), status="PUBLISHED")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(publication_lead_times(Q)) == published_entries
+
+
+def test_lead_times_cost_one_query_when_nothing_was_published_in_the_quarter(
+    ministry, django_assert_num_queries
+):
+    state(ministry, asset_id=1, at=aware(datetime.date(2025, 3, 1)), status="TO_PUBLISH")
+    state(ministry, asset_id=1, at=aware(datetime.date(2025, 3, 9)), status="PUBLISHED")
+    state(ministry, asset_id=2, at=aware(datetime.date(2025, 5, 1)), status="TO_PUBLISH")
+    state(ministry, asset_id=2, at=aware(datetime.date(2025, 7, 9)), status="PUBLISHED")
+    with django_assert_num_queries(1):
+        assert publication_lead_times(Q) == []
