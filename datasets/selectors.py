@@ -10,10 +10,11 @@ Facet results are cached for a short while under a key that changes with every i
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404
+from django.utils import timezone
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
@@ -221,6 +223,11 @@ LIST_ROW_FIELDS = (
 )
 
 
+# Part of the cache key of search hits, which hold list rows: rows cached by a version of the
+# code with other fields are not read by this one.
+_ROWS_SIGNATURE = hashlib.sha256(",".join(LIST_ROW_FIELDS).encode()).hexdigest()[:8]
+
+
 def asset_list(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[Any]:
     """Entries matching `filters`, as the LIST_ROW_FIELDS dicts a list row shows (one query)."""
     return _ordered(_apply(base_queryset(user), filters), filters, ranked=ranked).values(
@@ -373,7 +380,10 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
        skipped and the query is broad on its estimate, provided its SEARCH_FACET_SAMPLE most
        recent matches exist (read anyway for the facets); with fewer, it is counted as above."""
     key = _cache_key(
-        f"hits{SEARCH_CAP}:{SEARCH_FACET_SAMPLE}:{SEARCH_ESTIMATE_BROAD}", user, filters
+        f"hits{SEARCH_CAP}:{SEARCH_FACET_SAMPLE}:{SEARCH_ESTIMATE_BROAD}:{RECENT_ROWS}:"
+        f"{_ROWS_SIGNATURE}",
+        user,
+        filters,
     )
     cached = cache.get(key)
     if cached is not None:
@@ -397,7 +407,7 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
         for row in sample:
             for k, value in zip(columns, row[:n], strict=True):
                 tallies[k][value] += 1
-        rows = [dict(zip(LIST_ROW_FIELDS, row[n:], strict=True)) for row in sample[:RECENT_ROWS]]
+        rows = [_list_row(row[n:]) for row in sample[:RECENT_ROWS]]
         return SearchHits(SEARCH_CAP + 1, _top(tallies), keys, definitions, estimate, rows)
 
     estimate = estimated_rows(matches)
@@ -440,6 +450,19 @@ def _top(tallies: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, int]]]:
         k: sorted(t.items(), key=lambda v: (-v[1], str(v[0])))[:FACET_LIMIT]
         for k, t in tallies.items()
     }
+
+
+def _list_row(values: Sequence[Any]) -> dict[str, Any]:
+    """A list row (LIST_ROW_FIELDS) from raw values: SQLite's driver gives naive datetimes,
+    which the ORM would have made aware (UTC) on reading."""
+    row = dict(zip(LIST_ROW_FIELDS, values, strict=True))
+    updated = row["updated_at"]
+    if isinstance(updated, str):  # SQLite without a declared type converter
+        updated = datetime.datetime.fromisoformat(updated)
+    if updated is not None and timezone.is_naive(updated):
+        updated = timezone.make_aware(updated, datetime.UTC)
+    row["updated_at"] = updated
+    return row
 
 
 def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:

@@ -90,9 +90,15 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
     facets = selectors.asset_facets(request.user, filters, broad=broad, hits=hits)
     estimate = None
-    if hits is not None:
+    if hits is not None and broad and hits.estimate is not None:
+        # Broad on the planner's estimate: SEARCH_FACET_SAMPLE matches are known to exist (read
+        # for the facets), not how many more. Only those are paginated, so no page is empty;
+        # the estimate is shown to those who see every entry (it is computed over all of them).
+        total = selectors.SEARCH_FACET_SAMPLE
+        if access_for(request.user).is_network_staff:
+            estimate = hits.estimate
+    elif hits is not None:
         total = selectors.SEARCH_CAP if broad else hits.count
-        estimate = hits.estimate if broad else None
     elif not filters.visibility and not filters.q:
         # Every entry has one visibility, and that facet then counts the filtered set itself.
         vis = next(f for f in facets if f.key == "visibility")
@@ -146,6 +152,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "total": total,
             "estimate": estimate,
+            "estimated": broad and hits is not None and hits.estimate is not None,
             "truncated": total > MAX_PAGES * PAGE_SIZE,
             "broad": broad,
             "max_rows": MAX_PAGES * PAGE_SIZE,
