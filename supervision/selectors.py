@@ -529,15 +529,22 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         )
     )
 
-    # N6 -- governance rhythm over the year to date
+    # N6 -- governance rhythm over the year to date, and N8's open-data sprints over the last
+    # 12 months (the ministries in scope that held one): one query on the meetings.
     year_start = datetime.date(quarter.year, 1, 1)
-    held = Meeting.objects.filter(
-        date__range=(year_start, quarter.end), status=Meeting.Status.TENUE
-    )
-    n6 = held.aggregate(
-        copil=Count("pk", filter=Q(meeting_type=Meeting.Type.COPIL_BIMESTRIEL)),
-        plen=Count("pk", filter=Q(meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE)),
-        ateliers=Count("pk", filter=Q(meeting_type=Meeting.Type.ATELIER_THEMATIQUE)),
+    year_ago = today - datetime.timedelta(days=365)
+    held = Q(date__range=(year_start, quarter.end), status=Meeting.Status.TENUE)
+    sprints = Q(
+        meeting_type=Meeting.Type.SPRINT_OPEN_DATA,
+        date__gt=year_ago,
+        date__lte=today,
+        ministry__isnull=False,
+    ) & ~Q(status=Meeting.Status.ANNULEE)
+    n6 = Meeting.objects.filter(held | sprints).aggregate(
+        copil=Count("pk", filter=held & Q(meeting_type=Meeting.Type.COPIL_BIMESTRIEL)),
+        plen=Count("pk", filter=held & Q(meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE)),
+        ateliers=Count("pk", filter=held & Q(meeting_type=Meeting.Type.ATELIER_THEMATIQUE)),
+        with_sprint=Count("ministry", distinct=True, filter=sprints & Q(ministry__in=scope_ids)),
     )
     expected_copil = 2 * quarter.quarter  # 6 a year, bimonthly
     out.append(
@@ -595,19 +602,8 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         )
     )
 
-    # N8 -- open-data sprints over the last 12 months (network meetings and trainings events)
-    year_ago = today - datetime.timedelta(days=365)
-    sprint_ministries = set(
-        Meeting.objects.filter(
-            meeting_type=Meeting.Type.SPRINT_OPEN_DATA,
-            date__gt=year_ago,
-            date__lte=today,
-            ministry__isnull=False,
-        )
-        .exclude(status=Meeting.Status.ANNULEE)
-        .values_list("ministry_id", flat=True)
-    )
-    with_sprint = len(sprint_ministries & scope_ids)
+    # N8 -- open-data sprints over the last 12 months (counted with N6 above)
+    with_sprint = n6["with_sprint"]
     out.append(
         Indicator(
             "N8",

@@ -393,9 +393,9 @@ def _network_of(size: int, agd_user) -> None:
 def test_network_indicators_query_count_is_flat(size, agd_user, django_assert_num_queries):
     _network_of(size, agd_user)
     network_indicators(Quarter.current())  # warm anything cached
-    # 10 for N1 to N11, N20, N21 (the page adds 4 of its own) + 11 for N12 to N19:
+    # 9 for N1 to N11, N20, N21 (the page adds 4 of its own) + 11 for N12 to N19:
     # N12 1, N16 4 (training_summary 2, per ministry 1, per audience 1), N17 3, N18 2, N19 1.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         indicators = network_indicators(Quarter.current())
     by_code = {i.code: i for i in indicators}
     assert by_code["N12"].value == f"{size} candidate(s) · {size} en examen par l'AGD"

@@ -94,3 +94,33 @@ def test_n9_counts_each_roadmap_action_once_and_the_slippage_of_late_ones():
     assert details["Actions réalisées"] == "2/8 (25 %)"
     assert details["Actions en retard"] == "3 (38 %)"
     assert details["Glissement moyen"] == "0.4 trimestre(s)"  # (30 + 30 + 61) / 3 / 91.3
+
+
+def test_n6_and_n8_count_meetings_held_and_ministries_in_scope_with_a_sprint():
+    sprinter = MinistryFactory(in_ogp_scope=True)
+    MinistryFactory(in_ogp_scope=True)  # in scope, no sprint
+    outside = MinistryFactory(in_ogp_scope=False)
+    cancelled_only = MinistryFactory(in_ogp_scope=True)
+    old_only = MinistryFactory(in_ogp_scope=True)
+
+    def meeting(kind: str, day: datetime.date, status: str = "TENUE", **fields: Any) -> None:
+        Meeting.objects.create(meeting_type=kind, title="R", date=day, status=status, **fields)
+
+    sprint = Meeting.Type.SPRINT_OPEN_DATA
+    meeting(sprint, D(2025, 2, 1), ministry=sprinter)
+    meeting(sprint, D(2025, 5, 1), ministry=sprinter)  # the same ministry counts once
+    meeting(sprint, D(2025, 5, 1), ministry=outside)
+    meeting(sprint, D(2025, 5, 1), status="ANNULEE", ministry=cancelled_only)
+    meeting(sprint, D(2024, 6, 1), ministry=old_only)  # more than 12 months before 30 June
+    meeting(sprint, D(2025, 7, 1), ministry=old_only)  # after the quarter
+    meeting(Meeting.Type.COPIL_BIMESTRIEL, D(2025, 1, 20))
+    meeting(Meeting.Type.COPIL_BIMESTRIEL, D(2025, 3, 20))
+    meeting(Meeting.Type.COPIL_BIMESTRIEL, D(2025, 5, 20), status="ANNULEE")
+    meeting(Meeting.Type.COPIL_BIMESTRIEL, D(2024, 11, 20))  # last year
+    meeting(Meeting.Type.PLENIERE_TRIMESTRIELLE, D(2025, 4, 2))
+    meeting(Meeting.Type.ATELIER_THEMATIQUE, D(2025, 6, 2))
+    meeting(Meeting.Type.ATELIER_THEMATIQUE, D(2025, 8, 2))  # after the quarter
+    by_code = _by_code()
+    assert by_code["N6"].value == "COPIL 2/4 (50 %)"
+    assert dict(by_code["N6"].details) == {"Plénières tenues": "1/2", "Ateliers tenus": "1"}
+    assert by_code["N8"].value == "1/4 (25 %)"
