@@ -13,8 +13,10 @@ Idempotence: an entry is recognised by `DataAsset.import_key`, a stable hash of 
 title and the organisation (computed too for entries created in the interface), and only the
 columns present in the file are compared. The same file imported twice changes nothing.
 
-The apply re-reads the stored bytes and recomputes the plan inside one transaction (what was
-analysed may have changed since), then writes in bulk: entries, formats, qualifications,
+The dry run keeps its normalised rows in the job with a digest of everything they were computed
+from; the apply, inside one transaction, writes them if that digest is unchanged, and otherwise
+re-reads the stored bytes and recomputes the plan (what was analysed has changed since). It then
+writes in bulk: entries, formats, qualifications,
 grounds, qualification history, audit entries and the compliance facts (`record_asset_state`).
 An error anywhere rolls everything back. Rejected rows are never written: the confirmation page
 says how many will be left aside.
@@ -26,6 +28,7 @@ import hashlib
 import itertools
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +46,7 @@ from django.utils import timezone
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
-from core.models import AuditEntry, LegalGround
+from core.models import AuditEntry, LegalGround, Licence
 from core.validators import validate_siret
 from datasets import catalogue_schema as cs
 from datasets import validation as v
@@ -438,6 +441,7 @@ class RowPlan:
     qualification: v.QualificationInput | None = None
     qualification_changed: bool = False
     current_formats: list[str] = field(default_factory=list)
+    asset_id: int | None = None  # the matched entry when `asset` is not loaded (stored plan)
 
     def error(self, column: str, message: str) -> None:
         self.errors.append((column, message))
@@ -877,7 +881,7 @@ def plan_report(plan: Plan, *, applied: bool = False) -> dict[str, Any]:
                 "errors": [{"column": c, "message": m} for c, m in rp.errors],
                 "warnings": rp.warnings,
                 "changes": rp.changes,
-                "asset_id": rp.asset.pk if rp.asset is not None else None,
+                "asset_id": rp.asset.pk if rp.asset is not None else rp.asset_id,
             }
         )
     return {
@@ -983,7 +987,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         created_at=now,
         updated_at=now,
     )
-    # The relations the facts read, known without a query (a new entry has no processing).
+    # The relations known without a query (a new entry has no processing).
     licence_field = DataAsset._meta.get_field("licence")
     processing_field = DataAsset._meta.get_field("processing")
     for asset, licence in zip(new_assets, licences, strict=True):
@@ -1003,7 +1007,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         created_by_id=actor_id,
     )
     assessments: list[OpenByDefaultAssessment] = []
-    facts: list[AssetStateHistory | None] = []
+    facts: list[tuple[Any, ...] | None] = []
     pending = iter(created_rows)
     # Their keys now (PostgreSQL): the fact reads the qualification's grounds, which needs one.
     assessment_ids = iter(
@@ -1022,18 +1026,34 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         early = rp.qualification is None and assessment.pk is not None
         facts.append(fact(rp, asset, assessment, []) if early else None)
 
+    # A new entry's fact (`state_row`'s values, as a tuple of `fact_columns`), from what is in
+    # memory: no processing, no designation yet. The same time, ministry and (not) deleted for
+    # all: written once (`insert_tuples(shared=…)`).
+    fact_shared = {"recorded_at": now, "ministry_id_at": ministry.pk, "deleted": False}
+    fact_columns = [
+        f.attname
+        for f in AssetStateHistory._meta.concrete_fields
+        if not f.primary_key and f.attname not in fact_shared
+    ]
+
     def fact(
         rp: RowPlan,
         asset: DataAsset,
         assessment: OpenByDefaultAssessment,
         ground_links: list[AssessmentGround],
-    ) -> AssetStateHistory:
-        asset._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            "formats": [known[cs.format_key(n)] for n in rp.formats or []]
-        }
-        assessment._prefetched_objects_cache = {"ground_links": ground_links}  # type: ignore[attr-defined]
-        asset.assessment = assessment
-        return v.state_row(asset, recorded_at=now)
+    ) -> tuple[Any, ...]:
+        values = v.state_values(
+            asset,
+            assessment=assessment,
+            formats=[known[cs.format_key(n)] for n in rp.formats or []],
+            links=ground_links,
+            licence=rp.values.get("licence"),
+            processing=None,
+            designation=None,
+            deleted=False,
+            recorded_at=now,
+        )
+        return tuple([values[name] for name in fact_columns])
 
     fast_insert(DataAsset, new_assets, shared=shared, each=describe)
     through = DataAsset.formats.through
@@ -1146,8 +1166,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
     )
     written = [f for f in facts if f is not None]
     assert len(written) == len(created_rows)  # the generator above was read to its end
-    # The same time, ministry and (not) deleted for all: `state_row` takes them from the call.
-    fast_insert(AssetStateHistory, written, shared=("recorded_at", "ministry_id_at", "deleted"))
+    insert_tuples(AssetStateHistory, fact_columns, written, shared=fact_shared)
     v.record_asset_state([r.asset.pk for r in updated_rows if r.asset is not None], recorded_at=now)
     if progress:
         progress(len(todo), len(todo))
@@ -1467,6 +1486,241 @@ def new_instances(
     return [build(row) for row in rows], build.shared
 
 
+# --- The dry run's plan, kept for the apply ------------------------------------------------------
+#
+# The dry run stores its normalised rows in the job (`ImportJob.normalised_plan`, JSON compressed
+# with zlib: web and worker may be different machines) with a digest of everything the plan was
+# computed from:
+# the file, the chosen organisation, the day (dates are checked against it), the ministry's
+# organisations and extra-field definitions, the licences, formats and legal grounds, the
+# identity and version of every entry of the ministry, and the full rows (formats, qualification,
+# grounds) of the entries the file matched. The apply recomputes that digest inside its
+# transaction: equal, it writes the stored rows without reading and validating the file again;
+# different (or no stored plan, or another version of this code), it recomputes the plan as
+# before. Either way the entries it updates are locked and their version checked before writing
+# (`_lock_unchanged_since_plan`).
+
+PLAN_FORMAT = 1
+
+
+def _inputs_digest(job: ImportJob, ministry: Ministry, asset_ids: Iterable[int]) -> str:
+    digest = hashlib.sha256()
+
+    def feed(label: str, rows: Iterable[Any]) -> None:
+        digest.update(f"\n[{label}]".encode())
+        for row in rows:
+            digest.update(repr(row).encode())
+            digest.update(b"\n")
+
+    feed(
+        "job",
+        [
+            PLAN_FORMAT,
+            hashlib.sha256(bytes(job.payload)).hexdigest(),
+            job.filename,
+            job.target_id,
+            timezone.localdate().isoformat(),
+            ministry.pk,
+            ministry.name,
+        ],
+    )
+    feed(
+        "organisations",
+        Organization.objects.filter(ministry=ministry)
+        .order_by("pk")
+        .values_list("pk", "name", "siret", "id_alt", "ministry_id", "headcount_etp", "kind"),
+    )
+    feed(
+        "definitions",
+        ExtraFieldDefinition.objects.filter(ministry=ministry).order_by("pk").values_list(),
+    )
+    feed("licences", Licence.objects.order_by("pk").values_list())
+    feed("formats", Format.objects.order_by("pk").values_list())
+    feed("grounds", LegalGround.objects.order_by("pk").values_list())
+    feed(
+        "entries",
+        DataAsset.objects.filter(ministry=ministry)
+        .order_by("pk")
+        .values_list("pk", "title", "organization_id", "import_key", "version")
+        .iterator(chunk_size=5000),
+    )
+    ids = sorted(set(asset_ids))
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        feed("matched", DataAsset.objects.filter(pk__in=chunk).order_by("pk").values_list())
+        feed(
+            "matched formats",
+            DataAsset.formats.through.objects.filter(dataasset_id__in=chunk)
+            .order_by("dataasset_id", "format_id")
+            .values_list("dataasset_id", "format_id"),
+        )
+        feed(
+            "matched qualifications",
+            OpenByDefaultAssessment.objects.filter(asset_id__in=chunk).order_by("pk").values_list(),
+        )
+        feed(
+            "matched grounds",
+            AssessmentGround.objects.filter(assessment__asset_id__in=chunk)
+            .order_by("pk")
+            .values_list(),
+        )
+    return digest.hexdigest()
+
+
+def _row_data(rp: RowPlan) -> dict[str, Any]:
+    row: dict[str, Any] = {"line": rp.line, "title": rp.title, "action": rp.action}
+    if rp.errors:
+        row["errors"] = [list(error) for error in rp.errors]
+    if rp.warnings:
+        row["warnings"] = rp.warnings
+    if rp.changes:
+        row["changes"] = rp.changes
+    if rp.asset is not None:
+        row["asset"] = rp.asset.pk
+    if rp.action not in ("created", "updated"):
+        return row
+    assert rp.organization is not None
+    values = dict(rp.values)
+    if "licence" in values:
+        values["licence"] = values["licence"].pk if values["licence"] is not None else None
+    row.update(
+        organization=rp.organization.pk,
+        key=rp.key,
+        values=values,
+        formats=rp.formats,
+        extra=rp.extra,
+        qualification_changed=rp.qualification_changed,
+        current_formats=rp.current_formats,
+    )
+    q = rp.qualification
+    if q is not None:
+        planned = v.parse_date(q.planned_date)
+        row["qualification"] = [
+            q.status,
+            q.obligation_basis,
+            q.occultation_method,
+            planned.isoformat() if planned is not None else None,
+            q.published_url,
+            [
+                [g.ground.code, g.sub_reference, g.justification_internal, g.public_motive]
+                for g in q.grounds
+            ],
+        ]
+    return row
+
+
+def store_plan(job: ImportJob, plan: Plan) -> None:
+    """Keep the dry run's normalised plan in the job for the apply (see above). A plan holding a
+    value that JSON does not carry as it is is not kept (the apply then recomputes it)."""
+    data = {
+        "format": PLAN_FORMAT,
+        "digest": _inputs_digest(job, plan.ministry, [r.asset.pk for r in plan.rows if r.asset]),
+        "source": {
+            "format": plan.source.format,
+            "columns": plan.source.columns,
+            "extra_codes": plan.source.extra_codes,
+            "encoding": plan.source.encoding,
+            "line_label": plan.source.line_label,
+        },
+        "unmatched": list(plan.unmatched.items()),
+        "new_formats": sorted(plan.new_formats),
+        "rows": [_row_data(rp) for rp in plan.rows],
+    }
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        stored = b""
+    else:  # compressed here, cheaper than by the database (several MB for 5,000 rows)
+        stored = zlib.compress(text.encode("utf-8"), 1)
+    # Not on a job cancelled meanwhile (its file is dropped, so is what was read from it).
+    ImportJob.objects.filter(pk=job.pk).exclude(state=ImportJob.State.CANCELLED).update(
+        normalised_plan=stored
+    )
+    job.normalised_plan = stored
+
+
+def stored_plan(job: ImportJob) -> Plan | None:
+    """The dry run's plan if nothing it was computed from changed since, else None."""
+    if not job.normalised_plan:
+        return None
+    data = json.loads(zlib.decompress(job.normalised_plan))
+    if data.get("format") != PLAN_FORMAT:
+        return None
+    ministry = job.ministry
+    rows = data["rows"]
+    if _inputs_digest(job, ministry, [r["asset"] for r in rows if "asset" in r]) != data["digest"]:
+        return None
+    todo = [r for r in rows if r["action"] in ("created", "updated")]
+    updated_ids = sorted(r["asset"] for r in todo if r["action"] == "updated")
+    assets: dict[int, DataAsset] = {}
+    for start in range(0, len(updated_ids), 2000):
+        assets.update(
+            (a.pk, a)
+            for a in DataAsset.objects.filter(
+                pk__in=updated_ids[start : start + 2000]
+            ).select_related("licence")
+        )
+    organizations = Organization.objects.in_bulk({r["organization"] for r in todo})
+    licences = Licence.objects.in_bulk(
+        {r["values"]["licence"] for r in todo if r["values"].get("licence") is not None}
+    )
+    grounds = (
+        {g.code: g for g in LegalGround.objects.all()}
+        if any("qualification" in r for r in todo)
+        else {}
+    )
+    source = data["source"]
+    plan = Plan(
+        ministry=ministry,
+        source=Source(
+            format=source["format"],
+            columns=source["columns"],
+            extra_codes=source["extra_codes"],
+            rows=lambda: iter(()),
+            encoding=source["encoding"],
+            line_label=source["line_label"],
+        ),
+        unmatched=Counter(dict(data["unmatched"])),
+        new_formats=set(data["new_formats"]),
+    )
+    if set(updated_ids) - set(assets) or {r["organization"] for r in todo} - set(organizations):
+        return None  # deleted since the digest was read: recompute (and report) as before
+    for row in rows:
+        rp = RowPlan(
+            line=row["line"],
+            title=row["title"],
+            action=row["action"],
+            errors=[(column, message) for column, message in row.get("errors", ())],
+            warnings=row.get("warnings", []),
+            changes=row.get("changes", []),
+            asset_id=row.get("asset"),
+        )
+        plan.rows.append(rp)
+        if rp.action not in ("created", "updated"):
+            continue
+        rp.asset = assets[row["asset"]] if rp.action == "updated" else None
+        rp.organization = organizations[row["organization"]]
+        rp.key = row["key"]
+        rp.values = row["values"]
+        if "licence" in rp.values:
+            rp.values["licence"] = licences.get(rp.values["licence"])
+        rp.formats = row["formats"]
+        rp.extra = row["extra"]
+        rp.qualification_changed = row["qualification_changed"]
+        rp.current_formats = row["current_formats"]
+        if "qualification" in row:
+            status, basis, occultation, planned, url, links = row["qualification"]
+            rp.qualification = v.QualificationInput(
+                status=status,
+                obligation_basis=basis,
+                occultation_method=occultation,
+                planned_date=v.parse_date(planned),
+                published_url=url,
+                grounds=[v.GroundInput(grounds[code], *texts) for code, *texts in links],
+            )
+    return plan
+
+
 # --- Jobs -------------------------------------------------------------------------------------------
 
 
@@ -1493,7 +1747,8 @@ def job_progress(job_id: int) -> Callable[[int, int], None]:
 
 
 def analyse_job(job: ImportJob) -> dict[str, Any]:
-    """The dry run: classify every row, store the report. Writes only the job."""
+    """The dry run: classify every row, store the report. Writes only the job (its progress and
+    its normalised plan, see `store_plan`)."""
     source = _job_source(job)
     total = sum(1 for _ in source.rows())
     ImportJob.objects.filter(pk=job.pk).update(progress_done=0, progress_total=total)
@@ -1504,13 +1759,18 @@ def analyse_job(job: ImportJob) -> dict[str, Any]:
         progress=job_progress(job.pk),
         total=total,
     )
+    store_plan(job, plan)
     return plan_report(plan)
 
 
 def apply_job(job: ImportJob, *, actor: Any, progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Recompute the plan from the stored bytes and write it (atomic: the caller's transaction)."""
-    source = _job_source(job)
-    plan = build_plan(job.ministry, source, default_organization=_default_organization(job))
+    """Write the plan (atomic: the caller's transaction). The dry run's normalised plan is used
+    when nothing it was computed from has changed since (`stored_plan`); otherwise the plan is
+    recomputed from the stored bytes and what the database holds now."""
+    plan = stored_plan(job)
+    if plan is None:
+        source = _job_source(job)
+        plan = build_plan(job.ministry, source, default_organization=_default_organization(job))
     written = apply_plan(plan, actor=actor, progress=progress)
     report = plan_report(plan, applied=True)
     report["written"] = written

@@ -690,6 +690,9 @@ class ImportJob(TimeStampedModel):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
+    # The dry run's normalised rows and a digest of what they were computed from (JSON, zlib):
+    # the apply writes them when that has not changed (`datasets.importing.stored_plan`).
+    normalised_plan = models.BinaryField(blank=True, default=b"", editable=False)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -53,7 +53,11 @@ def import_analyse(job_id: int) -> None:
         report = analyse_job(job)
     except ValidationError as exc:
         ImportJob.objects.filter(pk=job_id).update(
-            state=State.FAILED, error=_messages(exc), finished_at=timezone.now(), payload=b""
+            state=State.FAILED,
+            error=_messages(exc),
+            finished_at=timezone.now(),
+            payload=b"",
+            normalised_plan=b"",
         )
         return
     except Exception:
@@ -63,6 +67,7 @@ def import_analyse(job_id: int) -> None:
             error="L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé.",
             finished_at=timezone.now(),
             payload=b"",
+            normalised_plan=b"",
         )
         raise
     total = report["total"]
@@ -99,9 +104,11 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
             job.progress_done = job.progress_total = report["total"]
             job.finished_at = timezone.now()
             job.payload = b""  # the file is no longer needed: the report says what was done
+            job.normalised_plan = b""
             job.save(
                 update_fields=[
                     "payload",
+                    "normalised_plan",
                     "state",
                     "report",
                     "progress_done",
@@ -128,7 +135,11 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
 def _fail(job_id: int, message: str) -> None:
     # A failed job is never resumed (a new upload is needed): the file is not kept.
     ImportJob.objects.filter(pk=job_id, state=State.APPLYING).update(
-        state=State.FAILED, error=message, finished_at=timezone.now(), payload=b""
+        state=State.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        payload=b"",
+        normalised_plan=b"",
     )
 
 
@@ -157,4 +168,4 @@ def purge_stale_imports(days: int = STALE_IMPORT_DAYS) -> int:
     cutoff = timezone.now() - datetime.timedelta(days=days)
     return ImportJob.objects.filter(
         state__in=[State.UPLOADED, State.ANALYSED], updated_at__lt=cutoff
-    ).update(state=State.CANCELLED, finished_at=timezone.now(), payload=b"")
+    ).update(state=State.CANCELLED, finished_at=timezone.now(), payload=b"", normalised_plan=b"")

@@ -40,6 +40,7 @@ from django.utils import timezone
 from core.models import LegalGround, Licence, NoAnonymisationCategory
 from core.validators import validate_public_url
 from datasets.models import (
+    AssessmentGround,
     AssetStateHistory,
     AssetType,
     Criticality,
@@ -804,38 +805,63 @@ def state_row(
     licence, processing and the reference-data designation loaded to stay cheap — see
     `record_asset_state`; a designation that was not loaded counts as none)."""
     assessment = asset.assessment if _has_assessment(asset) else None
-    formats = list(asset.formats.all())
-    links = list(assessment.ground_links.all()) if assessment is not None else []
+    return AssetStateHistory(
+        **state_values(
+            asset,
+            assessment=assessment,
+            formats=list(asset.formats.all()),
+            links=list(assessment.ground_links.all()) if assessment is not None else [],
+            licence=asset.licence,
+            processing=asset.processing,
+            designation=_loaded_designation(asset),
+            deleted=deleted,
+            recorded_at=recorded_at or timezone.now(),
+        )
+    )
+
+
+def state_values(
+    asset: DataAsset,
+    *,
+    assessment: OpenByDefaultAssessment | None,
+    formats: Sequence[Format],
+    links: Sequence[AssessmentGround],
+    licence: Any,
+    processing: Any,
+    designation: ReferenceDataDesignation | None,
+    deleted: bool,
+    recorded_at: Any,
+) -> dict[str, Any]:
+    """The field values of `state_row`'s fact, from relations the caller passes (no descriptor,
+    no query, no model instance: the import describes thousands of new entries with it)."""
     status = assessment.status if assessment else Status.TO_ASSESS
     grounds = [link.ground for link in links]
-    licence = asset.licence
-    processing = asset.processing
-    designation = _loaded_designation(asset)
-    return AssetStateHistory(
-        asset_id_ref=asset.pk,
-        ministry_id_at=asset.ministry_id,
-        recorded_at=recorded_at or timezone.now(),
-        deleted=deleted,
-        status=status,
-        obligation_basis=assessment.obligation_basis if assessment else Basis.NONE,
-        planned_date=assessment.planned_date if assessment else None,
-        catalogue_complete=not missing_catalogue_fields(asset, formats=formats, status=status),
-        has_valid_ground=ground_rule_satisfied(status, grounds),
-        has_justification=bool(links)
+    return {
+        "asset_id_ref": asset.pk,
+        "ministry_id_at": asset.ministry_id,
+        "recorded_at": recorded_at,
+        "deleted": deleted,
+        "status": status,
+        "obligation_basis": assessment.obligation_basis if assessment else Basis.NONE,
+        "planned_date": assessment.planned_date if assessment else None,
+        "catalogue_complete": not missing_catalogue_fields(asset, formats=formats, status=status),
+        "has_valid_ground": ground_rule_satisfied(status, grounds),
+        "has_justification": bool(links)
         and all(link.justification_internal.strip() for link in links),
-        licence_compliant=licence is not None and licence.is_compliant,
-        open_machine_readable=any(f.is_open and f.machine_readable for f in formats),
-        last_updated_at=asset.last_updated_at,
-        update_frequency=asset.update_frequency or "",
-        contains_personal_data=asset.contains_personal_data,
-        personal_data_basis=(assessment.personal_data_basis if assessment else "") or "",
-        ropa_linked=processing is not None and bool(processing.ropa_id),
-        annex1_metadata=len(ANNEX1_METADATA) - len(missing_annex1_metadata(asset, formats=formats)),
-        reference_regime=designation.regime if designation else "",
-        reference_status=designation.status if designation else "",
-        spd_dataset_ref=designation.spd_dataset_id if designation else None,
-        process_info_published=bool(designation and designation.process_info_url),
-    )
+        "licence_compliant": licence is not None and licence.is_compliant,
+        "open_machine_readable": any(f.is_open and f.machine_readable for f in formats),
+        "last_updated_at": asset.last_updated_at,
+        "update_frequency": asset.update_frequency or "",
+        "contains_personal_data": asset.contains_personal_data,
+        "personal_data_basis": (assessment.personal_data_basis if assessment else "") or "",
+        "ropa_linked": processing is not None and bool(processing.ropa_id),
+        "annex1_metadata": len(ANNEX1_METADATA)
+        - len(missing_annex1_metadata(asset, formats=formats)),
+        "reference_regime": designation.regime if designation else "",
+        "reference_status": designation.status if designation else "",
+        "spd_dataset_ref": designation.spd_dataset_id if designation else None,
+        "process_info_published": bool(designation and designation.process_info_url),
+    }
 
 
 def record_asset_state(

@@ -129,7 +129,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         ImportJob.objects.filter(
             kind=ImportJob.Kind.INVENTORY, ministry__in=_editable_ministries(request.user)
         )
-        .defer("payload", "report")
+        .defer("payload", "normalised_plan", "report")
         .select_related("ministry")[:10]
     )
     return render(
@@ -146,7 +146,11 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 def _job_for(user: Any, pk: int, *, with_report: bool = True) -> ImportJob:
     qs = ImportJob.objects.filter(kind=ImportJob.Kind.INVENTORY).select_related("ministry")
-    qs = qs.defer("payload") if with_report else qs.defer("payload", "report")
+    qs = (
+        qs.defer("payload", "normalised_plan")
+        if with_report
+        else qs.defer("payload", "normalised_plan", "report")
+    )
     job = get_object_or_404(qs, pk=pk)
     if not access_for(user).can_edit_ministry(job.ministry_id):
         raise Http404
@@ -248,7 +252,12 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request.user, pk, with_report=False)
     cancelled = ImportJob.objects.filter(
         pk=job.pk, state__in=[ImportJob.State.UPLOADED, ImportJob.State.ANALYSED]
-    ).update(state=ImportJob.State.CANCELLED, finished_at=timezone.now(), payload=b"")
+    ).update(
+        state=ImportJob.State.CANCELLED,
+        finished_at=timezone.now(),
+        payload=b"",
+        normalised_plan=b"",
+    )
     if cancelled:
         messages.info(request, "Import annulé : rien n'a été enregistré.")
     return redirect("datasets:import")
