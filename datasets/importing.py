@@ -24,6 +24,8 @@ says how many will be left aside.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import itertools
 import json
@@ -1746,9 +1748,28 @@ def job_progress(job_id: int) -> Callable[[int, int], None]:
     return update
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A dry run or an apply makes tens of thousands of objects that live until it ends: the
+    cyclic garbage collector would walk them again and again (a third of the apply's time for
+    5,000 rows). It is paused meanwhile, then resumed; what is cyclic is collected as usual then."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def analyse_job(job: ImportJob) -> dict[str, Any]:
     """The dry run: classify every row, store the report. Writes only the job (its progress and
     its normalised plan, see `store_plan`)."""
+    with _collector_paused():
+        return _analyse_job(job)
+
+
+def _analyse_job(job: ImportJob) -> dict[str, Any]:
     source = _job_source(job)
     total = sum(1 for _ in source.rows())
     ImportJob.objects.filter(pk=job.pk).update(progress_done=0, progress_total=total)
@@ -1767,6 +1788,11 @@ def apply_job(job: ImportJob, *, actor: Any, progress: ProgressFn | None = None)
     """Write the plan (atomic: the caller's transaction). The dry run's normalised plan is used
     when nothing it was computed from has changed since (`stored_plan`); otherwise the plan is
     recomputed from the stored bytes and what the database holds now."""
+    with _collector_paused():
+        return _apply_job(job, actor=actor, progress=progress)
+
+
+def _apply_job(job: ImportJob, *, actor: Any, progress: ProgressFn | None) -> dict[str, Any]:
     plan = stored_plan(job)
     if plan is None:
         source = _job_source(job)

@@ -229,3 +229,29 @@ def test_a_cancelled_job_drops_its_stored_rows(amd_user, amd_client, ministry, o
     job.refresh_from_db()
     assert job.state == ImportJob.State.CANCELLED
     assert (bytes(job.payload), bytes(job.normalised_plan)) == (b"", b"")
+
+
+def test_the_garbage_collector_is_paused_during_the_work_then_resumed(
+    amd_user, ministry, organization, monkeypatch
+):
+    import gc
+
+    seen = []
+    original = importing.apply_plan
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "apply_plan", spy)
+    assert gc.isenabled()
+    job = apply(analyse(amd_user, ministry, csv_bytes([row("Nouveau jeu")])), amd_user)
+    assert job.report["written"] == {"created": 1, "updated": 0}
+    assert seen == [False] and gc.isenabled()
+    # Paused by the caller already: left paused.
+    gc.disable()
+    try:
+        analyse(amd_user, ministry, csv_bytes([row("Autre jeu")]))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
