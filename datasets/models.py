@@ -536,6 +536,10 @@ class AssetStateHistory(models.Model):
             models.Index(
                 fields=["ministry_id_at", "asset_id_ref", "-recorded_at"], name="asset_state_asof"
             ),
+            # The network indicators read the facts of a quarter (N10's lead times: entries
+            # published in it, then their history): by date, then by entry.
+            models.Index(fields=["recorded_at"], name="asset_state_recorded"),
+            models.Index(fields=["asset_id_ref", "recorded_at"], name="asset_state_entry"),
         ]
 
     def __str__(self) -> str:
