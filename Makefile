@@ -9,7 +9,9 @@ PORT ?= 8000
 # The test suite runs on PostgreSQL and a real Redis (scripts/ensure_services.sh starts them).
 TEST_DATABASE_URL ?= postgres://portal:portal@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist), each with its own test database and Redis database; a file's
+# tests stay together on one worker.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: install run test lint fmt bench worker beat services migrate demo clean
 

@@ -5,6 +5,7 @@ tasks run in-process. Production, docker-compose and the test suite set DATABASE
 REDIS_URL (PostgreSQL and Redis). PORTAL_ENV=production switches on the hardened settings.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -140,6 +141,14 @@ MEDIA_URL = "/media/"
 # Redis: broker, result backend and shared cache. Without it, tasks run in-process and the
 # cache is local memory (fine for one process, which is what `make run` starts).
 REDIS_URL = env.str("REDIS_URL", default="")
+# The test suite runs in parallel (pytest-xdist): each worker has its own PostgreSQL test
+# database (pytest-django) and here its own Redis database, so that one worker's cache flush,
+# throttling counters or Celery queue never reach another's.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):
+    _base, _, _db = REDIS_URL.rpartition("/")
+    if _db.isdigit():
+        REDIS_URL = f"{_base}/{(int(_db) + int(_XDIST_WORKER[2:])) % 16}"
 if REDIS_URL:
     CACHES = {
         "default": {
