@@ -307,22 +307,14 @@ def _cache_key(kind: str, user: Any, filters: AssetFilters) -> str:
     return f"datasets:{kind}:{_generation()}:{_scope_key(user)}:{filters.cache_key()}"
 
 
-def asset_count(
-    user: Any, filters: AssetFilters, qs: QuerySet[DataAsset], *, cap: int | None = None
-) -> int:
-    """Number of entries matching `filters` (cached like the facets: exact until next write).
-
-    With `cap`, counting stops at cap + 1 (a broad full-text query matches tens of thousands of
-    entries; counting them all would read every one of them). A full-text query capped at
-    SEARCH_CAP is answered by `search_hits`, which has read the matches already."""
-    if filters.q and cap == SEARCH_CAP:
-        return search_hits(user, filters).count
-    key = _cache_key(f"count{cap or ''}", user, filters)
+def asset_count(user: Any, filters: AssetFilters, qs: QuerySet[Any]) -> int:
+    """Number of entries matching `filters` without a full-text query (which `search_hits`
+    counts), cached like the facets: exact until the next write."""
+    key = _cache_key("count", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    counted = qs.order_by()
-    count = counted.values("pk")[: cap + 1].count() if cap else counted.count()
+    count = qs.order_by().count()
     cache.set(key, count, FACET_CACHE_SECONDS)
     return count
 
@@ -343,6 +335,16 @@ class SearchHits:
     # A broad query's RECENT_ROWS most recent matches as list rows (LIST_ROW_FIELDS): the first
     # page of its list, already read with the facets.
     recent_rows: list[dict[str, Any]] | None = None
+
+    @property
+    def broad(self) -> bool:
+        """More than SEARCH_CAP matches: listed by date, facets over the most recent ones."""
+        return self.count > SEARCH_CAP
+
+    @property
+    def estimated(self) -> bool:
+        """Broad on the planner's estimate: only SEARCH_FACET_SAMPLE matches are known."""
+        return self.broad and self.estimate is not None
 
 
 def estimated_rows(qs: QuerySet[Any]) -> int:
@@ -484,15 +486,6 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
 _JOINED_FACETS = ("status", "reference")
 
 
-def broad_search(user: Any, filters: AssetFilters) -> bool:
-    """True when the query matches more than SEARCH_CAP entries: results are then listed by
-    date instead of by relevance and facets describe the SEARCH_FACET_SAMPLE most recent
-    matches."""
-    if not filters.q:
-        return False
-    return search_hits(user, filters).count > SEARCH_CAP
-
-
 def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
     """Facets ignore their own filter (so several values can be ticked) when the scope is one
     ministry (a few thousand entries). Over the whole network, each facet applies every filter:
@@ -504,19 +497,21 @@ def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
 
 
 def asset_facets(
-    user: Any, filters: AssetFilters, *, broad: bool = False, hits: SearchHits | None = None
+    user: Any, filters: AssetFilters, *, hits: SearchHits | None = None
 ) -> list[Facet]:
     """Facets of the list for `filters` (cached). `hits`: the caller's `search_hits` of a
     full-text query, when it has them already."""
+    if filters.q and hits is None:
+        hits = search_hits(user, filters)
     access = access_for(user)
-    key = _cache_key(f"facets{'-broad' if broad else ''}", user, filters)
+    key = _cache_key(f"facets{'-broad' if hits and hits.broad else ''}", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
     if not filters.active() and (access.is_network_staff or not access.network_viewer):
         facets = _unfiltered_facets(user)
     else:
-        facets = _compute_facets(user, filters, broad=broad, hits=hits)
+        facets = _compute_facets(user, filters, hits)
     cache.set(key, facets, FACET_CACHE_SECONDS)
     return facets
 
@@ -590,20 +585,16 @@ def _facet_plan(
     return _facet_plan_columns(keys, definitions)
 
 
-def _compute_facets(
-    user: Any, f: AssetFilters, *, broad: bool = False, hits: SearchHits | None = None
-) -> list[Facet]:
+def _compute_facets(user: Any, f: AssetFilters, hits: SearchHits | None) -> list[Facet]:
+    """`hits`: the search hits of `f`'s full-text query (None without one)."""
     base = base_queryset(user)
-    if f.q:
+    if hits is not None:
         base = apply_search(base, f.q, rank=False)
-    disjunctive = disjunctive_facets(user, f) and not broad
-    if f.q:
-        hits = hits or search_hits(user, f)
         keys, definitions = hits.keys, hits.definitions
         _, columns, _ = _facet_plan_columns(keys, definitions)
     else:
-        hits = None
         keys, columns, definitions = _facet_plan(user, f)
+    disjunctive = disjunctive_facets(user, f) and not (hits is not None and hits.broad)
 
     def own_filter_active(key: str) -> bool:
         if key.startswith("extra."):

@@ -86,11 +86,12 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     # A full-text query: its matches are read (or taken from the cache) once, for the total,
     # the facets and whether it is broad (more than SEARCH_CAP matches: listed by date).
     hits = selectors.search_hits(request.user, filters) if filters.q else None
-    broad = hits is not None and hits.count > selectors.SEARCH_CAP
+    broad = hits is not None and hits.broad
+    estimated = hits is not None and hits.estimated
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
-    facets = selectors.asset_facets(request.user, filters, broad=broad, hits=hits)
+    facets = selectors.asset_facets(request.user, filters, hits=hits)
     estimate = None
-    if hits is not None and broad and hits.estimate is not None:
+    if hits is not None and hits.estimated:
         # Broad on the planner's estimate: SEARCH_FACET_SAMPLE matches are known to exist (read
         # for the facets), not how many more. Only those are paginated, so no page is empty;
         # the estimate is shown to those who see every entry (it is computed over all of them).
@@ -110,14 +111,10 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     paginator.known_count = min(total, MAX_PAGES * PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     offset = (page.number - 1) * PAGE_SIZE
-    if (
-        broad
-        and hits is not None
-        and hits.recent_rows is not None
-        and (offset + PAGE_SIZE <= len(hits.recent_rows))
-    ):
-        # A broad query's first pages were read with its facets (most recent first, as here).
-        rows = hits.recent_rows[offset : offset + PAGE_SIZE]
+    recent = hits.recent_rows if hits is not None else None
+    if recent is not None and offset + PAGE_SIZE <= len(recent):
+        # A broad query's first page was read with its facets (most recent first, as here).
+        rows = recent[offset : offset + PAGE_SIZE]
     else:
         rows = list(page.object_list)
     page.object_list = rows
@@ -152,7 +149,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "total": total,
             "estimate": estimate,
-            "estimated": broad and hits is not None and hits.estimate is not None,
+            "estimated": estimated,
             "truncated": total > MAX_PAGES * PAGE_SIZE,
             "broad": broad,
             "max_rows": MAX_PAGES * PAGE_SIZE,
