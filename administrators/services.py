@@ -200,6 +200,8 @@ def ministry_update(*, actor: Any, ministry: Ministry, data: Mapping[str, Any]) 
     _validate_urls(ministry, ["prada_url", "data_webpage_url"])
     ministry.full_clean()
     _save(ministry)
+    if changed & {"name", "short_name", "code"}:
+        _names_changed()
     audit_record(
         actor=actor,
         action="ministry.updated",
@@ -249,6 +251,44 @@ def _check_organization(org: Organization) -> None:
         raise ValidationError(errors)
 
 
+def _path_of(org: Organization) -> str:
+    """ "Parent path / name": the organisation's place in the directory, shown on its page."""
+    parent_path = None
+    if org.parent_id:
+        parent = Organization.objects.only("path", "name").get(pk=org.parent_id)
+        parent_path = parent.path or parent.name
+    return (f"{parent_path} / {org.name}" if parent_path else org.name)[:1000]
+
+
+def _repath_descendants(org: Organization) -> None:
+    """After a rename or a move, the paths below follow: one read of the ministry's tree, one
+    bulk update (the tree has no cycle: `_check_organization` refuses them)."""
+    children: dict[int | None, list[Organization]] = {}
+    for node in Organization.objects.filter(ministry_id=org.ministry_id).only(
+        "pk", "name", "parent_id", "path"
+    ):
+        children.setdefault(node.parent_id, []).append(node)
+    changed: list[Organization] = []
+    stack = [(org.pk, org.path)]
+    while stack:
+        parent_id, parent_path = stack.pop()
+        for child in children.get(parent_id, []):
+            path = f"{parent_path} / {child.name}"[:1000]
+            if child.path != path:
+                child.path = path
+                changed.append(child)
+            stack.append((child.pk, path))
+    Organization.objects.bulk_update(changed, ["path"], batch_size=500)
+
+
+def _names_changed() -> None:
+    """Inventory pages cache rows and facets that show ministry and organisation names: once a
+    name changes, every cached count and row goes (on commit), as after a write of entries."""
+    from datasets.selectors import bump_inventory_generation
+
+    transaction.on_commit(bump_inventory_generation)
+
+
 @transaction.atomic
 def organization_create(*, actor: Any, ministry: Ministry, data: Mapping[str, Any]) -> Organization:
     ensure_can_manage_organizations(actor, ministry.pk)
@@ -256,11 +296,7 @@ def organization_create(*, actor: Any, ministry: Ministry, data: Mapping[str, An
     org = Organization(ministry=ministry, created_by=actor if getattr(actor, "pk", None) else None)
     _apply(org, data, ORGANIZATION_FIELDS)
     _check_organization(org)
-    parent_path = None
-    if org.parent_id:
-        parent = Organization.objects.only("path", "name").get(pk=org.parent_id)
-        parent_path = parent.path or parent.name
-    org.path = (f"{parent_path} / {org.name}" if parent_path else org.name)[:1000]
+    org.path = _path_of(org)
     org.full_clean()
     _save(org)
     audit_record(
@@ -283,8 +319,13 @@ def organization_update(
     if not changed:
         return org
     _check_organization(org)
+    if changed & {"name", "parent"}:
+        org.path = _path_of(org)
     org.full_clean()
     _save(org)
+    if changed & {"name", "parent"}:
+        _repath_descendants(org)
+        _names_changed()
     audit_record(
         actor=actor,
         action="organization.updated",
