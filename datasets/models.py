@@ -500,6 +500,89 @@ class AssessmentHistory(models.Model):
         return f"{self.asset_id} — {self.status} ({self.recorded_at:%Y-%m-%d %H:%M})"
 
 
+class QualificationProposal(TimeStampedModel):
+    """A qualification proposed by a correspondent, applied once an administrator accepts it.
+
+    DOMAIN §4.18: a correspondent edits the entries of their organisations but only proposes
+    their open-by-default qualification; an administrator of the ministry (or DINUM staff)
+    validates or rejects it. `state` has the shape of `services.qualification_state` (what
+    `services.qualification_from_state` rebuilds); `based_on_version` is the version of the
+    qualification the proposer read: once it moved, the proposal can no longer be accepted.
+    At most one proposal per entry is pending (a new one supersedes it).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("En attente de validation")
+        ACCEPTED = "ACCEPTED", _("Acceptée")
+        REJECTED = "REJECTED", _("Refusée")
+        WITHDRAWN = "WITHDRAWN", _("Retirée")
+        SUPERSEDED = "SUPERSEDED", _("Remplacée par une nouvelle proposition")
+
+    asset = models.ForeignKey(
+        DataAsset,
+        verbose_name=_("entrée"),
+        on_delete=models.CASCADE,
+        related_name="qualification_proposals",
+    )
+    ministry = models.ForeignKey(
+        Ministry, verbose_name=_("ministère"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.JSONField(_("qualification proposée"), default=dict)
+    comment = models.CharField(_("commentaire"), max_length=300, blank=True)
+    based_on_version = models.PositiveIntegerField(_("version de la qualification lue"))
+    status = models.CharField(
+        _("état"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("traitée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    review_comment = models.TextField(_("commentaire de la décision"), blank=True)
+
+    class Meta:
+        verbose_name = _("proposition de qualification")
+        verbose_name_plural = _("propositions de qualification")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset"],
+                condition=Q(status="PENDING"),
+                name="qualification_proposal_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="REJECTED") | ~Q(review_comment=""),
+                name="qualification_proposal_reject_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["ministry", "status", "-created_at"], name="proposal_ministry_status"
+            ),
+            models.Index(fields=["asset", "-created_at"], name="proposal_asset_recent"),
+            models.Index(fields=["proposed_by", "-created_at"], name="proposal_proposer_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} — {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 class AssetStateHistory(models.Model):
     """Facts the compliance engine reads, as of each change (append-only; see module doc)."""
 

@@ -2,8 +2,10 @@
 
 - seeing an entry: network staff everything; ministry roles their ministries' entries (drafts
   included); a network-wide viewer the published entries of every ministry;
-- changing an entry or its qualification: network staff, the ministry's administrators, and the
-  correspondents of the entry's organisation (`core.access.can_edit_in_organization`);
+- changing an entry: network staff, the ministry's administrators, and the correspondents of the
+  entry's organisation (`core.access.can_edit_in_organization`);
+- qualifying an entry: network staff and the ministry's administrators; a correspondent only
+  proposes a qualification, which they validate or reject (DOMAIN §4.18, `datasets.proposals`);
 - extra-field definitions: DINUM staff or an administrator of that ministry;
 - internal justifications: network staff and the ministry's administrators only.
 """
@@ -35,6 +37,24 @@ def can_view_asset(user: Any, asset: DataAsset) -> bool:
 
 def can_edit_asset(user: Any, asset: DataAsset) -> bool:
     return access_for(user).can_edit_in_organization(asset.ministry_id, asset.organization_id)
+
+
+def can_qualify_asset(user: Any, asset: DataAsset) -> bool:
+    """Set the qualification directly (and review proposals): DINUM staff or a ministry admin."""
+    return access_for(user).can_edit_ministry(asset.ministry_id)
+
+
+def can_propose_qualification(user: Any, asset: DataAsset) -> bool:
+    """A correspondent of the entry's organisation: their qualification is only a proposal."""
+    return can_edit_asset(user, asset) and not can_qualify_asset(user, asset)
+
+
+def can_review_proposals(user: Any, ministry_id: int | None = None) -> bool:
+    """Accept or reject qualification proposals (of `ministry_id`, or of any ministry)."""
+    access = access_for(user)
+    if ministry_id is None:
+        return access.is_network_staff or access.is_ministry_admin
+    return access.can_edit_ministry(ministry_id)
 
 
 def can_create_in(user: Any, ministry_id: int, organization_id: int | None) -> bool:
@@ -71,6 +91,15 @@ def ensure_can_edit_asset(user: Any, asset: DataAsset) -> None:
     ensure_can_view_asset(user, asset)
     if not can_edit_asset(user, asset):
         raise PermissionDenied("Vous ne pouvez pas modifier les entrées de cette organisation.")
+
+
+def ensure_can_qualify_asset(user: Any, asset: DataAsset) -> None:
+    ensure_can_edit_asset(user, asset)
+    if not can_qualify_asset(user, asset):
+        raise PermissionDenied(
+            "Vous ne pouvez que proposer une qualification : un administrateur ministériel du "
+            "ministère la valide."
+        )
 
 
 def ensure_can_manage_extra_fields(user: Any, ministry_id: int) -> None:

@@ -40,9 +40,11 @@ from datasets.models import (
 )
 from datasets.permissions import (
     can_create_in,
+    can_qualify_asset,
     can_review_reference_data,
     ensure_can_edit_asset,
     ensure_can_manage_extra_fields,
+    ensure_can_qualify_asset,
 )
 
 Status = OpenByDefaultAssessment.Status
@@ -427,8 +429,10 @@ def asset_qualify(
     """Set the entry's current qualification (rules 1-7) and append it to the history.
 
     Returns the assessment and the validation result (warnings and suggestions to show).
+    Network staff and the ministry's administrators only: a correspondent proposes
+    (`datasets.proposals.proposal_submit`) and an administrator accepts.
     """
-    ensure_can_edit_asset(actor, asset)
+    ensure_can_qualify_asset(actor, asset)
     q = qualification
     result = v.validate_qualification(q, v.AssetContext.of(asset))
     result.raise_if_errors()
@@ -688,6 +692,14 @@ def assets_bulk_set_status(
     if status not in Status.values:
         raise ValidationError({"status": ["Statut inconnu."]})
     assets = _bulk_assets(actor, asset_ids)
+    refused = [a.title for a in assets if not can_qualify_asset(actor, a)]
+    if refused:
+        raise PermissionDenied(
+            "Aucune entrée n'a été modifiée : un correspondant propose la qualification entrée par "
+            "entrée et un administrateur ministériel la valide ("
+            + ", ".join(f"« {t[:60]} »" for t in refused[:5])
+            + ")."
+        )
     failures: list[str] = []
     history: list[AssessmentHistory] = []
     audits: list[tuple[Model, dict[str, Any]]] = []

@@ -24,4 +24,5 @@ urlpatterns = [
     path("champs/<int:pk>/modifier/", views.extra_field_edit, name="extra_field_edit"),
     path("champs/<int:pk>/retirer/", views.extra_field_retire, name="extra_field_retire"),
     path("", include("datasets.urls_io")),  # import and exports (helper 4)
+    path("", include("datasets.urls_proposals")),  # qualification proposals (DOMAIN §4.18)
 ]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from administrators.models import Ministry
 from core.access import access_for
 from core.models import LegalGround
-from datasets import selectors, services, wizard
+from datasets import selectors, services, views_proposals, wizard
 from datasets.forms import (
     AssetForm,
     BulkActionForm,
@@ -44,6 +44,7 @@ from datasets.permissions import (
     can_create_any,
     can_edit_asset,
     can_manage_extra_fields,
+    can_qualify_asset,
     can_see_internal_justification,
     ensure_can_edit_asset,
     ensure_can_manage_extra_fields,
@@ -236,6 +237,10 @@ ACTION_LABELS = {
     "assessment.updated": "Qualification",
     "assessment.reverted": "Qualification : retour à une version antérieure",
     "assessment.bulk_status": "Action groupée : statut",
+    "assessment.proposed": "Proposition de qualification",
+    "assessment.proposal_accepted": "Proposition de qualification acceptée",
+    "assessment.proposal_rejected": "Proposition de qualification refusée",
+    "assessment.proposal_withdrawn": "Proposition de qualification retirée",
     "reference.created": "Donnée de référence",
     "reference.updated": "Donnée de référence",
 }
@@ -338,6 +343,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "designation": getattr(asset, "reference_designation", None)
             if _has_designation(asset)
             else None,
+            **views_proposals.entry_context(request.user, asset, show_internal),
         },
     )
 
@@ -540,6 +546,8 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
 def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_detail(request.user, pk)
     ensure_can_edit_asset(request.user, asset)
+    if not can_qualify_asset(request.user, asset):  # a correspondent proposes (DOMAIN §4.18)
+        return views_proposals.proposal_form(request, asset)
     assessment = asset.assessment
     show_internal = can_see_internal_justification(request.user, asset.ministry_id)
     existing = len(assessment.ground_links.all())

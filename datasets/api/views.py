@@ -24,6 +24,7 @@ from administrators.models import Ministry
 from core.access import access_for
 from core.pagination import PortalCursorPagination
 from datasets import services
+from datasets.api.proposals import ProposalSerializer
 from datasets.api.serializers import (
     AssessmentHistorySerializer,
     DataAssetSerializer,
@@ -31,8 +32,17 @@ from datasets.api.serializers import (
     QualificationSerializer,
 )
 from datasets.forms import list_filter_query
-from datasets.models import DataAsset, ExtraFieldDefinition, OpenByDefaultAssessment
-from datasets.permissions import AssetPermission, can_see_internal_justification
+from datasets.models import (
+    DataAsset,
+    ExtraFieldDefinition,
+    OpenByDefaultAssessment,
+    QualificationProposal,
+)
+from datasets.permissions import (
+    AssetPermission,
+    can_propose_qualification,
+    can_see_internal_justification,
+)
 from datasets.selectors import AssetFilters, assessment_history, asset_queryset
 from datasets.validation import GroundInput, QualificationInput
 
@@ -168,8 +178,11 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
     @extend_schema(
         methods=["PUT"],
         request=QualificationSerializer,
-        responses=QualificationSerializer,
-        description="`version` (lue par GET) est obligatoire : une version périmée répond 409.",
+        responses={200: QualificationSerializer, 202: ProposalSerializer},
+        description="`version` (lue par GET) est obligatoire : une version périmée répond 409. "
+        "Pour un correspondant, la qualification est une proposition : la réponse est 202 avec "
+        "la proposition, appliquée quand un administrateur ministériel l'accepte "
+        "(`/api/v1/datasets/qualification-proposals/{id}/accept/`).",
     )
     @action(detail=True, methods=["get", "put"], pagination_class=None)
     def qualification(self, request: Request, pk: str | None = None) -> Response:
@@ -217,6 +230,9 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
                 "no_anonymisation_category",
             ):
                 setattr(q, name, "")
+        if can_propose_qualification(request.user, asset):
+            # A correspondent proposes; an administrator accepts (DOMAIN §4.18).
+            return _propose(request, asset, q, expected)
         try:
             services.asset_qualify(
                 actor=request.user,
@@ -227,6 +243,24 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
         except services.ConcurrentEditError as exc:
             return _conflict(exc)
         return Response(QualificationSerializer(_load_assessment(asset), context=context).data)
+
+
+def _propose(
+    request: Request, asset: DataAsset, q: QualificationInput, expected: int | None
+) -> Response:
+    from datasets import proposals
+
+    try:
+        proposal, _ = proposals.proposal_submit(
+            actor=request.user, asset=asset, qualification=q, based_on_version=expected
+        )
+    except services.ConcurrentEditError as exc:
+        return _conflict(exc)
+    proposal = proposals.with_related(QualificationProposal.objects.filter(pk=proposal.pk)).get()
+    return Response(
+        ProposalSerializer(proposal, context={"request": request}).data,
+        status=status.HTTP_202_ACCEPTED,
+    )
 
 
 def _load_assessment(asset: DataAsset) -> OpenByDefaultAssessment:

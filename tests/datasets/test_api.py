@@ -403,11 +403,21 @@ def test_correspondent_put_keeps_the_hidden_justification(
     url = f"{URL}{own_asset.pk}/qualification/"
     body = correspondent_client.get(url).json()
     body["grounds"][0]["public_motive"] = "Vie privée"
+    # A correspondent's PUT is a proposal (DOMAIN §4.18): 202, applied once accepted.
     response = correspondent_client.put(url, body, format="json")
-    assert response.status_code == 200, response.json()
+    assert response.status_code == 202, response.json()
     assert "SECRET-INTERNE" not in response.content.decode()
+    from datasets.models import QualificationProposal
+    from datasets.proposals import proposal_accept
+
+    proposal = QualificationProposal.objects.get(pk=response.json()["id"])
+    assert (
+        OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get().public_motive == ""
+    )
+    proposal_accept(actor=amd_user, proposal=proposal)
     link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
     assert link.justification_internal == "SECRET-INTERNE"
+    assert link.public_motive == "Vie privée"
 
 
 @pytest.mark.parametrize("rows", [1, 10])

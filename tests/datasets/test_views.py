@@ -596,7 +596,7 @@ def test_detail_page_query_count_is_flat(
             ),
         )
     amd_client.get("/inventaire/")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):  # the 11th: the entry's qualification proposals
         assert amd_client.get(f"/inventaire/{own_asset.pk}/").status_code == 200
 
 
@@ -805,7 +805,7 @@ def test_bulk_action_matrix(request, client_name, expected_status, changed, own_
         ("plain_client", 404),
         ("viewer_client", 404),
         ("ministry_viewer_client", 403),
-        ("correspondent_client", 302),
+        ("correspondent_client", 403),  # a correspondent only proposes (DOMAIN §4.18)
         ("amd_client", 302),
     ],
 )
@@ -830,7 +830,7 @@ def test_qualification_revert_matrix(request, client_name, expected, amd_user, o
     assert response.status_code == expected
     own_asset.assessment.refresh_from_db()
     reverted = own_asset.assessment.planned_date == datetime.date(2030, 1, 1)
-    assert reverted is (client_name in ("correspondent_client", "amd_client"))
+    assert reverted is (client_name == "amd_client")
 
 
 def test_revert_of_other_ministry_entry_answers_404(amd_client, agd_user, other_asset):
@@ -879,6 +879,11 @@ def test_legacy_javascript_url_is_never_rendered_as_a_link(amd_client, organizat
 def test_correspondent_never_receives_internal_justification_and_keeps_it(
     amd_user, correspondent_client, own_asset
 ):
+    """The correspondent's qualification is a proposal (DOMAIN §4.18): the hidden justification
+    rides along in it, and is still there once an administrator accepts it."""
+    from datasets.models import QualificationProposal
+    from datasets.proposals import proposal_accept
+
     services.asset_qualify(
         actor=amd_user,
         asset=own_asset,
@@ -909,6 +914,15 @@ def test_correspondent_never_receives_internal_justification_and_keeps_it(
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
+    assert link.public_motive == "Vie privée"  # not applied yet
+    proposal = QualificationProposal.objects.get(asset=own_asset, status="PENDING")
+    assert proposal.state["grounds"][0]["justification_internal"] == "Adresses des victimes"
+    assert (
+        "Adresses des victimes"
+        not in correspondent_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
+    )
+    proposal_accept(actor=amd_user, proposal=proposal)
     link = OpenByDefaultAssessment.objects.get(asset=own_asset).ground_links.get()
     assert link.justification_internal == "Adresses des victimes"
     assert link.public_motive == "Protection de la vie privée"
