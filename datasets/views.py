@@ -117,7 +117,11 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         # A broad query's first page was read with its facets (most recent first, as here).
         rows = recent[offset : offset + PAGE_SIZE]
     else:
-        rows = list(page.object_list)
+        # As the page's own slice: never past the paginated count (a broad search's sample).
+        limit = max(0, min(PAGE_SIZE, paginator.count - offset))
+        rows = selectors.asset_page_rows(
+            request.user, filters, ranked=not broad, offset=offset, limit=limit
+        )
     page.object_list = rows
     marks = selectors_highlights([r["pk"] for r in rows], filters.q) if filters.q and rows else {}
     may_edit = can_create_any(request.user)
