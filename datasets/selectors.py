@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache as cache_function
 from typing import Any
 
 from django.core.cache import cache
@@ -25,6 +27,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
@@ -66,11 +69,17 @@ def _ministry_generation_key(ministry_id: int) -> str:
     return f"datasets:generation:m:{ministry_id}"
 
 
+def _fresh_generation() -> int:
+    """A generation for a key the cache lost (evicted, flushed): random, so that it does not
+    repeat one that processes still remember (`_names` keeps names per generation)."""
+    return secrets.randbelow(2**48) + 1
+
+
 def _incr(key: str) -> None:
     try:
         cache.incr(key)
     except ValueError:
-        cache.set(key, 1, None)
+        cache.set(key, _fresh_generation(), None)
 
 
 def bump_inventory_generation(ministry_ids: Iterable[int] | None = None) -> None:
@@ -90,9 +99,47 @@ def bump_inventory_generation(ministry_ids: Iterable[int] | None = None) -> None
 def _generation() -> int:
     value = cache.get(GENERATION_KEY)
     if value is None:
-        cache.add(GENERATION_KEY, 1, None)
-        return 1
+        cache.add(GENERATION_KEY, _fresh_generation(), None)
+        value = cache.get(GENERATION_KEY)
     return int(value)
+
+
+# Names of ministries and organisations shown by the facets, remembered by each process for
+# one generation (any write of entries, any rename, moves it): after the first searches, the
+# facets need no query for them. Bounded by the directory (a few thousand names).
+_NAMES: dict[str, tuple[int, dict[int, str]]] = {}
+
+
+def _names(kind: str, ids: Iterable[Any]) -> dict[int, str]:
+    """{id: label} of the ministries (short name) or organisations `ids`."""
+    generation = _generation()
+    known_generation, known = _NAMES.get(kind, (None, {}))
+    if known_generation != generation:
+        known = {}
+        _NAMES[kind] = (generation, known)
+    wanted = {int(i) for i in ids if i is not None}
+    missing = wanted - known.keys()
+    if missing:
+        if kind == "ministry":
+            for pk, short_name, name in Ministry.objects.filter(pk__in=missing).values_list(
+                "pk", "short_name", "name"
+            ):
+                known[pk] = short_name or name
+        else:
+            known.update(Organization.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return {i: known[i] for i in wanted if i in known}
+
+
+@cache_function
+def _choice_labels(language: str | None) -> dict[str, dict[Any, str]]:
+    """The labels of the coded facets, translated once per language and process."""
+    return {
+        "status": {k: str(v) for k, v in OpenByDefaultAssessment.Status.choices},
+        "asset_type": {k: str(v) for k, v in AssetType.choices},
+        "update_frequency": {k: str(v) for k, v in UpdateFrequency.choices},
+        "reference": {k: str(v) for k, v in ReferenceDataDesignation.Regime.choices},
+        "visibility": {k: str(v) for k, v in DataAsset.Visibility.choices},
+    }
 
 
 @dataclass
@@ -648,26 +695,12 @@ def _build_facets(
     definitions: list[ExtraFieldDefinition],
     f: AssetFilters,
 ) -> list[Facet]:
-    names: dict[str, dict[Any, str]] = {}
-    if "ministry" in counts:
-        names["ministry"] = {
-            m.pk: m.short_name or m.name
-            for m in Ministry.objects.filter(pk__in=[v for v, _ in counts["ministry"]]).only(
-                "pk", "short_name", "name"
-            )
-        }
-    names["organization"] = dict(
-        Organization.objects.filter(
-            pk__in=[v for v, _ in counts.get("organization", [])]
-        ).values_list("pk", "name")
-    )
-    labels: dict[str, dict[Any, str]] = {
-        "status": {k: str(v) for k, v in OpenByDefaultAssessment.Status.choices},
-        "asset_type": {k: str(v) for k, v in AssetType.choices},
-        "update_frequency": {k: str(v) for k, v in UpdateFrequency.choices},
-        "reference": {k: str(v) for k, v in ReferenceDataDesignation.Regime.choices},
-        "visibility": {k: str(v) for k, v in DataAsset.Visibility.choices},
+    names: dict[str, dict[Any, str]] = {
+        kind: _names(kind, (v for v, _ in counts[kind]))
+        for kind in ("ministry", "organization")
+        if kind in counts
     }
+    labels = _choice_labels(get_language())
     titles = {
         "ministry": "Ministère",
         "organization": "Organisation",
