@@ -27,6 +27,7 @@ from datasets.models import (
     ImportJob,
     OpenByDefaultAssessment,
     PersonalDataProcessing,
+    QualificationProposal,
     ReferenceDataDesignation,
     RIPPublication,
     SpdReferenceDataset,
@@ -111,6 +112,16 @@ class AssessmentHistoryAdmin(ReadOnlyScopedAdmin):
         if access.is_network_staff:
             return qs
         return qs.filter(ministry_id_at__in=access.admin_ministry_ids)
+
+
+@admin.register(QualificationProposal)
+class QualificationProposalAdmin(ReadOnlyScopedAdmin):
+    """Decided on the entry page or through the API (an acceptance goes through asset_qualify)."""
+
+    list_display = ["asset", "status", "proposed_by", "created_at", "reviewed_by", "reviewed_at"]
+    list_filter = ["status"]
+    list_select_related = ["asset", "proposed_by", "reviewed_by"]
+    show_full_result_count = False
 
 
 @admin.register(AssetStateHistory)

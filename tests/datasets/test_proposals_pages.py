@@ -501,3 +501,29 @@ def test_the_link_costs_the_inventory_no_query(amd_client, organization, django_
     with django_assert_num_queries(9):  # as pinned in test_views.py, link included
         body = amd_client.get("/inventaire/").content.decode()
     assert "Propositions à valider" in body
+
+
+def test_the_admin_lists_the_ministrys_proposals_read_only(amd_user, other_organization, pending):
+    from django.test import Client
+
+    foreign = propose(
+        correspondent_of(other_organization), AssetFactory(organization=other_organization)
+    )
+    amd_user.is_staff = True
+    amd_user.save()
+    client = Client()
+    client.force_login(amd_user)
+    listed = client.get("/admin/datasets/qualificationproposal/")
+    assert listed.status_code == 200
+    body = listed.content.decode()
+    assert f"/admin/datasets/qualificationproposal/{pending.pk}/change/" in body
+    assert f"/admin/datasets/qualificationproposal/{foreign.pk}/change/" not in body
+    page = client.get(f"/admin/datasets/qualificationproposal/{pending.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.get(
+        f"/admin/datasets/qualificationproposal/{foreign.pk}/change/"
+    ).status_code in (
+        302,
+        403,
+        404,
+    )
