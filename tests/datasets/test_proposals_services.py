@@ -373,3 +373,28 @@ def test_proposals_are_scoped_to_the_callers_ministries(
     assert list(proposals.proposals_for_user(viewer)) == []
     assert list(proposals.proposals_to_review(amd_user)) == [mine]
     assert list(proposals.proposals_to_review(correspondent_user)) == []
+
+
+def test_accept_checks_the_rules_against_the_entry_as_it_is_now(
+    correspondent_user, amd_user, organization
+):
+    from core.models import Licence
+    from tests.datasets.factories import csv_format
+
+    licence = Licence.objects.filter(is_decree_listed=True).first()
+    asset = AssetFactory(organization=organization, licence=licence, formats=[csv_format()])
+    proposal = propose(
+        correspondent_user,
+        asset,
+        QualificationInput(status="PUBLISHED", published_url="https://www.data.gouv.fr/x"),
+    )
+    services.asset_update(
+        actor=correspondent_user, asset=asset, data={"licence": None}, expected_version=1
+    )
+    before = _counts(asset)
+    with pytest.raises(ValidationError) as refused:
+        proposals.proposal_accept(actor=amd_user, proposal=proposal)
+    assert "licence" in refused.value.message_dict["licence"][0]
+    assert _counts(asset) == before
+    proposal.refresh_from_db()
+    assert proposal.status == "PENDING"
