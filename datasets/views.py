@@ -49,6 +49,7 @@ from datasets.permissions import (
     ensure_can_edit_asset,
     ensure_can_manage_extra_fields,
 )
+from datasets.search import MarkedRows, highlights_later
 from datasets.validation import (
     CATALOGUE_FIELD_LABELS,
     GroundInput,
@@ -90,7 +91,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     broad = hits is not None and hits.broad
     estimated = hits is not None and hits.estimated
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
-    facets = selectors.asset_facets(request.user, filters, hits=hits)
+    # Without a full-text query, the total may come from the facets: read first. With one,
+    # the facets are built while the page's highlights are computed (below).
+    facets = selectors.asset_facets(request.user, filters) if hits is None else None
     estimate = None
     if hits is not None and hits.estimated:
         # Broad on the planner's estimate: SEARCH_FACET_SAMPLE matches are known to exist (read
@@ -103,7 +106,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         total = selectors.SEARCH_CAP if broad else hits.count
     elif not filters.visibility and not filters.q:
         # Every entry has one visibility, and that facet then counts the filtered set itself.
-        vis = next(f for f in facets if f.key == "visibility")
+        vis = next(f for f in facets or [] if f.key == "visibility")
         total = sum(v.count for v in vis.values)
     else:
         total = selectors.asset_count(request.user, filters, qs)
@@ -123,7 +126,10 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             request.user, filters, ranked=not broad, offset=offset, limit=limit
         )
     page.object_list = rows
-    marks = selectors_highlights([r["pk"] for r in rows], filters.q) if filters.q and rows else {}
+    # The highlights of the page's rows (ts_headline) run on a second connection meanwhile.
+    marks = highlights_later([r["pk"] for r in rows], filters.q) if filters.q and rows else None
+    if facets is None:
+        facets = selectors.asset_facets(request.user, filters, hits=hits)
     may_edit = can_create_any(request.user)
     # The organisation of a bulk assignment belongs to one ministry: offered once the list is
     # narrowed to one ministry (the caller's own, or the ministry filter).
@@ -144,7 +150,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         {
             "title": "Inventaire des données",
             "page_obj": page,
-            "rows": [(r, marks.get(r["pk"])) for r in rows],
+            "rows": MarkedRows(rows, marks),
             "filters": filters,
             "facets": facets,
             "may_edit": may_edit,
@@ -161,12 +167,6 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "bulk_ministry": bulk_ministry,
         },
     )
-
-
-def selectors_highlights(ids: list[int], q: str) -> dict[int, Any]:
-    from datasets.search import highlights
-
-    return highlights(ids, q)
 
 
 @login_required
