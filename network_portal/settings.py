@@ -129,9 +129,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Each URL computed once per process (core/staticfiles.py).
+        "BACKEND": "core.staticfiles.ManifestStorage"
         if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "core.staticfiles.StaticStorage"
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -72,7 +72,7 @@ def test_production_hardening_values():
     result = manage("shell", "-c", code, env=production_env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == (
-        "False True True True 31536000 whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "False True True True 31536000 core.staticfiles.ManifestStorage"
     )
 
 
