@@ -105,6 +105,18 @@ REFERENCE_MODELS = [
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _side_connections_closed_before_the_database_is_dropped(
+    django_db_setup: Any,
+) -> Iterator[None]:
+    """Search pages compute their highlights on a second connection, kept open by a thread of
+    the process (datasets.search); the test database cannot be dropped while it is open."""
+    yield
+    from datasets.search import close_side_connection
+
+    close_side_connection()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _fast_flush_on_postgresql() -> Iterator[None]:
     """Empty the tables with DELETE instead of TRUNCATE after each transactional test
     (browser, concurrency and worker tests).

@@ -18,7 +18,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from datasets.models import OpenByDefaultAssessment
 
@@ -185,3 +185,37 @@ def asset_rows(
             f"<td>{localtime(row['updated_at']).strftime('%d/%m/%Y')}</td></tr>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
+
+
+@register.simple_tag(takes_context=True)
+def inventory_pagination(context: Mapping[str, Any], page_obj: Any) -> SafeString:
+    """`{% dsfr_pagination page_obj %}`'s markup (django-dsfr's dsfr/pagination.html, checked
+    by a test), built here: its template costs ~0.5 ms a page, mostly in six
+    `url_remplace_params` calls that each copy the query string."""
+    query = context["request"].GET.copy()
+
+    def href(number: int) -> str:
+        query["page"] = str(number)
+        return f' href="?{_e(query.urlencode())}"'
+
+    number, last = page_obj.number, page_obj.paginator.num_pages
+    first_href = href(1) if page_obj.has_previous() else ""
+    prev_href = href(page_obj.previous_page_number()) if page_obj.has_previous() else ""
+    next_href = href(page_obj.next_page_number()) if page_obj.has_next() else ""
+    last_href = href(last) if page_obj.has_next() else ""
+    return mark_safe(  # noqa: S308 - the query string is escaped by _e, the rest is ours
+        f'<nav role="navigation" class="fr-pagination" aria-label="{_e(gettext("Pagination"))}">'
+        '<ul class="fr-pagination__list">'
+        f'<li><a class="fr-pagination__link fr-pagination__link--first"{first_href}>'
+        f"{_e(gettext('First page'))}</a></li>"
+        '<li><a class="fr-pagination__link fr-pagination__link--prev '
+        f'fr-pagination__link--lg-label"{prev_href}>{_e(gettext("Previous page"))}</a></li>'
+        # django-dsfr's title here reads its "Page" label outside the loop that defines it.
+        f'<li><a class="fr-pagination__link" aria-current="page" title=" {number} / {last}"'
+        f"{href(number)}>{number} / {last}</a></li>"
+        '<li><a class="fr-pagination__link fr-pagination__link--next '
+        f'fr-pagination__link--lg-label"{next_href}>{_e(gettext("Next page"))}</a></li>'
+        f'<li><a class="fr-pagination__link fr-pagination__link--last"{last_href}>'
+        f"{_e(gettext('Last page'))}</a></li>"
+        "</ul></nav>"
+    )
