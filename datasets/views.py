@@ -45,6 +45,7 @@ from datasets.permissions import (
     can_edit_asset,
     can_manage_extra_fields,
     can_qualify_asset,
+    can_review_proposals,
     can_see_internal_justification,
     ensure_can_edit_asset,
     ensure_can_manage_extra_fields,
@@ -154,6 +155,8 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "facets": facets,
             "may_edit": may_edit,
+            # Correspondents propose qualifications entry by entry: no bulk status change.
+            "may_qualify": can_review_proposals(request.user),
             "may_import": access_for(request.user).is_network_staff
             or bool(access_for(request.user).admin_ministry_ids),
             "bulk_organizations": bulk_organizations,

@@ -109,24 +109,33 @@ def facet_hidden_inputs(facets: Sequence[Any]) -> SafeString:
 
 
 @cache
-def _bulk_fixed_fields(language: str | None) -> str:
+def _bulk_fixed_fields(language: str | None, qualify: bool) -> str:
     """The action, status and date fields of the bulk form, as the form renders them: they
-    depend on nothing but the code (and the language), so each process renders them once."""
+    depend on nothing but the code (and the language), so each process renders them once.
+    Without `qualify` (correspondents, who only propose qualifications one entry at a time),
+    no status action."""
     from administrators.models import Organization
     from datasets.forms import BulkActionForm
 
     form = BulkActionForm(organizations=Organization.objects.none())
+    names = ("action", "status", "planned_date")
+    if not qualify:
+        action: Any = form.fields["action"]
+        action.choices = [c for c in action.choices if c[0] != "status"]
+        names = ("action",)
     return "".join(
-        f'<div class="fr-fieldset__element">{form[name].as_field_group()}</div>'
-        for name in ("action", "status", "planned_date")
+        f'<div class="fr-fieldset__element">{form[name].as_field_group()}</div>' for name in names
     )
 
 
 @register.simple_tag
-def bulk_action_fields(organizations: Iterable[tuple[int, str]] | None) -> SafeString:
+def bulk_action_fields(
+    organizations: Iterable[tuple[int, str]] | None, qualify: bool = True
+) -> SafeString:
     """The fields of the bulk form. `organizations`: (id, name) of the organisations a
-    selection can be attached to, or None when the list spans several ministries."""
-    parts = [_bulk_fixed_fields(get_language())]
+    selection can be attached to, or None when the list spans several ministries. `qualify`:
+    whether the caller may change openness statuses directly."""
+    parts = [_bulk_fixed_fields(get_language(), bool(qualify))]
     if organizations is None:
         parts.append(
             '<p class="fr-fieldset__element fr-hint-text">Pour rattacher des entrées à une '

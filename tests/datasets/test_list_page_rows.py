@@ -88,3 +88,16 @@ def test_the_list_page_shows_the_same_rows_deep_in_the_list(agd_client, entries)
     response = agd_client.get("/inventaire/")
     titles = [row["title"] for row, _ in response.context["rows"]]
     assert titles == all_titles[:50]
+
+
+def test_correspondents_get_no_bulk_status_change(client, correspondent_user, amd_client, entries):
+    """They propose qualifications entry by entry (an administrator validates)."""
+    client.force_login(correspondent_user)
+    body = client.get("/inventaire/").content.decode()
+    assert 'name="ids"' in body  # they may still select entries of their organisations
+    assert "Rattacher à une organisation" in body
+    assert '<option value="status"' not in body
+    assert 'name="status"' not in body.split('id="bulk-form"')[1]
+    body = amd_client.get("/inventaire/").content.decode()
+    assert '<option value="status"' in body
+    assert 'name="planned_date"' in body
