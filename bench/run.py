@@ -660,13 +660,18 @@ def captured_sql(user: Any, path: str, *, warm: bool = True) -> list[str]:
     the measured searches, which use a different query each time)."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     client = Client()
     client.force_login(user)
     if warm:
         client.get(path)
-    with CaptureQueriesContext(connection) as ctx:
+    # Search highlights run on a second connection in service: here on this one, so that
+    # they are captured (and counted) with the page's other statements.
+    with (
+        override_settings(SEARCH_PARALLEL_HIGHLIGHTS=False),
+        CaptureQueriesContext(connection) as ctx,
+    ):
         response = client.get(path)
         if response.streaming:
             b"".join(response.streaming_content)  # type: ignore[attr-defined]

@@ -105,3 +105,10 @@ def test_rows_wait_for_their_highlights_only_when_read():
     assert rows[0:1] == [({"pk": 1}, {"title": "T"})]
     assert calls == [1]
     assert not search.MarkedRows([], None)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_setting_turns_the_side_connection_off(committed_entries, settings):
+    settings.SEARCH_PARALLEL_HIGHLIGHTS = False
+    assert not search._parallel_allowed()
