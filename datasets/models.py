@@ -551,6 +551,12 @@ class QualificationProposal(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
     review_comment = models.TextField(_("commentaire de la décision"), blank=True)
+    # When the e-mails went out (`datasets.tasks`): each is claimed before it is sent, so a task
+    # run twice sends it once.
+    submission_notified_at = models.DateTimeField(
+        _("administrateurs prévenus le"), null=True, blank=True
+    )
+    decision_notified_at = models.DateTimeField(_("auteur prévenu le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("proposition de qualification")

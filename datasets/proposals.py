@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from administrators.models import Membership
 from core.access import access_for
 from core.audit import audit_record, diff, history_for
 from core.models import NoAnonymisationCategory
@@ -155,6 +156,17 @@ def _stale_message(asset: DataAsset) -> str:
     )
 
 
+def _notify(event: str, proposal: QualificationProposal) -> None:
+    """E-mail about `proposal` once the transaction commits, from a worker (never in the
+    request; nothing when it rolls back)."""
+    from datasets import tasks
+
+    task = (
+        tasks.notify_proposal_submitted if event == "submitted" else tasks.notify_proposal_decided
+    )
+    task.delay_on_commit(proposal.pk)
+
+
 # --- Writes ------------------------------------------------------------------------------------
 
 
@@ -249,6 +261,7 @@ def proposal_submit(
         target=asset,
         changes={"qualification": changes},
     )
+    _notify("submitted", proposal)
     return proposal, result
 
 
@@ -293,6 +306,7 @@ def proposal_accept(
         target=asset,
         changes={"proposition": [_who(locked.proposed_by), "acceptée"]},
     )
+    _notify("decided", locked)
     return locked, result
 
 
@@ -330,6 +344,7 @@ def proposal_reject(
         target=locked.asset,
         changes={"motif du refus": [None, reason]},
     )
+    _notify("decided", locked)
     return locked
 
 
@@ -398,6 +413,24 @@ def entry_proposals(asset: DataAsset, limit: int = 5) -> list[QualificationPropo
         QualificationProposal.objects.filter(asset_id=asset.pk)
         .select_related("proposed_by", "reviewed_by")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def reviewer_emails(ministry_id: int) -> list[str]:
+    """E-mail addresses of the ministry's current administrators (active accounts, role not
+    expired), told when a proposal waits for them."""
+    today = timezone.localdate()
+    return list(
+        Membership.objects.filter(
+            role=Membership.Role.MINISTRY_ADMIN,
+            ministry_id=ministry_id,
+            user__is_active=True,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
     )
 
 

@@ -1,4 +1,5 @@
-"""Celery entry points of the inventory import (ids only, safe to run twice, acks_late).
+"""Celery entry points of the inventory (ids only, safe to run twice, acks_late): the import,
+and the e-mails about qualification proposals (`notify_proposal_*`, sent at most once each).
 
 - `import_analyse(job_id)`: the dry run. Runs when the job is UPLOADED (or ANALYSING again after
   a lost worker); does nothing once the job is analysed, applied, failed or cancelled.
@@ -23,8 +24,9 @@ from django.utils import timezone
 
 from administrators.models import Ministry
 from core.models import User
+from core.notifications import send_once
 from datasets.importing import analyse_job, apply_job
-from datasets.models import ImportJob
+from datasets.models import ImportJob, QualificationProposal
 
 logger = logging.getLogger(__name__)
 
@@ -169,3 +171,61 @@ def purge_stale_imports(days: int = STALE_IMPORT_DAYS) -> int:
     return ImportJob.objects.filter(
         state__in=[State.UPLOADED, State.ANALYSED], updated_at__lt=cutoff
     ).update(state=State.CANCELLED, finished_at=timezone.now(), payload=b"", normalised_plan=b"")
+
+
+# --- Qualification proposal notices (DOMAIN §4.18) ---------------------------------------------
+
+
+@shared_task(
+    name="datasets.notify_proposal_submitted",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def notify_proposal_submitted(proposal_id: int) -> int:
+    """Tell the ministry's administrators that a proposal waits for them, once. Nothing when
+    the proposal is gone or no longer pending (withdrawn, replaced or decided meanwhile), or
+    when the ministry has no administrator with an e-mail address."""
+    from datasets import notifications, proposals
+
+    row = QualificationProposal.objects.filter(
+        pk=proposal_id, status=QualificationProposal.Status.PENDING
+    )
+    proposal = row.select_related("asset", "asset__organization", "proposed_by").first()
+    if proposal is None or proposal.submission_notified_at is not None:
+        return 0
+    recipients = proposals.reviewer_emails(proposal.ministry_id)
+    if not recipients:
+        return 0
+    _, sent = send_once(
+        row, "submission_notified_at", lambda: notifications.send_submitted(proposal, recipients)
+    )
+    return sent or 0
+
+
+@shared_task(
+    name="datasets.notify_proposal_decided",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def notify_proposal_decided(proposal_id: int) -> int:
+    """Tell the author that their proposal was accepted or refused (with the reason), once."""
+    from datasets import notifications
+
+    row = QualificationProposal.objects.filter(
+        pk=proposal_id,
+        status__in=[QualificationProposal.Status.ACCEPTED, QualificationProposal.Status.REJECTED],
+    )
+    proposal = row.select_related(
+        "asset", "asset__organization", "proposed_by", "reviewed_by"
+    ).first()
+    if proposal is None or proposal.decision_notified_at is not None:
+        return 0
+    author = proposal.proposed_by
+    if author is None or not author.is_active or not author.email:
+        return 0
+    _, sent = send_once(
+        row, "decision_notified_at", lambda: notifications.send_decided(proposal, author.email)
+    )
+    return sent or 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMessage
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.notifications import absolute_url, send_plain
 from trainings.calendar import session_ics
 from trainings.models import Registration, TrainingSession
 
@@ -27,16 +27,14 @@ def _where(session: TrainingSession) -> str:
 
 
 def _send(to: str, subject: str, body: str, session: TrainingSession | None = None) -> None:
-    message = EmailMessage(
-        subject=subject, body=body, to=[to], from_email=settings.DEFAULT_FROM_EMAIL
-    )
+    attachments = []
     if session is not None:
-        message.attach(f"session-{session.pk}.ics", session_ics(session), "text/calendar")
-    message.send()
+        attachments.append((f"session-{session.pk}.ics", session_ics(session), "text/calendar"))
+    send_plain(to, subject, body, attachments)
 
 
 def _url(session: TrainingSession) -> str:
-    return settings.SITE_URL.rstrip("/") + session.get_absolute_url()
+    return absolute_url(session.get_absolute_url())
 
 
 def send_reminder(registration: Registration) -> None:
@@ -49,8 +47,7 @@ def send_reminder(registration: Registration) -> None:
             f"Vous êtes inscrit à la formation « {session.course.title} », {_when(session)}.\n"
             f"{_where(session)}\n\n"
             "Si vous ne pouvez plus venir, annulez votre inscription pour libérer votre place :\n"
-            f"{_url(session)}\n\n"
-            "L'équipe de l'administrateur général des données (DINUM)"
+            f"{_url(session)}"
         ),
         session,
     )
@@ -66,8 +63,7 @@ def send_promotion(registration: Registration) -> None:
             "Une place s'est libérée : vous passez de la liste d'attente à la liste des inscrits "
             f"de la formation « {session.course.title} », {_when(session)}.\n"
             f"{_where(session)}\n\n"
-            f"Détails et annulation : {_url(session)}\n\n"
-            "L'équipe de l'administrateur général des données (DINUM)"
+            f"Détails et annulation : {_url(session)}"
         ),
         session,
     )
@@ -82,17 +78,14 @@ def send_cancellation(registration: Registration) -> None:
             "Bonjour,\n\n"
             f"La session de la formation « {session.course.title} » prévue {_when(session)} "
             "est annulée. Consultez le calendrier des formations pour choisir une autre date :\n"
-            f"{settings.SITE_URL.rstrip('/')}/formations/\n\n"
-            "L'équipe de l'administrateur général des données (DINUM)"
+            f"{absolute_url('/formations/')}"
         ),
     )
 
 
 def send_survey_invitation(registration: Registration) -> None:
-    from django.urls import reverse
-
     session = registration.session
-    url = settings.SITE_URL.rstrip("/") + reverse("trainings:satisfaction", args=[registration.pk])
+    url = absolute_url(reverse("trainings:satisfaction", args=[registration.pk]))
     _send(
         registration.user.email,
         f"Votre avis sur la formation « {session.course.title} »",
@@ -100,7 +93,6 @@ def send_survey_invitation(registration: Registration) -> None:
             "Bonjour,\n\n"
             f"Merci d'avoir participé à la formation « {session.course.title} ». "
             "Deux minutes pour nous dire ce que vous en avez pensé ?\n"
-            f"{url}\n\n"
-            "L'équipe de l'administrateur général des données (DINUM)"
+            f"{url}"
         ),
     )

@@ -22,13 +22,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from administrators.models import Ministry, Person
 from core.access import access_for
 from core.audit import audit_record, diff, snapshot
 from core.models import User
+from core.notifications import send_once
 from core.permissions import ensure_network_staff
 from datasets.models import DataAsset
 from guides.models import Guide
@@ -520,21 +521,11 @@ def reminder_send(*, registration_id: int, now: datetime.datetime | None = None)
     mail goes out (two workers cannot both claim it); a failed send releases the claim."""
     from trainings import notifications
 
-    now = now or timezone.now()
-    claimed = Registration.objects.filter(
-        pk=registration_id, status=RegStatus.INSCRIT, reminded_at__isnull=True
-    ).update(reminded_at=now)
-    if not claimed:
-        return False
-    registration = Registration.objects.select_related("session", "session__course", "user").get(
-        pk=registration_id
+    row = Registration.objects.filter(pk=registration_id, status=RegStatus.INSCRIT)
+    sent, _ = send_once(
+        row, "reminded_at", lambda: notifications.send_reminder(registration_of(row)), now
     )
-    try:
-        notifications.send_reminder(registration)
-    except Exception:
-        Registration.objects.filter(pk=registration_id).update(reminded_at=None)
-        raise
-    return True
+    return sent
 
 
 def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
@@ -566,21 +557,19 @@ def survey_invitation_send(*, registration_id: int, now: datetime.datetime | Non
     """Invite one attendee to the satisfaction survey, once (claimed before sending)."""
     from trainings import notifications
 
-    now = now or timezone.now()
-    claimed = Registration.objects.filter(
-        pk=registration_id, survey_invited_at__isnull=True, satisfaction__isnull=True
-    ).update(survey_invited_at=now)
-    if not claimed:
-        return False
-    registration = Registration.objects.select_related("session", "session__course", "user").get(
-        pk=registration_id
+    row = Registration.objects.filter(pk=registration_id, satisfaction__isnull=True)
+    sent, _ = send_once(
+        row,
+        "survey_invited_at",
+        lambda: notifications.send_survey_invitation(registration_of(row)),
+        now,
     )
-    try:
-        notifications.send_survey_invitation(registration)
-    except Exception:
-        Registration.objects.filter(pk=registration_id).update(survey_invited_at=None)
-        raise
-    return True
+    return sent
+
+
+def registration_of(row: QuerySet[Registration]) -> Registration:
+    """The one registration `row` selects, with what the e-mails show."""
+    return row.select_related("session", "session__course", "user").get()
 
 
 def survey_invitations_send_due(*, now: datetime.datetime | None = None) -> int:

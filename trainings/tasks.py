@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
 
+from core.notifications import send_once
 from trainings import notifications, services
 from trainings.models import Registration, TrainingSession
 
@@ -17,16 +17,6 @@ def send_training_reminders() -> int:
     return services.reminders_send_due()
 
 
-def _claim(field: str, **filters: object) -> bool:
-    """Mark a notice as sent before sending it: a second run (or a second worker) finds it taken,
-    so each official gets it once; a failed send releases the claim."""
-    return bool(
-        Registration.objects.filter(**filters, **{f"{field}__isnull": True}).update(
-            **{field: timezone.now()}
-        )
-    )
-
-
 @shared_task(name="trainings.send_survey_invitations", **TASK_OPTIONS)
 def send_survey_invitations() -> int:
     """Beat, hourly: invite the attendees of recently ended sessions to the survey, once."""
@@ -35,17 +25,14 @@ def send_survey_invitations() -> int:
 
 @shared_task(name="trainings.send_promotion_notice", **TASK_OPTIONS)
 def send_promotion_notice(registration_id: int) -> bool:
-    if not _claim("promotion_notified_at", pk=registration_id, status=Registration.Status.INSCRIT):
-        return False
-    reg = Registration.objects.select_related("session", "session__course", "user").get(
-        pk=registration_id
+    """Tell an official promoted from the waiting list, once (claimed before it is sent)."""
+    row = Registration.objects.filter(pk=registration_id, status=Registration.Status.INSCRIT)
+    sent, _ = send_once(
+        row,
+        "promotion_notified_at",
+        lambda: notifications.send_promotion(services.registration_of(row)),
     )
-    try:
-        notifications.send_promotion(reg)
-    except Exception:
-        Registration.objects.filter(pk=registration_id).update(promotion_notified_at=None)
-        raise
-    return True
+    return sent
 
 
 @shared_task(name="trainings.send_session_cancelled", **TASK_OPTIONS)
@@ -62,13 +49,11 @@ def send_session_cancelled(session_id: int) -> int:
     )
     sent = 0
     for pk in ids:
-        if not _claim("cancellation_notified_at", pk=pk):
-            continue
-        reg = Registration.objects.select_related("session", "session__course", "user").get(pk=pk)
-        try:
-            notifications.send_cancellation(reg)
-        except Exception:
-            Registration.objects.filter(pk=pk).update(cancellation_notified_at=None)
-            raise
-        sent += 1
+        row = Registration.objects.filter(pk=pk)
+        claimed, _ = send_once(
+            row,
+            "cancellation_notified_at",
+            lambda: notifications.send_cancellation(services.registration_of(row)),  # noqa: B023
+        )
+        sent += claimed
     return sent
