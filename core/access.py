@@ -13,9 +13,11 @@ Rules (DOMAIN §4.18, issue #2):
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 NETWORK_ROLES = frozenset({"CHIEF_DATA_OFFICER", "DINUM_STAFF"})
@@ -117,19 +119,29 @@ def _compute(user: Any) -> Access:
     viewer: set[int] = set()
     roles: list[tuple[str, int | None]] = []
     # Two plain reads, on every page: the roles, then the organisations of the correspondent
-    # roles from the link table. (prefetch_related did the same in ~3 ms of Python per page.)
-    memberships = list(
-        Membership.objects.filter(user_id=user.pk)
-        .order_by()
-        .values_list("pk", "role", "ministry_id", "valid_until")
-    )
-    links = Membership.organizations.through.objects.filter(
-        membership_id__in=[pk for pk, *_ in memberships]
-    ).values_list("membership_id", "organization_id")
-    organizations: dict[int, list[int]] = {}
-    for membership_id, organization_id in links:
-        organizations.setdefault(membership_id, []).append(organization_id)
+    # roles from the link table (none without roles). Written in SQL: the ORM spent longer
+    # building these two statements than the database answering them (~1 ms a page).
+    table = connection.ops.quote_name(Membership._meta.db_table)
+    links_table = connection.ops.quote_name(Membership.organizations.through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, role, ministry_id, valid_until FROM {table} WHERE user_id = %s",  # noqa: S608 - table name from the model
+            [user.pk],
+        )
+        memberships = cursor.fetchall()
+        organizations: dict[int, list[int]] = {}
+        if memberships:
+            ids = [row[0] for row in memberships]
+            cursor.execute(
+                f"SELECT membership_id, organization_id FROM {links_table} "  # noqa: S608 - table name from the model
+                f"WHERE membership_id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            for membership_id, organization_id in cursor.fetchall():
+                organizations.setdefault(membership_id, []).append(organization_id)
     for pk, role, ministry_id, valid_until in memberships:
+        if isinstance(valid_until, str):  # SQLite without a declared type converter
+            valid_until = datetime.date.fromisoformat(valid_until)
         if valid_until is not None and valid_until < today:
             continue
         roles.append((role, ministry_id))
