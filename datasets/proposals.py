@@ -32,6 +32,7 @@ from datasets import services
 from datasets import validation as v
 from datasets.models import (
     AssessmentGround,
+    AssessmentHistory,
     DataAsset,
     OpenByDefaultAssessment,
     QualificationProposal,
@@ -179,6 +180,8 @@ def proposal_submit(
     based_on_version: int | None,
     read_pending: int | None = None,
     comment: str = "",
+    unchanged_message: str = "",
+    from_form: bool = True,
 ) -> tuple[QualificationProposal, v.ValidationResult]:
     """Store `qualification` as the entry's pending proposal (nothing is applied).
 
@@ -187,6 +190,8 @@ def proposal_submit(
     `read_pending`: the pending proposal the proposer's form started from (0: none) — it is
     superseded; when another one was submitted since, nothing is written. None (API): the
     caller's own pending proposal is superseded, someone else's is not.
+    `unchanged_message`, `from_form`: the wording of the refusals for a caller that did not
+    type the qualification (`proposal_submit_revert`).
     """
     ensure_can_edit_asset(actor, asset)
     if can_qualify_asset(actor, asset):
@@ -200,7 +205,9 @@ def proposal_submit(
     assessment = _lock_assessment(asset)
     if based_on_version is not None and assessment.version != based_on_version:
         raise services.ConcurrentEditError(
-            services._conflict_message(asset, "La qualification de cette entrée"),
+            services._conflict_message(
+                asset, "La qualification de cette entrée", kept_input=from_form
+            ),
             code="concurrent_edit",
         )
     links = list(assessment.ground_links.select_related("ground"))
@@ -209,7 +216,8 @@ def proposal_submit(
     changes = diff(before, after)
     if not changes:
         raise ValidationError(
-            "Cette proposition ne change rien à la qualification actuelle : modifiez au moins "
+            unchanged_message
+            or "Cette proposition ne change rien à la qualification actuelle : modifiez au moins "
             "un champ."
         )
     pending = (
@@ -263,6 +271,44 @@ def proposal_submit(
     )
     _notify("submitted", proposal)
     return proposal, result
+
+
+def proposal_submit_revert(
+    *,
+    actor: Any,
+    asset: DataAsset,
+    history_id: int | None,
+    based_on_version: int | None,
+    read_pending: int | None = None,
+) -> tuple[QualificationProposal, v.ValidationResult]:
+    """Propose to go back to a qualification the entry had (a row of its history): what
+    `services.asset_revert` does for an administrator, as a proposal (same rules as
+    `proposal_submit`: validation, version read, pending proposal superseded)."""
+    ensure_can_edit_asset(actor, asset)
+    row = (
+        AssessmentHistory.objects.filter(pk=history_id, asset_id=asset.pk).first()
+        if history_id
+        else None
+    )
+    if row is None:
+        raise ValidationError(
+            "Cette version de la qualification n'existe pas pour cette entrée : rechargez la "
+            "page ; rien n'a été proposé."
+        )
+    when = f"{timezone.localtime(row.recorded_at):%d/%m/%Y à %H:%M}"
+    return proposal_submit(
+        actor=actor,
+        asset=asset,
+        qualification=services.qualification_from_state(row.data),
+        based_on_version=based_on_version,
+        read_pending=read_pending,
+        comment=f"Retour à la version du {when}",
+        unchanged_message=(
+            f"La version du {when} est identique à la qualification actuelle : il n'y a rien "
+            "à proposer."
+        ),
+        from_form=False,
+    )
 
 
 @transaction.atomic

@@ -12,6 +12,11 @@ urlpatterns = [
         name="proposal_decide",
     ),
     path(
+        "<int:pk>/qualification/versions/<int:history_id>/proposer/",
+        views_proposals.proposal_revert,
+        name="proposal_revert",
+    ),
+    path(
         "<int:pk>/propositions/<int:proposal_id>/retirer/",
         views_proposals.proposal_withdraw,
         name="proposal_withdraw",

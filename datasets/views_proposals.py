@@ -4,7 +4,8 @@
   (`proposal_form`, called by `views.asset_qualify`);
 - the entry page shows the pending proposal with its changes, and the latest decisions
   (`entry_context`); an administrator of the ministry (or DINUM staff) accepts or refuses it
-  there (`proposal_decide`), its author may withdraw it (`proposal_withdraw`);
+  there (`proposal_decide`), its author may withdraw it (`proposal_withdraw`); a correspondent
+  proposes to go back to a qualification of the entry's history (`proposal_revert`);
 - « Propositions à valider » (`proposal_list`) lists the pending proposals of the ministries
   the caller administers; a correspondent sees their own proposals there.
 
@@ -35,6 +36,7 @@ from datasets.permissions import (
     can_edit_asset,
     can_qualify_asset,
     can_review_proposals,
+    ensure_can_edit_asset,
 )
 from datasets.validation import GroundInput, QualificationInput
 
@@ -281,6 +283,40 @@ def proposal_withdraw(request: HttpRequest, pk: int, proposal_id: int) -> HttpRe
             messages.error(request, message)
     else:
         messages.success(request, "Votre proposition a été retirée.")
+    return redirect("datasets:detail", pk=asset.pk)
+
+
+@login_required
+@require_POST
+def proposal_revert(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
+    """« Proposer de revenir à cette version » (a correspondent, on the entry's history)."""
+    asset = selectors.asset_for_update(request.user, pk)
+    ensure_can_edit_asset(request.user, asset)
+    version = _int(request.POST.get("version"))
+    if version is None:
+        messages.error(
+            request,
+            "La version de la qualification que vous avez lue manque : rechargez la page ; rien "
+            "n'a été proposé.",
+        )
+        return redirect("datasets:detail", pk=asset.pk)
+    try:
+        proposals.proposal_submit_revert(
+            actor=request.user,
+            asset=asset,
+            history_id=history_id,
+            based_on_version=version,
+            read_pending=_int(request.POST.get("pending")) or 0,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            "Votre proposition de revenir à cette version a été enregistrée : elle s'appliquera "
+            "quand un administrateur ministériel l'aura validée.",
+        )
     return redirect("datasets:detail", pk=asset.pk)
 
 
