@@ -115,6 +115,8 @@ LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=900)
 # Per client address the limit is higher: agents of one ministry may share an outgoing proxy.
 LOGIN_MAX_FAILURES_PER_IP = env.int("LOGIN_MAX_FAILURES_PER_IP", default=50)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Database sessions read with one written-out statement (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
