@@ -13,11 +13,14 @@ Derived qualifications (so that the demo dashboard is not empty), clearly a demo
   Ouverte 2.0, published at its data.gouv.fr page, format HTML (the page: the real file formats
   are not in the 2016 inventory);
 - the others stay "À qualifier".
+Then two qualifications proposed by the demo correspondent on entries of their organisations
+(`load_demo_proposals`), so that « Propositions à valider » is not empty for DINUM.
 Idempotent: a second run finds every entry unchanged and writes nothing.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from collections import Counter, defaultdict
@@ -26,9 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from administrators.demo import DEMO_ACCOUNTS
 from administrators.models import Ministry, Organization
+from core.models import LegalGround, User
 from datasets import catalogue_schema as cs
+from datasets import proposals
 from datasets.importing import (
     BASES_JSON_COLUMNS,
     Source,
@@ -37,6 +45,9 @@ from datasets.importing import (
     bases_json_rows,
     build_plan,
 )
+from datasets.models import DataAsset, OpenByDefaultAssessment, QualificationProposal
+from datasets.permissions import can_propose_qualification
+from datasets.validation import GroundInput, QualificationInput
 
 DEMO_COLUMNS = [
     *BASES_JSON_COLUMNS,
@@ -151,3 +162,77 @@ def load_demo(stdout: Any) -> None:
         )
         for name, count in unmatched.most_common():
             stdout.write(f"    - {name} ({count} base{'s' if count > 1 else ''})")
+    load_demo_proposals(stdout)
+
+
+def _demo_qualifications() -> list[tuple[QualificationInput, str]]:
+    """What the demo correspondent proposes, in order: (qualification, comment)."""
+    today = timezone.localdate()
+    privacy = LegalGround.objects.filter(code="L311_6_1_VIE_PRIVEE").first()
+    wanted = [
+        (
+            QualificationInput(
+                status=OpenByDefaultAssessment.Status.TO_PUBLISH,
+                obligation_basis=OpenByDefaultAssessment.Basis.L312_1_1_3_DATABASES,
+                planned_date=datetime.date(today.year + 1, 6, 30),
+            ),
+            "Démo : statistiques agrégées publiables sur data.gouv.fr",
+        )
+    ]
+    if privacy is not None:
+        wanted.append(
+            (
+                QualificationInput(
+                    status=OpenByDefaultAssessment.Status.NOT_COMMUNICABLE,
+                    obligation_basis=OpenByDefaultAssessment.Basis.L312_1_1_3_DATABASES,
+                    grounds=[
+                        GroundInput(
+                            ground=privacy,
+                            justification_internal=(
+                                "Données de santé nominatives des personnes suivies."
+                            ),
+                            public_motive="Protection de la vie privée",
+                        )
+                    ],
+                ),
+                "Démo : données individuelles de santé",
+            )
+        )
+    return wanted
+
+
+@transaction.atomic
+def load_demo_proposals(stdout: Any) -> None:
+    """Pending proposals of the demo correspondent (through `proposals.proposal_submit`, so
+    validated and audited like any other), on the first entries of their organisations still
+    « À qualifier ». Added once: nothing when the correspondent already proposed anything."""
+    email = next((a[0] for a in DEMO_ACCOUNTS if a[3] == "CORRESPONDENT"), None)
+    user = User.objects.filter(email=email).first() if email else None
+    if user is None:
+        stdout.write("  Propositions de démonstration : compte correspondant absent.")
+        return
+    if QualificationProposal.objects.filter(proposed_by=user).exists():
+        stdout.write("  Propositions de démonstration : déjà présentes.")
+        return
+    candidates = (
+        DataAsset.objects.for_user(user)
+        .filter(assessment__status=OpenByDefaultAssessment.Status.TO_ASSESS)
+        .select_related("organization", "assessment")
+        .order_by("title", "id")
+    )
+    assets = [a for a in candidates[:200] if can_propose_qualification(user, a)]
+    made = 0
+    for asset, (qualification, comment) in zip(assets, _demo_qualifications(), strict=False):
+        proposals.proposal_submit(
+            actor=user,
+            asset=asset,
+            qualification=qualification,
+            based_on_version=asset.assessment.version,
+            read_pending=0,
+            comment=comment,
+        )
+        made += 1
+    stdout.write(
+        f"  Propositions de démonstration : {made} en attente de validation, déposées par "
+        f"{email} (visibles par la DINUM dans « Propositions à valider »)."
+    )
