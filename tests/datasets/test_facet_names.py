@@ -47,3 +47,15 @@ def test_unknown_ids_are_left_out(organization):
     assert selectors._names("organization", [organization.pk, 987654, None]) == {
         organization.pk: organization.name
     }
+
+
+def test_names_are_read_all_at_once_and_at_most_once_per_generation(
+    organization, other_organization
+):
+    assert selectors._names("organization", [organization.pk]) == {
+        organization.pk: organization.name
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        selectors._names("organization", [other_organization.pk, 987654])
+        selectors._names("organization", [987654])
+    assert ctx.captured_queries == []
