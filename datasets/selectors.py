@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
@@ -291,12 +292,36 @@ def asset_page_rows(
     200,000 entries). Ranked by relevance, the rank orders the rows: read as one slice."""
     if filters.q and ranked:
         return list(asset_list(user, filters, ranked=True)[offset : offset + limit])
+    if limit <= 0:
+        return []
     ids = _ordered(_apply(base_queryset(user), filters), filters, ranked=False).values("pk")
-    return list(
-        DataAsset.objects.filter(pk__in=ids[offset : offset + limit])
+    try:
+        inner, params = ids[offset : offset + limit].query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    before, after = _rows_of_ids_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{before}{inner}{after}", params)
+        return [_list_row(row) for row in cursor.fetchall()]
+
+
+_IDS_MARKER = "987654321987654321"
+
+
+@cache_function
+def _rows_of_ids_sql(vendor: str) -> tuple[str, str]:
+    """The statement reading the list rows of a sub-select of ids, around that sub-select:
+    built by the ORM once per process and database vendor (it is the same for every page;
+    building it cost ~1 ms of each list page)."""
+    sql, params = (
+        DataAsset.objects.filter(pk__in=RawSQL(_IDS_MARKER, ()))  # noqa: S611 - a constant marker
         .order_by("-updated_at", "-id")
-        .values(*LIST_ROW_FIELDS)
+        .values_list(*LIST_ROW_FIELDS)
+        .query.sql_with_params()
     )
+    assert not params and sql.count(_IDS_MARKER) == 1  # noqa: S101 - built here, checked once
+    before, _, after = sql.partition(_IDS_MARKER)
+    return before, after
 
 
 def asset_queryset(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[DataAsset]:
