@@ -32,7 +32,8 @@ def _day(moment: datetime.datetime) -> str:
 
 
 def _title(proposal: QualificationProposal) -> str:
-    title = proposal.asset.title
+    """The entry's title for a subject line (one line: a header cannot hold a line break)."""
+    title = " ".join(proposal.asset.title.split())
     return title if len(title) <= 120 else title[:119] + "…"
 
 

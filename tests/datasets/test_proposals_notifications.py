@@ -226,3 +226,11 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
     assert callbacks == []
     assert mail.outbox == []
     assert not QualificationProposal.objects.exists()
+
+
+def test_a_title_with_a_line_break_gives_a_one_line_subject(amd_user, correspondent_user, asset):
+    type(asset).objects.filter(pk=asset.pk).update(title="Registre\ndes associations")
+    asset.refresh_from_db()
+    proposal = propose(correspondent_user, asset)
+    assert tasks.notify_proposal_submitted(proposal.pk) == 1
+    assert mail.outbox[0].subject.endswith("« Registre des associations »")
