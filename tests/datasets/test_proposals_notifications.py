@@ -234,3 +234,27 @@ def test_a_title_with_a_line_break_gives_a_one_line_subject(amd_user, correspond
     proposal = propose(correspondent_user, asset)
     assert tasks.notify_proposal_submitted(proposal.pk) == 1
     assert mail.outbox[0].subject.endswith("« Registre des associations »")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_submission_once(amd_user, correspondent_user, organization):
+    import time
+
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL absent : pas de broker pour un vrai worker.")
+    from celery.contrib.testing.worker import start_worker
+
+    from network_portal.celery import app
+
+    asset = AssetFactory(organization=organization, title="Registre des associations")
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        proposal = propose(correspondent_user, asset)  # commits: the task goes to the broker
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not mail.outbox:
+            time.sleep(0.2)
+    assert _recipients() == [amd_user.email]
+    proposal.refresh_from_db()
+    assert proposal.submission_notified_at is not None
