@@ -666,10 +666,10 @@ def captured_sql(user: Any, path: str, *, warm: bool = True) -> list[str]:
     client.force_login(user)
     if warm:
         client.get(path)
-    # Search highlights run on a second connection in service: here on this one, so that
-    # they are captured (and counted) with the page's other statements.
+    # One query of the inventory pages runs on a second connection in service: here on this
+    # one, so that it is captured (and counted) with the page's other statements.
     with (
-        override_settings(SEARCH_PARALLEL_HIGHLIGHTS=False),
+        override_settings(PARALLEL_QUERIES=False),
         CaptureQueriesContext(connection) as ctx,
     ):
         response = client.get(path)

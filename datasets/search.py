@@ -12,23 +12,18 @@ HTML-escaped, and only then are the delimiters turned into `<mark>` tags.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.side_connection import beside
 from datasets.models import DataAsset
-
-logger = logging.getLogger(__name__)
 
 _START, _STOP = "\u2999", "\u299a"  # unusual brackets that user text almost never contains
 MAX_QUERY_LENGTH = 200
@@ -119,65 +114,14 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
 
 Highlights = dict[int, dict[str, SafeString]]
 
-# One thread per process computes the highlights of a page on its own connection while the
-# request builds its facets and renders the page: `ts_headline` parses and stems every word of
-# 50 descriptions (~5-7 ms of database time on every search page).
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="highlights")
-        return _pool
-
-
-def _parallel_allowed() -> bool:
-    """Only on PostgreSQL, with persistent connections (a new connection per search would cost
-    more than it saves), and outside a transaction, whose writes another connection would not
-    see (tests run inside one: there the highlights are computed inline, as on SQLite)."""
-    if not is_postgres() or connection.in_atomic_block:
-        return False
-    if not getattr(settings, "SEARCH_PARALLEL_HIGHLIGHTS", True):
-        return False
-    max_age = connection.settings_dict.get("CONN_MAX_AGE")
-    return max_age is None or max_age > 0
-
-
-def close_side_connection() -> None:
-    """Close the highlight thread's connection (tests, before their database is dropped)."""
-    if _pool is not None:
-        _pool.submit(connections.close_all).result(timeout=10)
-
-
-def _highlights_in_thread(ids: Sequence[int], q: str) -> Highlights:
-    thread_connection = connections["default"]  # this thread's own connection
-    # What Django does at the start of each request: drop a broken or expired connection.
-    thread_connection.close_if_unusable_or_obsolete()
-    return highlights(ids, q)
-
 
 def highlights_later(ids: Sequence[int], q: str) -> Callable[[], Highlights]:
-    """`highlights(ids, q)` started now on a second connection when allowed; the function
-    returned waits for them. If that fails, they are computed inline, as without the thread."""
-    if not _parallel_allowed() or not ids or not normalise_query(q):
-        result = highlights(ids, q)
-        return lambda: result
-    future = _executor().submit(_highlights_in_thread, list(ids), q)
-
-    def wait() -> Highlights:
-        try:
-            return future.result(timeout=10)
-        except Exception:  # noqa: BLE001 - any failure of the side connection: do it here
-            logger.warning(
-                "Surlignage en parallèle impossible : calcul sur la connexion principale.",
-                exc_info=True,
-            )
-            return highlights(ids, q)
-
-    return wait
+    """`highlights(ids, q)` started now on the side connection (core.side_connection): it
+    runs while the request builds its facets and renders the page up to the rows (ts_headline
+    parses and stems every word of 50 descriptions, ~5-7 ms of database time)."""
+    if not ids or not normalise_query(q):
+        return dict
+    return beside(highlights, list(ids), q)
 
 
 class MarkedRows(Sequence[tuple[Any, Any]]):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from administrators.models import Ministry
 from core.access import access_for
 from core.models import LegalGround
+from core.side_connection import beside, side_allowed
 from datasets import selectors, services, views_proposals, wizard
 from datasets.forms import (
     AssetForm,
@@ -83,6 +84,15 @@ class KnownCountPaginator(Paginator):
         return self.known_count
 
 
+def _requested_page(request: HttpRequest) -> int:
+    """The page number asked for (1 when missing or not a number), before the paginator knows
+    whether it exists."""
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
+
+
 @login_required
 def asset_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters.from_query(list_filter_query(request.GET))
@@ -92,8 +102,22 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     broad = hits is not None and hits.broad
     estimated = hits is not None and hits.estimated
     qs = selectors.asset_list(request.user, filters, ranked=not broad)
-    # Without a full-text query, the total may come from the facets: read first. With one,
-    # the facets are built while the page's highlights are computed (below).
+    # Without a full-text query, the total may come from the facets: read first, while the
+    # requested page's rows are read on the side connection (kept if the page exists). With
+    # one, the facets are built while the page's highlights are computed (below).
+    requested = _requested_page(request)
+    early_rows = (
+        beside(
+            selectors.asset_page_rows,
+            request.user,
+            filters,
+            ranked=False,
+            offset=(requested - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        if hits is None and requested <= MAX_PAGES and side_allowed()
+        else None
+    )
     facets = selectors.asset_facets(request.user, filters) if hits is None else None
     estimate = None
     if hits is not None and hits.estimated:
@@ -123,9 +147,12 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     else:
         # As the page's own slice: never past the paginated count (a broad search's sample).
         limit = max(0, min(PAGE_SIZE, paginator.count - offset))
-        rows = selectors.asset_page_rows(
-            request.user, filters, ranked=not broad, offset=offset, limit=limit
-        )
+        if early_rows is not None and page.number == requested:
+            rows = early_rows()[:limit]
+        else:
+            rows = selectors.asset_page_rows(
+                request.user, filters, ranked=not broad, offset=offset, limit=limit
+            )
     page.object_list = rows
     # The highlights of the page's rows (ts_headline) run on a second connection meanwhile.
     marks = highlights_later([r["pk"] for r in rows], filters.q) if filters.q and rows else None

@@ -143,9 +143,9 @@ MEDIA_URL = "/media/"
 
 # Redis: broker, result backend and shared cache. Without it, tasks run in-process and the
 # cache is local memory (fine for one process, which is what `make run` starts).
-# Search pages compute their highlights on a second database connection while the page is
-# built (datasets/search.py); false: on the request's own connection.
-SEARCH_PARALLEL_HIGHLIGHTS = env.bool("SEARCH_PARALLEL_HIGHLIGHTS", default=True)
+# Inventory pages run one query on a second database connection while the page is built
+# (core/side_connection.py); false: every query on the request's own connection.
+PARALLEL_QUERIES = env.bool("PARALLEL_QUERIES", default=True)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # The test suite runs in parallel (pytest-xdist): each worker has its own PostgreSQL test

@@ -111,7 +111,7 @@ def _side_connections_closed_before_the_database_is_dropped(
     """Search pages compute their highlights on a second connection, kept open by a thread of
     the process (datasets.search); the test database cannot be dropped while it is open."""
     yield
-    from datasets.search import close_side_connection
+    from core.side_connection import close_side_connection
 
     close_side_connection()
 
