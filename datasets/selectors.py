@@ -119,13 +119,16 @@ def _known_names(kind: str, ids: Iterable[Any], generation: int | None) -> dict[
     known_generation, known = _NAMES.get(kind, (None, {}))
     wanted = {int(i) for i in ids if i is not None}
     if known_generation != generation and wanted:
-        known = {}
-        _NAMES[kind] = (generation, known)
         if kind == "ministry":
-            for pk, short_name, name in Ministry.objects.values_list("pk", "short_name", "name"):
-                known[pk] = (short_name, name)
+            known = {
+                pk: (short_name, name)
+                for pk, short_name, name in Ministry.objects.values_list("pk", "short_name", "name")
+            }
         else:
-            known.update(Organization.objects.values_list("pk", "name"))
+            known = dict(Organization.objects.values_list("pk", "name"))
+        # Published once complete: the side connection's thread asks for names while the
+        # request's thread may be reading them (an empty dict would answer "no such name").
+        _NAMES[kind] = (generation, known)
     return {i: known[i] for i in wanted if i in known}
 
 
