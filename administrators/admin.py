@@ -23,6 +23,7 @@ from administrators.models import (
     PoleMinisteriel,
 )
 from administrators.permissions import can_grant_role, ensure_can_manage_memberships
+from administrators.services import _names_changed, _path_of, _repath_descendants
 from core.access import access_for
 from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin
 
@@ -39,6 +40,12 @@ class MinistryAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     list_filter = ["in_ogp_scope"]
     search_fields = ["name", "short_name", "code"]
     list_select_related = ["pole"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # As `services.ministry_update`: inventory pages keep names per cache generation.
+        if change and set(form.changed_data) & {"name", "short_name", "code"}:
+            _names_changed()
 
 
 @admin.register(Organization)
@@ -66,6 +73,17 @@ class OrganizationAdmin(AuditedAdminMixin, MinistryScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).select_related("ministry")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # As `services.organization_create/update`: the directory path follows the name and
+        # the parent, down the tree, and inventory pages forget the names they keep.
+        renamed = not change or bool(set(form.changed_data) & {"name", "parent"})
+        if renamed:
+            obj.path = _path_of(obj)
+        super().save_model(request, obj, form, change)
+        if change and renamed:
+            _repath_descendants(obj)
+            _names_changed()
 
 
 @admin.register(Person)
