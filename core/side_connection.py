@@ -8,8 +8,9 @@ facets are built and the page rendered; a filtered list's rows while its facets 
 
 Only on PostgreSQL, with persistent connections (a new connection per request would cost more
 than it saves), outside a transaction (another connection would not see its writes: the tests
-run inside one), and with PARALLEL_QUERIES on. Otherwise, and if the side query fails, the
-function runs inline, on the request's connection, as it would without this module. Each web
+run inside one), with PARALLEL_QUERIES on, and while the thread is not still on an earlier
+query. Otherwise, and if the side query fails, the function runs inline, on the request's
+connection, as it would without this module. Each web
 process then holds up to two connections.
 """
 
@@ -30,6 +31,8 @@ T = TypeVar("T")
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+# Queries handed to the side thread and not finished yet (under `_pool_lock`).
+_unfinished = 0
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -61,13 +64,55 @@ def _in_thread(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, An
     return fn(*args, **kwargs)
 
 
+def _counted(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    """`_in_thread`, no longer counted as unfinished once done (before its result is seen)."""
+    try:
+        return _in_thread(fn, args, kwargs)
+    finally:
+        _finished()
+
+
+def _finished() -> None:
+    global _unfinished
+    with _pool_lock:
+        _unfinished -= 1
+
+
+def _when_asked(
+    fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Callable[[], T]:
+    results: list[T] = []
+
+    def result() -> T:
+        if not results:
+            results.append(fn(*args, **kwargs))
+        return results[0]
+
+    return result
+
+
 def beside(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Callable[[], T]:
     """`fn(*args, **kwargs)` started now on the side connection when allowed; the function
     returned waits for its result (or computes it inline if the side query failed)."""
+    global _unfinished
     if not side_allowed():
         result = fn(*args, **kwargs)
         return lambda: result
-    future = _executor().submit(_in_thread, fn, args, kwargs)
+    pool = _executor()
+    with _pool_lock:
+        busy = _unfinished > 0
+        if not busy:
+            _unfinished += 1
+    if busy:
+        # The thread is still on an earlier query (one whose page was not kept, or one
+        # hanging on a lost connection): queued behind it, this one would wait for it, up to
+        # the whole timeout on every page. It runs here instead, when its result is asked for.
+        return _when_asked(fn, args, kwargs)
+    try:
+        future = pool.submit(_counted, fn, args, kwargs)
+    except RuntimeError:  # the interpreter is shutting down
+        _finished()
+        return _when_asked(fn, args, kwargs)
 
     def wait() -> T:
         try:
