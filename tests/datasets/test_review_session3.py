@@ -1,9 +1,14 @@
 """Review of the inventory's performance work (names kept per process, side connection)."""
 
+import threading
+
 import pytest
 from django.db import connection
+from django.test import Client
 
+from core import side_connection
 from datasets import selectors
+from tests.datasets.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +35,40 @@ def test_names_being_read_are_never_served_half_read(kind, organization, other_o
         found = selectors._names(kind, [wanted], generation)
     assert meanwhile == [found]
     assert wanted in found
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="side connection: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("who", ["amd_user", "viewer_user", "correspondent_user"])
+def test_rows_read_on_the_side_connection_are_those_the_caller_may_see(
+    who, request, organization, other_organization, monkeypatch
+):
+    """A filtered list's rows come from the side thread (the request's user passed to it):
+    own drafts, other ministries' published entries to a network viewer only, no other draft;
+    organisation names as in the directory."""
+    mine = AssetFactory(organization=organization, visibility="DRAFT", title="Brouillon à nous")
+    AssetFactory(organization=other_organization, visibility="DRAFT", title="Brouillon voisin")
+    AssetFactory(organization=other_organization, visibility="PUBLISHED", title="Publiée voisine")
+    threads: list[str] = []
+    real = selectors.asset_page_rows
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "asset_page_rows", spy)
+    client = Client()
+    client.force_login(request.getfixturevalue(who))
+    try:
+        response = client.get("/inventaire/", {"status": "TO_ASSESS"})
+    finally:
+        side_connection.close_side_connection()
+    assert response.status_code == 200
+    assert threads and all(t.startswith("side-connection") for t in threads)
+    rows = {row["title"]: row["organization__name"] for row, _ in response.context["rows"]}
+    expected = {
+        "amd_user": {mine.title: organization.name},
+        "correspondent_user": {mine.title: organization.name},
+        "viewer_user": {"Publiée voisine": other_organization.name},
+    }[who]
+    assert rows == expected
