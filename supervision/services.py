@@ -203,8 +203,11 @@ def snapshot_publish(*, actor: Any, quarter: Quarter, published: bool = True) ->
             params={"q": quarter.label},
             code="nothing_to_publish",
         )
-    count = qs.update(published=published)
-    for snap in qs[:1]:
+    # A quarter already in that state is left as it is: no write, no audit entry (seed_demo,
+    # a double click).
+    changed = qs.exclude(published=published).exists()
+    count = qs.update(published=published) if changed else qs.count()
+    for snap in qs[:1] if changed else ():
         audit_record(
             actor=actor,
             action="compliance.published" if published else "compliance.unpublished",
