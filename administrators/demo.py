@@ -45,6 +45,15 @@ DEMO_ACCOUNTS = [
         "Affaires sociales",
         "",
     ),
+    # The administrator who validates the correspondent's qualification proposals.
+    (
+        "amd.sante@demo.portail-amd.fr",
+        "Maëlle",
+        "Démo-Affaires sociales",
+        "MINISTRY_ADMIN",
+        "Affaires sociales",
+        "TITULAIRE",
+    ),
     ("formateur@demo.portail-amd.fr", "Lou", "Démo-Formateur", "TRAINER", None, ""),
     ("lecteur@demo.portail-amd.fr", "Eden", "Démo-Lecteur", "VIEWER", None, ""),
 ]

@@ -94,3 +94,28 @@ def test_seed_demo_twice_gives_the_same_proposals():
     before = _snapshot()
     call_command("seed_demo", stdout=io.StringIO())
     assert _snapshot() == before
+
+
+def test_the_demo_administrator_of_the_correspondent_validates_the_proposals(client):
+    """`make run`: the correspondent proposes, the administrator of their ministry validates."""
+    call_command("seed_demo", stdout=io.StringIO())
+    if not OpenByDefaultAssessment.objects.exists():  # the shared 2016 data is absent
+        pytest.skip("shared demo data absent")
+    admin_email = next(
+        a[0] for a in DEMO_ACCOUNTS if a[3] == "MINISTRY_ADMIN" and a[4] == "Affaires sociales"
+    )
+    correspondent = User.objects.get(email=CORRESPONDENT)
+    admin = User.objects.get(email=admin_email)
+    assert admin.check_password(DEMO_PASSWORD)
+    (ministry_id,) = set(
+        Membership.objects.filter(user__in=[admin, correspondent]).values_list(
+            "ministry_id", flat=True
+        )
+    )
+    assert Membership.objects.filter(
+        user=admin, role="MINISTRY_ADMIN", ministry_id=ministry_id
+    ).exists()
+    client.force_login(admin)
+    response = client.get("/inventaire/propositions/")
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 2
