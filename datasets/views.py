@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from administrators.models import Ministry
 from core.access import access_for
-from core.models import LegalGround
 from core.side_connection import beside, side_allowed
 from datasets import selectors, services, views_proposals, wizard
 from datasets.forms import (
@@ -51,24 +50,22 @@ from datasets.permissions import (
     ensure_can_edit_asset,
     ensure_can_manage_extra_fields,
 )
+from datasets.qualification_pages import (
+    announce,
+    crumbs,
+    qualification_input,
+    size_suggestion,
+    with_prefill,
+    wizard_explanation,
+)
 from datasets.search import MarkedRows, highlights_later
 from datasets.validation import (
     CATALOGUE_FIELD_LABELS,
-    GroundInput,
-    QualificationInput,
     missing_catalogue_fields,
 )
 
 PAGE_SIZE = 50
 MAX_PAGES = 200
-
-
-def _crumbs(*items: tuple[str, str]) -> dict[str, Any]:
-    links = [{"url": url, "title": title} for title, url in items[:-1]]
-    return {
-        "links": [{"url": reverse("datasets:list"), "title": "Inventaire"}, *links],
-        "current": items[-1][0],
-    }
 
 
 # --- List, search, facets, bulk actions --------------------------------------------------------
@@ -364,7 +361,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "datasets/detail.html",
         {
             "title": asset.title,
-            "breadcrumb_data": _crumbs((asset.title[:80], "")),
+            "breadcrumb_data": crumbs((asset.title[:80], "")),
             "asset": asset,
             "assessment": assessment,
             "grounds": list(assessment.ground_links.all()) if assessment else [],
@@ -445,7 +442,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
         "datasets/asset_form.html",
         {
             "title": "Nouvelle entrée de l'inventaire",
-            "breadcrumb_data": _crumbs(("Nouvelle entrée", "")),
+            "breadcrumb_data": crumbs(("Nouvelle entrée", "")),
             "form": form,
             "ministry": ministry,
         },
@@ -491,7 +488,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "datasets/asset_form.html",
         {
             "title": f"Modifier « {asset.title[:80]} »",
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 (asset.title[:80], reverse("datasets:detail", args=[asset.pk])), ("Modifier", "")
             ),
             "form": form,
@@ -564,18 +561,6 @@ def qualification_revert(request: HttpRequest, pk: int, history_id: int) -> Http
 # --- Qualification ---------------------------------------------------------------------------
 
 
-def _prefill(request: HttpRequest) -> dict[str, Any]:
-    g = request.GET
-    initial: dict[str, Any] = {}
-    for name in ("status", "occultation_method", "personal_data_basis"):
-        if g.get(name):
-            initial[name] = g[name]
-    codes = [c for c in g.getlist("ground") if LegalGround.objects.filter(code=c).exists()][:5]
-    for i, code in enumerate(codes):
-        initial[f"ground_{i}"] = code
-    return initial
-
-
 @login_required
 def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_detail(request.user, pk)
@@ -595,15 +580,8 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if form.is_valid():
             cd = form.cleaned_data
-            q = QualificationInput(
-                **{
-                    name: (cd.get(name) if cd.get(name) is not None else _blank(name))
-                    for name in QualificationInput.FIELDS
-                },
-                grounds=[
-                    GroundInput(**g)
-                    for g in _keep_hidden_justifications(form, assessment, show_internal)
-                ],
+            q = qualification_input(
+                cd, _keep_hidden_justifications(form, assessment, show_internal)
             )
             try:
                 _, result = services.asset_qualify(
@@ -619,45 +597,30 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc, {"licence": "status", "formats": "status"})
             else:
-                for messages_ in result.warnings.values():
-                    for message in messages_:
-                        messages.warning(request, message)
-                for message in result.suggestions:
-                    messages.info(request, message)
+                announce(request, result)
                 messages.success(request, "La qualification a été enregistrée.")
                 return redirect("datasets:detail", pk=asset.pk)
     else:
         initial = QualificationForm.initial_for(assessment)
         if not show_internal:
             initial = {k: v for k, v in initial.items() if not k.startswith("justification_")}
-        if request.GET.get("prefill"):
-            for key in list(initial):
-                if key.startswith(
-                    ("ground_", "sub_reference_", "justification_", "public_motive_")
-                ):
-                    initial.pop(key)
-            initial.update(_prefill(request))
-        form = QualificationForm(initial=initial, rows=rows, show_internal=show_internal)
-    suggestion = None
-    if not asset.organization.subject_l312_1_1:
-        suggestion = (
-            f"« {asset.organization.name} » compte moins de 50 agents : statut suggéré « Hors "
-            "obligation » (motif SCOPE_L312_1_1_SEUIL), sauf publication volontaire."
+        form = QualificationForm(
+            initial=with_prefill(request, initial), rows=rows, show_internal=show_internal
         )
     return render(
         request,
         "datasets/qualification_form.html",
         {
             "title": f"Qualifier « {asset.title[:80]} »",
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
                 ("Qualification", ""),
             ),
             "form": form,
             "asset": asset,
             "conflict": conflict,
-            "suggestion": suggestion,
-            "explanation": _wizard_explanation(request),
+            "suggestion": size_suggestion(asset),
+            "explanation": wizard_explanation(request),
         },
         status=409 if conflict else 200,
     )
@@ -678,28 +641,6 @@ def _keep_hidden_justifications(
         if not row["justification_internal"].strip():
             row["justification_internal"] = existing.get(row["ground"].pk, "")
     return rows
-
-
-def _wizard_explanation(request: HttpRequest) -> str:
-    answers = wizard.clean_answers(
-        {k[2:]: str(request.GET.get(k)) for k in request.GET if k.startswith("a_")}
-    )
-    if not answers:
-        return ""
-    _, outcome = wizard.next_step(answers)
-    return outcome.explanation if outcome is not None else ""
-
-
-def _blank(name: str) -> Any:
-    if name in (
-        "planned_date",
-        "published_at",
-        "decided_at",
-        "review_due",
-        "no_anonymisation_category",
-    ):
-        return None
-    return ""
 
 
 @login_required
@@ -733,7 +674,7 @@ def qualification_wizard(request: HttpRequest, pk: int) -> HttpResponse:
         "datasets/wizard.html",
         {
             "title": "Qualification guidée",
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
                 ("Qualification guidée", ""),
             ),
@@ -798,7 +739,7 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
         "datasets/designation_form.html",
         {
             "title": f"Donnée de référence : « {asset.title[:80]} »",
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
                 ("Donnée de référence", ""),
             ),
@@ -866,7 +807,7 @@ def _extra_fields_page(
         "datasets/extra_fields.html",
         {
             "title": f"Champs propres au ministère — {ministry}",
-            "breadcrumb_data": _crumbs(("Champs propres au ministère", "")),
+            "breadcrumb_data": crumbs(("Champs propres au ministère", "")),
             "ministry": ministry,
             "definitions": selectors.extra_definitions(ministry.pk, active_only=False),
             "form": form,

@@ -38,7 +38,15 @@ from datasets.permissions import (
     can_review_proposals,
     ensure_can_edit_asset,
 )
-from datasets.validation import GroundInput, QualificationInput
+from datasets.qualification_pages import (
+    announce,
+    crumbs,
+    qualification_input,
+    size_suggestion,
+    with_prefill,
+    wizard_explanation,
+)
+from datasets.validation import QualificationInput
 
 PAGE_SIZE = 50
 PStatus = QualificationProposal.Status
@@ -51,14 +59,6 @@ class ProposalDecisionForm(DsfrBaseForm):
         max_length=proposals.MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-def _crumbs(*items: tuple[str, str]) -> dict[str, Any]:
-    links = [{"url": url, "title": title} for title, url in items[:-1]]
-    return {
-        "links": [{"url": reverse("datasets:list"), "title": "Inventaire"}, *links],
-        "current": items[-1][0],
-    }
 
 
 def _int(raw: Any) -> int | None:
@@ -106,8 +106,6 @@ def _with_hidden_justifications(
 
 def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
     """« Qualifier » for a correspondent: the same form and rules, stored as a proposal."""
-    from datasets.views import _blank, _prefill, _wizard_explanation
-
     assessment = asset.assessment
     pending = proposals.pending_for(asset)
     existing = (
@@ -124,13 +122,7 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
         if form.is_valid():
             cd = form.cleaned_data
             grounds = _with_hidden_justifications(form.grounds_input(), pending, assessment)
-            q = QualificationInput(
-                **{
-                    name: (cd.get(name) if cd.get(name) is not None else _blank(name))
-                    for name in QualificationInput.FIELDS
-                },
-                grounds=[GroundInput(**g) for g in grounds],
-            )
+            q = qualification_input(cd, grounds)
             try:
                 _, result = proposals.proposal_submit(
                     actor=request.user,
@@ -146,11 +138,7 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc, {"licence": "status", "formats": "status"})
             else:
-                for messages_ in result.warnings.values():
-                    for message in messages_:
-                        messages.warning(request, message)
-                for message in result.suggestions:
-                    messages.info(request, message)
+                announce(request, result)
                 messages.success(
                     request,
                     "Votre proposition de qualification a été enregistrée : elle s'appliquera "
@@ -166,34 +154,23 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
                 for k, val in QualificationForm.initial_for(assessment).items()
                 if not k.startswith("justification_")
             }
-        if request.GET.get("prefill"):
-            for key in list(initial):
-                if key.startswith(
-                    ("ground_", "sub_reference_", "justification_", "public_motive_")
-                ):
-                    initial.pop(key)
-            initial.update(_prefill(request))
-        form = QualificationForm(initial=initial, rows=rows, show_internal=False)
-    suggestion = None
-    if not asset.organization.subject_l312_1_1:
-        suggestion = (
-            f"« {asset.organization.name} » compte moins de 50 agents : statut suggéré « Hors "
-            "obligation » (motif SCOPE_L312_1_1_SEUIL), sauf publication volontaire."
+        form = QualificationForm(
+            initial=with_prefill(request, initial), rows=rows, show_internal=False
         )
     return render(
         request,
         "datasets/qualification_form.html",
         {
             "title": f"Proposer une qualification pour « {asset.title[:80]} »",
-            "breadcrumb_data": _crumbs(
+            "breadcrumb_data": crumbs(
                 (asset.title[:80], reverse("datasets:detail", args=[asset.pk])),
                 ("Proposition de qualification", ""),
             ),
             "form": form,
             "asset": asset,
             "conflict": conflict,
-            "suggestion": suggestion,
-            "explanation": _wizard_explanation(request),
+            "suggestion": size_suggestion(asset),
+            "explanation": wizard_explanation(request),
             "proposing": True,
             "pending": pending,
         },
@@ -359,7 +336,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "datasets/proposals/list.html",
         {
             "title": title,
-            "breadcrumb_data": _crumbs(("Propositions de qualification", "")),
+            "breadcrumb_data": crumbs(("Propositions de qualification", "")),
             "page": page,
             "rows": rows,
             "reviewer": reviewer,
