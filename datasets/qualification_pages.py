@@ -62,7 +62,9 @@ def prefill(request: HttpRequest) -> dict[str, Any]:
     for name in ("status", "occultation_method", "personal_data_basis"):
         if g.get(name):
             initial[name] = g[name]
-    codes = [c for c in g.getlist("ground") if LegalGround.objects.filter(code=c).exists()][:5]
+    asked = g.getlist("ground")
+    known = set(LegalGround.objects.filter(code__in=asked).values_list("code", flat=True))
+    codes = [c for c in asked if c in known][:5]
     for i, code in enumerate(codes):
         initial[f"ground_{i}"] = code
     return initial

@@ -51,3 +51,19 @@ def test_cached_facets_come_back_identical():
         selectors.Facet("status", "Statut d'ouverture", []),
     ]
     assert selectors._unpacked(selectors._packed(facets)) == facets
+
+
+@pytest.mark.django_db
+def test_the_wizard_prefill_reads_its_grounds_in_one_query(django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from core.models import LegalGround
+    from datasets.qualification_pages import prefill
+
+    codes = list(LegalGround.objects.order_by("code").values_list("code", flat=True)[:7])
+    asked = ["INCONNU", *codes, "AUTRE-INCONNU"]
+    request = RequestFactory().get("/", {"ground": asked, "status": "NOT_COMMUNICABLE"})
+    with django_assert_num_queries(1):
+        initial = prefill(request)
+    assert [initial[f"ground_{i}"] for i in range(5)] == codes[:5]
+    assert "ground_5" not in initial and initial["status"] == "NOT_COMMUNICABLE"
