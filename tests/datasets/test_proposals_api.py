@@ -6,7 +6,6 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from administrators.models import Membership
 from core.models import AuditEntry, LegalGround
 from datasets import proposals, services
 from datasets.models import OpenByDefaultAssessment, QualificationProposal
@@ -14,38 +13,14 @@ from datasets.validation import GroundInput, QualificationInput
 from tests.conftest import make_token
 from tests.datasets.factories import AssetFactory
 from tests.datasets.proposal_helpers import (
-    correspondent_of,
-    login,
     propose,
     to_publish,
-    user_with,
     version_of,
 )
-from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/datasets/qualification-proposals/"
-
-
-@pytest.fixture
-def asset(organization):
-    return AssetFactory(organization=organization, title="Registre des associations")
-
-
-@pytest.fixture
-def other_amd_client(other_ministry):
-    return login(user_with(Membership.Role.MINISTRY_ADMIN, other_ministry))
-
-
-@pytest.fixture
-def ministry_viewer_client(ministry_viewer_user):
-    return login(ministry_viewer_user)
-
-
-@pytest.fixture
-def sibling_correspondent_client(ministry):
-    return login(correspondent_of(OrganizationFactory(ministry=ministry)))
 
 
 def _token(user, *, can_write):

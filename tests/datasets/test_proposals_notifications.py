@@ -27,11 +27,6 @@ def _site_url(settings):
 
 
 @pytest.fixture
-def asset(organization):
-    return AssetFactory(organization=organization, title="Registre des associations")
-
-
-@pytest.fixture
 def pending(correspondent_user, asset):
     return propose(correspondent_user, asset, comment="Prêt pour 2030")
 

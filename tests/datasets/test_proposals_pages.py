@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from administrators.models import Membership
 from core.models import AuditEntry, LegalGround
 from datasets import proposals, services
 from datasets.models import OpenByDefaultAssessment, QualificationProposal
@@ -15,13 +14,10 @@ from tests.datasets.factories import AssetFactory
 from tests.datasets.proposal_helpers import (
     FORM,
     correspondent_of,
-    login,
     propose,
     to_publish,
-    user_with,
     version_of,
 )
-from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,26 +30,6 @@ ROLES = [
     "amd_client",
     "dinum_client",
 ]
-
-
-@pytest.fixture
-def asset(organization):
-    return AssetFactory(organization=organization, title="Registre des associations")
-
-
-@pytest.fixture
-def other_amd_client(other_ministry):
-    return login(user_with(Membership.Role.MINISTRY_ADMIN, other_ministry))
-
-
-@pytest.fixture
-def ministry_viewer_client(ministry_viewer_user):
-    return login(ministry_viewer_user)
-
-
-@pytest.fixture
-def sibling_correspondent_client(ministry):
-    return login(correspondent_of(OrganizationFactory(ministry=ministry)))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from administrators.models import Membership
 from core.models import AuditEntry, LegalGround
 from datasets import proposals, services
 from datasets.models import AssessmentHistory, OpenByDefaultAssessment, QualificationProposal
@@ -15,20 +14,12 @@ from datasets.validation import GroundInput, QualificationInput
 from tests.datasets.factories import AssetFactory
 from tests.datasets.proposal_helpers import (
     correspondent_of,
-    login,
     propose,
     to_publish,
-    user_with,
     version_of,
 )
-from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def asset(organization):
-    return AssetFactory(organization=organization, title="Registre des associations")
 
 
 @pytest.fixture
@@ -76,21 +67,6 @@ def _written() -> tuple[int, int, int]:
 
 
 # --- Permission matrix ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def other_amd_client(other_ministry):
-    return login(user_with(Membership.Role.MINISTRY_ADMIN, other_ministry))
-
-
-@pytest.fixture
-def ministry_viewer_client(ministry_viewer_user):
-    return login(ministry_viewer_user)
-
-
-@pytest.fixture
-def sibling_correspondent_client(ministry):
-    return login(correspondent_of(OrganizationFactory(ministry=ministry)))
 
 
 @pytest.mark.parametrize(
