@@ -339,13 +339,7 @@ def proposal_accept(
         expected_version=locked.based_on_version,
         comment=history_comment,
     )
-    locked.status = PStatus.ACCEPTED
-    locked.reviewed_by = actor
-    locked.reviewed_at = timezone.now()
-    locked.review_comment = comment
-    locked.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
-    )
+    _decide(locked, actor, PStatus.ACCEPTED, comment)
     audit_record(
         actor=actor,
         action="assessment.proposal_accepted",
@@ -354,6 +348,17 @@ def proposal_accept(
     )
     _notify("decided", locked)
     return locked, result
+
+
+def _decide(proposal: QualificationProposal, actor: Any, status: str, comment: str) -> None:
+    """Record a reviewer's decision on a (locked, pending) proposal."""
+    proposal.status = status
+    proposal.reviewed_by = actor
+    proposal.reviewed_at = timezone.now()
+    proposal.review_comment = comment
+    proposal.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
+    )
 
 
 @transaction.atomic
@@ -377,13 +382,7 @@ def proposal_reject(
     locked = _lock_proposal(actor, proposal)
     _ensure_reviewer(actor, locked)
     _ensure_pending(locked)
-    locked.status = PStatus.REJECTED
-    locked.reviewed_by = actor
-    locked.reviewed_at = timezone.now()
-    locked.review_comment = reason
-    locked.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
-    )
+    _decide(locked, actor, PStatus.REJECTED, reason)
     audit_record(
         actor=actor,
         action="assessment.proposal_rejected",
