@@ -104,12 +104,11 @@ REFERENCE_MODELS = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _side_connections_closed_before_the_database_is_dropped(
-    django_db_setup: Any,
-) -> Iterator[None]:
-    """Search pages compute their highlights on a second connection, kept open by a thread of
-    the process (datasets.search); the test database cannot be dropped while it is open."""
+@pytest.fixture(autouse=True)
+def _side_connection_closed_after_each_test() -> Iterator[None]:
+    """Inventory pages run a query on a second connection, kept open by a thread of the process
+    (core.side_connection). Closed after each test: a later test must not find it open (where
+    database access is blocked), nor may it hold the test database when it is dropped."""
     yield
     from core.side_connection import close_side_connection
 
