@@ -417,18 +417,23 @@ def _scope_key(user: Any) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
-def _cache_key(kind: str, user: Any, filters: AssetFilters) -> str:
-    return f"datasets:{kind}:{_generation()}:{_scope_key(user)}:{filters.cache_key()}"
+def _cache_key(
+    kind: str, user: Any, filters: AssetFilters, generation: int | None = None
+) -> str:
+    if generation is None:
+        generation = _generation()
+    return f"datasets:{kind}:{generation}:{_scope_key(user)}:{filters.cache_key()}"
 
 
-def asset_count(user: Any, filters: AssetFilters, qs: QuerySet[Any]) -> int:
+def asset_count(user: Any, filters: AssetFilters) -> int:
     """Number of entries matching `filters` without a full-text query (which `search_hits`
-    counts), cached like the facets: exact until the next write."""
+    counts), cached like the facets: exact until the next write. The queryset is built only
+    when the cache misses (building it costs more than reading the cache)."""
     key = _cache_key("count", user, filters)
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    count = qs.order_by().count()
+    count = _apply(base_queryset(user), filters).order_by().count()
     cache.set(key, count, FACET_CACHE_SECONDS)
     return count
 
@@ -449,6 +454,9 @@ class SearchHits:
     # A broad query's RECENT_ROWS most recent matches as list rows (LIST_ROW_FIELDS): the first
     # page of its list, already read with the facets.
     recent_rows: list[dict[str, Any]] | None = None
+    # The inventory's generation these hits were read under (their cache key's): the facets
+    # built from them are cached under it too, without reading it again.
+    generation: int | None = None
 
     @property
     def broad(self) -> bool:
@@ -495,11 +503,13 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     0. Before 1: when the planner expects SEARCH_ESTIMATE_BROAD matches or more, the count is
        skipped and the query is broad on its estimate, provided its SEARCH_FACET_SAMPLE most
        recent matches exist (read anyway for the facets); with fewer, it is counted as above."""
+    generation = _generation()
     key = _cache_key(
         f"hits{SEARCH_CAP}:{SEARCH_FACET_SAMPLE}:{SEARCH_ESTIMATE_BROAD}:{RECENT_ROWS}:"
         f"{_ROWS_SIGNATURE}",
         user,
         filters,
+        generation,
     )
     cached = cache.get(key)
     if cached is not None:
@@ -522,7 +532,9 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
     def broad_hits(sample: list[tuple[Any, ...]], estimate: int | None) -> SearchHits:
         _tally(tallies, list(columns), sample, 0)
         rows = _named_rows([row[n:] for row in sample[:RECENT_ROWS]])
-        return SearchHits(SEARCH_CAP + 1, _top(tallies), keys, definitions, estimate, rows)
+        return SearchHits(
+            SEARCH_CAP + 1, _top(tallies), keys, definitions, estimate, rows, generation
+        )
 
     estimate = estimated_rows(matches)
     if estimate >= SEARCH_ESTIMATE_BROAD:
@@ -550,7 +562,7 @@ def search_hits(user: Any, filters: AssetFilters) -> SearchHits:
             .values_list(*(aliases[k] for k in joined))
         )
         _tally(tallies, joined, joined_rows, 0)
-    hits = SearchHits(count, _top(tallies), keys, definitions)
+    hits = SearchHits(count, _top(tallies), keys, definitions, generation=generation)
     cache.set(key, hits, FACET_CACHE_SECONDS)
     return hits
 
@@ -643,14 +655,18 @@ def asset_facets(
     if filters.q and hits is None:
         hits = search_hits(user, filters)
     access = access_for(user)
-    key = _cache_key(f"facets2{'-broad' if hits and hits.broad else ''}", user, filters)
+    # Read once: the cache key and the names of a miss belong to the same generation (and a
+    # read of Redis is saved).
+    generation = hits.generation if hits and hits.generation is not None else _generation()
+    kind = f"facets2{'-broad' if hits and hits.broad else ''}"
+    key = _cache_key(kind, user, filters, generation)
     cached = cache.get(key)
     if cached is not None:
         return _unpacked(cached)
     if not filters.active() and (access.is_network_staff or not access.network_viewer):
-        facets = _unfiltered_facets(user)
+        facets = _unfiltered_facets(user, generation)
     else:
-        facets = _compute_facets(user, filters, hits)
+        facets = _compute_facets(user, filters, hits, generation)
     cache.set(key, _packed(facets), FACET_CACHE_SECONDS)
     return facets
 
@@ -740,8 +756,11 @@ def _facet_plan(
     return _facet_plan_columns(keys, definitions)
 
 
-def _compute_facets(user: Any, f: AssetFilters, hits: SearchHits | None) -> list[Facet]:
-    """`hits`: the search hits of `f`'s full-text query (None without one)."""
+def _compute_facets(
+    user: Any, f: AssetFilters, hits: SearchHits | None, generation: int
+) -> list[Facet]:
+    """`hits`: the search hits of `f`'s full-text query (None without one); `generation`: the
+    inventory's, read by the caller (names of ministries and organisations)."""
     base = base_queryset(user)
     if hits is not None:
         base = apply_search(base, f.q, rank=False)
@@ -766,7 +785,7 @@ def _compute_facets(user: Any, f: AssetFilters, hits: SearchHits | None) -> list
         if key not in shared:  # disjunctive: this facet ignores its own filter
             counts.update(_grouped_counts(_apply(base, f, key), {key: expr}))
 
-    return _build_facets(counts, keys, definitions, f)
+    return _build_facets(counts, keys, definitions, f, generation)
 
 
 def _facet_plan_columns(
@@ -783,8 +802,8 @@ def _build_facets(
     keys: list[str],
     definitions: list[ExtraFieldDefinition],
     f: AssetFilters,
+    generation: int,
 ) -> list[Facet]:
-    generation = _generation()
     names: dict[str, dict[Any, str]] = {
         kind: _names(kind, (v for v, _ in counts[kind]), generation)
         for kind in ("ministry", "organization")
@@ -883,7 +902,7 @@ def _per_ministry_counts(
     return result
 
 
-def _unfiltered_facets(user: Any) -> list[Facet]:
+def _unfiltered_facets(user: Any, generation: int) -> list[Facet]:
     """Facets of the caller's whole scope, summed from per-ministry counts cached until a write
     in that ministry: after an edit, only that ministry is counted again."""
     access = access_for(user)
@@ -929,7 +948,7 @@ def _unfiltered_facets(user: Any) -> list[Facet]:
         facet_keys.remove("ministry")
         counts_out.pop("ministry", None)
     definitions = definitions_by_ministry.get(single, []) if single is not None else []
-    return _build_facets(counts_out, facet_keys, definitions, AssetFilters())
+    return _build_facets(counts_out, facet_keys, definitions, AssetFilters(), generation)
 
 
 # --- Single entry ------------------------------------------------------------------------------

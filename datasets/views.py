@@ -98,7 +98,6 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     hits = selectors.search_hits(request.user, filters) if filters.q else None
     broad = hits is not None and hits.broad
     estimated = hits is not None and hits.estimated
-    qs = selectors.asset_list(request.user, filters, ranked=not broad)
     # Without a full-text query, the total may come from the facets: read first, while the
     # requested page's rows are read on the side connection (kept if the page exists). With
     # one, the facets are built while the page's highlights are computed (below).
@@ -131,8 +130,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         vis = next(f for f in facets or [] if f.key == "visibility")
         total = sum(v.count for v in vis.values)
     else:
-        total = selectors.asset_count(request.user, filters, qs)
-    paginator = KnownCountPaginator(qs, PAGE_SIZE)
+        total = selectors.asset_count(request.user, filters)
+    # The rows are read below, page by page (`asset_page_rows`): the paginator only counts.
+    paginator = KnownCountPaginator((), PAGE_SIZE)
     # Deep offsets cost a scan of everything before them: beyond MAX_PAGES, refine the search.
     paginator.known_count = min(total, MAX_PAGES * PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
