@@ -612,8 +612,13 @@ def asset_revert(
     asset: DataAsset,
     audit_entry_id: int | None = None,
     history_id: int | None = None,
+    expected_version: int | None = None,
 ) -> DataAsset:
-    """Go back to the entry as it was right after an audit entry, or to a saved qualification."""
+    """Go back to the entry as it was right after an audit entry, or to a saved qualification.
+
+    `expected_version`: the version of the entry (or of its qualification, with `history_id`)
+    the caller read when choosing the version to go back to. A save made since then is not
+    overwritten: the revert is refused (None: no check, for callers holding the row lock)."""
     ensure_can_edit_asset(actor, asset)
     locked = DataAsset.objects.select_for_update().get(pk=asset.pk)
     if history_id is not None:
@@ -622,6 +627,17 @@ def asset_revert(
             raise ValidationError(
                 "Cette version de la qualification n'existe pas pour cette entrée."
             )
+        if expected_version is not None:
+            current = (
+                OpenByDefaultAssessment.objects.filter(asset=locked)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current != expected_version:
+                raise ConcurrentEditError(
+                    _conflict_message(locked, "La qualification de cette entrée", kept_input=False),
+                    code="concurrent_edit",
+                )
         asset_qualify(
             actor=actor,
             asset=locked,
@@ -633,6 +649,10 @@ def asset_revert(
     entry = history_for(locked).filter(pk=audit_entry_id).first() if audit_entry_id else None
     if entry is None:
         raise ValidationError("Cette version n'existe pas pour cette entrée.")
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentEditError(
+            _conflict_message(locked, kept_input=False), code="concurrent_edit"
+        )
     state = _state_after_entry(locked, entry)
     if not state:
         return locked

@@ -49,6 +49,7 @@ from datasets.permissions import (
     can_see_internal_justification,
     ensure_can_edit_asset,
     ensure_can_manage_extra_fields,
+    ensure_can_qualify_asset,
 )
 from datasets.qualification_pages import (
     announce,
@@ -528,13 +529,32 @@ def asset_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _read_version(request: HttpRequest) -> int | None:
+    """The version the page showed when a revert was chosen (posted by its form), or None with
+    an error message: without it, a save made meanwhile could be overwritten unseen."""
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        messages.error(
+            request,
+            "La version que vous avez lue manque : rechargez la page puis choisissez à nouveau "
+            "la version à restaurer ; rien n'a été modifié.",
+        )
+        return None
+
+
 @login_required
 @require_POST
 def asset_revert(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     asset = selectors.asset_for_update(request.user, pk)
     ensure_can_edit_asset(request.user, asset)
+    version = _read_version(request)
+    if version is None:
+        return redirect("datasets:detail", pk=asset.pk)
     try:
-        services.asset_revert(actor=request.user, asset=asset, audit_entry_id=entry_id)
+        services.asset_revert(
+            actor=request.user, asset=asset, audit_entry_id=entry_id, expected_version=version
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -547,9 +567,14 @@ def asset_revert(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
 @require_POST
 def qualification_revert(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
     asset = selectors.asset_for_update(request.user, pk)
-    ensure_can_edit_asset(request.user, asset)
+    ensure_can_qualify_asset(request.user, asset)  # a correspondent proposes the revert
+    version = _read_version(request)
+    if version is None:
+        return redirect("datasets:detail", pk=asset.pk)
     try:
-        services.asset_revert(actor=request.user, asset=asset, history_id=history_id)
+        services.asset_revert(
+            actor=request.user, asset=asset, history_id=history_id, expected_version=version
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

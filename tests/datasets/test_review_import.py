@@ -50,7 +50,9 @@ def test_revert_across_an_import_update_restores_the_licence(
     )
     asset.refresh_from_db()
     assert asset.licence_id != first_licence
-    response = amd_client.post(f"/inventaire/{asset.pk}/versions/{target.pk}/revenir/")
+    response = amd_client.post(
+        f"/inventaire/{asset.pk}/versions/{target.pk}/revenir/", {"version": asset.version}
+    )
     assert response.status_code == 302
     asset.refresh_from_db()
     assert asset.licence_id == first_licence

@@ -82,3 +82,71 @@ def test_bulk_status_never_overwrites_a_qualification_saved_meanwhile(
     # (The simulated concurrent save shares the test's transaction, so it is rolled back too.)
     assert str(OpenByDefaultAssessment.objects.get(asset=own_asset).planned_date) != "2027-06-01"
     assert not AssessmentHistory.objects.filter(asset=own_asset).exists()
+
+
+def _messages(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_entry_revert_refuses_a_save_made_since_the_history_was_shown(
+    amd_client, amd_user, own_asset
+):
+    from core.audit import history_for
+
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Titre 2"}, expected_version=1
+    )
+    target = history_for(own_asset).first()
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Titre 3"}, expected_version=2
+    )
+    url = f"/inventaire/{own_asset.pk}/versions/{target.pk}/revenir/"
+    page = amd_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
+    assert f'action="{url}"' in page and 'name="version" value="3"' in page
+    # Someone else saves while the page is open; the revert chosen on it must not erase that.
+    services.asset_update(
+        actor=amd_user, asset=own_asset, data={"title": "Titre 4"}, expected_version=3
+    )
+    response = amd_client.post(url, {"version": "3"}, follow=True)
+    assert any("entre-temps" in m for m in _messages(response)), _messages(response)
+    own_asset.refresh_from_db()
+    assert (own_asset.title, own_asset.version) == ("Titre 4", 4)
+    # Without the version it read, the form is refused as well; with the current one it works.
+    response = amd_client.post(url, follow=True)
+    assert any("La version que vous avez lue manque" in m for m in _messages(response))
+    assert DataAsset.objects.get(pk=own_asset.pk).title == "Titre 4"
+    amd_client.post(url, {"version": "4"})
+    assert DataAsset.objects.get(pk=own_asset.pk).title == "Titre 2"
+
+
+def test_qualification_revert_refuses_a_qualification_saved_since_it_was_shown(
+    amd_client, amd_user, own_asset
+):
+    import datetime
+
+    from datasets.validation import QualificationInput
+
+    def qualify(day, version):
+        services.asset_qualify(
+            actor=amd_user,
+            asset=own_asset,
+            qualification=QualificationInput(status="TO_PUBLISH", planned_date=day),
+            expected_version=version,
+        )
+
+    qualify(datetime.date(2030, 1, 1), 1)
+    first = AssessmentHistory.objects.filter(asset=own_asset).order_by("pk").last()
+    qualify(datetime.date(2031, 1, 1), 2)
+    page = amd_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
+    assert 'name="version" value="3"' in page
+    qualify(datetime.date(2032, 1, 1), 3)  # saved meanwhile
+    rows = AssessmentHistory.objects.filter(asset=own_asset).count()
+    url = f"/inventaire/{own_asset.pk}/qualification/versions/{first.pk}/revenir/"
+    response = amd_client.post(url, {"version": "3"}, follow=True)
+    assert any("La qualification de cette entrée a été modifiée" in m for m in _messages(response))
+    assessment = OpenByDefaultAssessment.objects.get(asset=own_asset)
+    assert (assessment.planned_date, assessment.version) == (datetime.date(2032, 1, 1), 4)
+    assert AssessmentHistory.objects.filter(asset=own_asset).count() == rows
+    amd_client.post(url, {"version": "4"})
+    assessment.refresh_from_db()
+    assert assessment.planned_date == datetime.date(2030, 1, 1)

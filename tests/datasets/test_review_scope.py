@@ -117,7 +117,7 @@ def test_revert_never_crosses_entries_or_ministries(
     assert (
         amd_client.post(f"/inventaire/{theirs.pk}/versions/{entry.pk}/revenir/").status_code == 404
     )
-    amd_client.post(f"/inventaire/{mine.pk}/versions/{entry.pk}/revenir/")
+    amd_client.post(f"/inventaire/{mine.pk}/versions/{entry.pk}/revenir/", {"version": 1})
     mine.refresh_from_db()
     assert (mine.title, mine.version) == ("Nôtre", 1)
 

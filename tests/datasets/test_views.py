@@ -372,7 +372,9 @@ def test_history_shows_before_after_and_revert_restores(amd_client, amd_user, ow
     body = amd_client.get(f"/inventaire/{own_asset.pk}/").content.decode()
     assert "Titre 2" in body and "Titre 3" in body and "Revenir à cette version" in body
     entry = AuditEntry.objects.filter(action="asset.updated").order_by("created_at", "id").first()
-    response = amd_client.post(f"/inventaire/{own_asset.pk}/versions/{entry.pk}/revenir/")
+    response = amd_client.post(
+        f"/inventaire/{own_asset.pk}/versions/{entry.pk}/revenir/", {"version": 3}
+    )
     assert response.status_code == 302
     own_asset.refresh_from_db()
     assert own_asset.title == "Titre 2"
@@ -385,7 +387,7 @@ def test_revert_is_refused_to_read_only_users(ministry_viewer_client, amd_user, 
     entry = AuditEntry.objects.filter(action="asset.updated").first()
     assert (
         ministry_viewer_client.post(
-            f"/inventaire/{own_asset.pk}/versions/{entry.pk}/revenir/"
+            f"/inventaire/{own_asset.pk}/versions/{entry.pk}/revenir/", {"version": 2}
         ).status_code
         == 403
     )
@@ -828,7 +830,10 @@ def test_qualification_revert_matrix(request, client_name, expected, amd_user, o
         ),
     )
     client = request.getfixturevalue(client_name)
-    response = client.post(f"/inventaire/{own_asset.pk}/qualification/versions/{first.pk}/revenir/")
+    response = client.post(
+        f"/inventaire/{own_asset.pk}/qualification/versions/{first.pk}/revenir/",
+        {"version": OpenByDefaultAssessment.objects.get(asset=own_asset).version},
+    )
     assert response.status_code == expected
     own_asset.assessment.refresh_from_db()
     reverted = own_asset.assessment.planned_date == datetime.date(2030, 1, 1)
