@@ -417,9 +417,7 @@ def _scope_key(user: Any) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
-def _cache_key(
-    kind: str, user: Any, filters: AssetFilters, generation: int | None = None
-) -> str:
+def _cache_key(kind: str, user: Any, filters: AssetFilters, generation: int | None = None) -> str:
     if generation is None:
         generation = _generation()
     return f"datasets:{kind}:{generation}:{_scope_key(user)}:{filters.cache_key()}"
