@@ -213,9 +213,38 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+class _JsonObject(dict[str, Any]):
+    """A JSON object that also keeps its keys as the file lists them, repeated ones included
+    (a dict keeps the last of two equal keys, silently)."""
+
+    pairs: list[tuple[str, Any]]
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject(pairs)
+    obj.pairs = pairs
+    return obj
+
+
 def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
-    """The 2016 inventory as source rows (the entry's rank in the file is its "line")."""
-    for index, (name, base) in enumerate(bases.items(), start=1):
+    """The 2016 inventory as source rows (the entry's rank in the file is its "line").
+
+    A base named twice in the file (`_JsonObject.pairs`) is rejected the second time, with the
+    rank of the first: which of the two is right is the administrator's call, not the import's."""
+    pairs = bases.pairs if isinstance(bases, _JsonObject) else list(bases.items())
+    first_seen: dict[str, int] = {}
+    for index, (name, base) in enumerate(pairs, start=1):
+        if name in first_seen:
+            yield SourceRow(
+                line=index,
+                cells={"titre": str(name)},
+                error=(
+                    f"La base « {name} » figure déjà à l'entrée n°{first_seen[name]} du fichier : "
+                    "gardez une seule des deux."
+                ),
+            )
+            continue
+        first_seen[name] = index
         if not isinstance(base, dict):
             yield SourceRow(line=index, cells={"titre": str(name)}, error="Entrée illisible.")
             continue
@@ -270,7 +299,7 @@ BASES_JSON_COLUMNS = [
 
 def _bases_json_source(data: bytes) -> Source:
     try:
-        bases = json.loads(data.decode("utf-8-sig"))
+        bases = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileRejected(
             "Le fichier JSON est illisible (il doit être encodé en UTF-8 et bien formé).",

@@ -578,3 +578,24 @@ def test_a_workbook_lying_about_its_sizes_is_refused_not_inflated(amd_user, mini
     with pytest.raises(FileRejected, match="XLSX"):
         importing.import_job_create(actor=amd_user, ministry=ministry, filename="x.xlsx", data=data)
     assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_bases_json_naming_a_base_twice_rejects_the_second_and_keeps_the_first(
+    amd_user, ministry, organization
+):
+    # json.loads would keep the last of two equal keys without a word: the import must say so.
+    text = (
+        '{"Base A": {"description": "Première", "gestionnaire": "%s"},'
+        ' "Base B": {"description": "Autre", "gestionnaire": "%s"},'
+        ' "Base A": {"description": "Seconde", "gestionnaire": "%s"}}'
+    ) % ((organization.name,) * 3)
+    job = analyse(amd_user, ministry, text.encode(), "bases.json")
+    assert job.report["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert any(
+        "figure déjà à l'entrée n°1" in message and "« Base A »" in message
+        for _, message in _errors(job, 3)
+    ), job.report
+    apply(job, amd_user)
+    assert DataAsset.objects.get(title="Base A").description == "Première"
+    assert DataAsset.objects.count() == 2
