@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, TextField
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from core import csv_safety
@@ -93,6 +93,34 @@ _FREQUENCY_LABELS = {value: str(label) for value, label in UpdateFrequency.choic
 _TYPE_LABELS = {value: str(label) for value, label in AssetType.choices}
 _VISIBILITY_LABELS = {value: str(label) for value, label in DataAsset.Visibility.choices}
 _STATUS_LABELS = {value: str(label) for value, label in OpenByDefaultAssessment.Status.choices}
+
+
+def _schema_requirements() -> dict[str, Q]:
+    """For each column schema.json requires (`catalogue_schema.ETALAB_COLUMNS`), the condition
+    an entry meets when the export fills it. Built from the columns, so a column the schema
+    comes to require cannot be forgotten here (KeyError at import time)."""
+    formats = DataAsset.formats.through.objects.filter(dataasset_id=OuterRef("pk"))
+    conditions = {
+        "title": ~Q(title=""),
+        "description": ~Q(description=""),
+        "keywords": ~Q(keywords=[]),
+        "org_name": Q(organization__isnull=False),
+        "service": ~Q(service=""),
+        "contact_person": ~Q(contact_person=""),
+        "geo_coverage": ~Q(geo_coverage=""),
+        "formats": Q(Exists(formats)),
+    }
+    return {c.name: conditions[c.field] for c in cs.ETALAB_COLUMNS if c.required}
+
+
+def schema_complete(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
+    """The entries whose Etalab CSV row fills every column schema.json requires: their export
+    validates as it is (an inventory keeps entries still being documented, e.g. the 2016
+    inventory's, which name no service, contact, coverage or format)."""
+    condition = Q()
+    for requirement in _schema_requirements().values():
+        condition &= requirement
+    return qs.filter(condition)
 
 
 def export_queryset(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:

@@ -298,8 +298,14 @@ def _filename(ministry: Any, ext: str) -> str:
     return f"inventaire-{scope}-{stamp}.{ext}"
 
 
-def csv_response(user: Any, ministry_code: str | None, *, extended: bool) -> StreamingHttpResponse:
+def csv_response(
+    user: Any, ministry_code: str | None, *, extended: bool, complete_only: bool = False
+) -> StreamingHttpResponse:
+    """`complete_only`: only the entries that fill every column the Etalab schema requires
+    (the file then validates against schema.json as it is)."""
     qs, ministry = export_scope(user, ministry_code)
+    if complete_only:
+        qs = exporting.schema_complete(qs)
     response = StreamingHttpResponse(
         exporting.stream_csv(
             qs,
@@ -391,7 +397,10 @@ def export_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
-        request.user, request.GET.get("ministere") or None, extended=bool(request.GET.get("etendu"))
+        request.user,
+        request.GET.get("ministere") or None,
+        extended=bool(request.GET.get("etendu")),
+        complete_only=bool(request.GET.get("conforme")),
     )
 
 

@@ -27,6 +27,12 @@ EXTENDED = OpenApiParameter(
     bool,
     description="Ajoute les colonnes de qualification et les champs propres au ministère.",
 )
+COMPLETE = OpenApiParameter(
+    "conforme",
+    bool,
+    description="Seulement les entrées qui renseignent toutes les colonnes obligatoires du schéma "
+    "(le fichier se valide alors tel quel contre schema.json).",
+)
 PAGE = OpenApiParameter("page", int, description="Page du catalogue (hydra:PagedCollection).")
 PAGE_SIZE = OpenApiParameter("page_size", int, description="Entrées par page (500 au plus).")
 
@@ -34,14 +40,19 @@ PAGE_SIZE = OpenApiParameter("page_size", int, description="Entrées par page (5
 class ExportCsvView(APIView):
     @extend_schema(
         summary="Export CSV de l'inventaire (schéma Catalogue de données d'Etalab)",
-        parameters=[MINISTRY, EXTENDED],
+        parameters=[MINISTRY, EXTENDED, COMPLETE],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["inventaire"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        extended = request.query_params.get("etendu", "") not in ("", "0", "false")
+        def flag(name: str) -> bool:
+            return request.query_params.get(name, "") not in ("", "0", "false")
+
         return views_io.csv_response(
-            request.user, request.query_params.get("ministere") or None, extended=extended
+            request.user,
+            request.query_params.get("ministere") or None,
+            extended=flag("etendu"),
+            complete_only=flag("conforme"),
         )
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from core.models import Licence
 from datasets import importing
 from datasets.models import DataAsset, Format, OpenByDefaultAssessment
-from datasets.tasks import import_analyse
+from datasets.tasks import confirm_import, import_analyse, import_apply
 
 SHARED = Path(settings.SHARED_DATA_DIR)
 
@@ -185,3 +185,59 @@ def test_export_of_another_ministry_is_404_and_drafts_stay_inside(
     )
     text = body(amd_client.get("/inventaire/export.csv")).decode()
     assert "Brouillon interne" in text and "Brouillon d'ailleurs" not in text
+
+
+def _schema_report(data: bytes, tmp_path):
+    from frictionless import Resource, Schema
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    descriptor = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
+    descriptor.pop("custom_checks", None)
+    schema = Schema.from_descriptor(descriptor)
+    return Resource(path="export.csv", basepath=str(tmp_path), schema=schema).validate()
+
+
+@pytest.mark.django_db
+def test_conforming_csv_keeps_only_complete_entries_and_validates(
+    amd_client, amd_user, ministry, organization, assets, tmp_path
+):
+    # Entries as the 2016 inventory gives them: no service, contact, coverage, keywords or
+    # format. The full export keeps them (and so does not validate); the conforming one does.
+    bases = {
+        "Répertoire des bases": {"description": "Base de 2016", "gestionnaire": organization.name},
+        "Registre ancien": {"gestionnaire": organization.name},
+    }
+    job = importing.import_job_create(
+        actor=amd_user, ministry=ministry, filename="bases.json", data=json.dumps(bases).encode()
+    )
+    import_analyse(job.pk)
+    job.refresh_from_db()
+    assert confirm_import(job, amd_user)
+    import_apply(job.pk, amd_user.pk)
+    assert DataAsset.objects.filter(title="Registre ancien").exists()
+    # One more that misses a single required column: the format.
+    make_asset(ministry, organization, "Sans format").formats.clear()
+
+    full = body(amd_client.get("/inventaire/export.csv"))
+    titles = [r[0] for r in csv.reader(io.StringIO(full.decode("utf-8")))][1:]
+    assert {"Répertoire des bases", "Registre ancien", "Sans format"} <= set(titles)
+    assert not _schema_report(full, tmp_path).valid
+
+    conforming = body(amd_client.get("/inventaire/export.csv?conforme=1"))
+    rows = list(csv.reader(io.StringIO(conforming.decode("utf-8"))))
+    assert sorted(r[0] for r in rows[1:]) == sorted(
+        ["Arbres vivants", '\'=HYPERLINK("http://x")', "Brouillon interne"]
+    )
+    report = _schema_report(conforming, tmp_path)
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    api = amd_client.get("/api/v1/datasets/export.csv?conforme=true")
+    assert b"".join(api.streaming_content) == conforming
+
+
+def test_every_required_schema_column_has_a_completeness_condition():
+    from datasets import exporting
+
+    schema = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
+    required = {f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("required")}
+    assert set(exporting._schema_requirements()) == required
