@@ -116,8 +116,19 @@ class DataAssetSerializer(serializers.ModelSerializer[DataAsset]):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and "organization" in fields:
+            # An organisation the caller may not attach entries to reads as unknown (whether
+            # it exists elsewhere does not leak), with a message that says what to send.
             fields["organization"] = serializers.PrimaryKeyRelatedField(
-                queryset=editable_organizations(request.user), required=not self.partial
+                queryset=editable_organizations(request.user),
+                required=not self.partial,
+                error_messages={
+                    "does_not_exist": (
+                        "Organisation « {pk_value} » inconnue, ou hors des ministères où vous "
+                        "pouvez créer ou modifier des entrées : indiquez l'identifiant d'une "
+                        "organisation de votre ministère (GET /api/v1/organizations/)."
+                    ),
+                    "incorrect_type": "L'organisation se donne par son identifiant numérique.",
+                },
             )
         if request is not None and "processing" in fields:
             # Another ministry's processing reads as unknown: its existence does not leak.
