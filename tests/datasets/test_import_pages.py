@@ -125,6 +125,20 @@ def test_bad_upload_shows_the_french_message_and_stores_nothing(amd_client, mini
 
 
 @pytest.mark.django_db
+def test_a_real_50_mb_upload_is_refused_on_the_page_with_default_settings(amd_client, ministry):
+    # The issue's own bad input, posted as a browser would (Django spools it to a temporary
+    # file; the size is refused before anything reads it).
+    line = b"Arbres vivants,Donn\xc3\xa9es brutes de l'inventaire des arbres\r\n"
+    body = b"titre,description\r\n" + line * (50 * 1024 * 1024 // len(line) + 1)
+    upload = SimpleUploadedFile("inventaire-50-mo.csv", body, content_type="text/csv")
+    response = amd_client.post("/inventaire/import/", {"fichier": upload, "ministere": ministry.pk})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Le fichier pèse 50 Mo, au-delà de la limite de 20 Mo" in text
+    assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_upload_into_a_ministry_one_cannot_edit_is_refused(amd_client, other_ministry):
     upload = SimpleUploadedFile("inventaire.csv", csv_bytes([row()]))
     response = amd_client.post(
