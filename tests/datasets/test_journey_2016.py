@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from core.models import Licence
 from datasets import services
 from datasets.models import DataAsset, Format
 from datasets.validation import QualificationInput
+from tests.datasets.test_export import _schema_report
 from tests.datasets.test_import import analyse, apply
 from tests.factories import OrganizationFactory
 
@@ -24,17 +24,6 @@ DREES = "Direction de la recherche, des études, de l'évaluation et des statist
 
 def _body(response) -> bytes:
     return b"".join(response.streaming_content)
-
-
-def _schema_report(data: bytes, tmp_path):
-    from frictionless import Resource, Schema
-
-    (tmp_path / "export.csv").write_bytes(data)
-    descriptor = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
-    descriptor.pop("custom_checks", None)  # the SIRET check is the portal's own
-    return Resource(
-        path="export.csv", basepath=str(tmp_path), schema=Schema.from_descriptor(descriptor)
-    ).validate()
 
 
 @pytest.mark.django_db
