@@ -396,7 +396,7 @@ def test_entry_page_query_count_is_flat_with_proposals(
         proposals.proposal_reject(actor=amd_user, proposal=proposal, reason=f"Non {i}")
     propose(correspondent_user, asset, to_publish(datetime.date(2031, 1, 1)))
     amd_client.get("/inventaire/")
-    with django_assert_num_queries(11):  # as without proposals: one read of the latest five
+    with django_assert_num_queries(12):  # as without proposals: one read of the latest five
         assert amd_client.get(f"/inventaire/{asset.pk}/").status_code == 200
 
 
