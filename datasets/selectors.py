@@ -349,6 +349,13 @@ def _rows_of_ids_sql(vendor: str) -> tuple[str, str]:
     return before, after
 
 
+def matching_assets(user: Any, filters: AssetFilters) -> QuerySet[DataAsset]:
+    """Every entry the list shows for `filters` (search and facets), in no particular order:
+    what « Exporter ces résultats » exports."""
+    qs = _apply(base_queryset(user), filters)
+    return apply_search(qs, filters.q, rank=False) if filters.q else qs
+
+
 def asset_queryset(user: Any, filters: AssetFilters, *, ranked: bool = True) -> QuerySet[DataAsset]:
     """Entries matching `filters` as model instances, with their organisation, ministry and
     qualification (the API serialises whole entries)."""

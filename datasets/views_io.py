@@ -33,7 +33,8 @@ from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
 from core.access import access_for
-from datasets import exporting
+from datasets import exporting, selectors
+from datasets.forms import list_filter_query
 from datasets.importing import OrganizationIndex, SourceRow, import_job_create, resolve_organization
 from datasets.models import DataAsset, ExtraFieldDefinition, ImportJob
 from datasets.tabular import FileRejected, read_upload
@@ -266,12 +267,19 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Exports -----------------------------------------------------------------------------------
 
 
-def export_scope(user: Any, ministry_code: str | None) -> tuple[QuerySet[DataAsset], Any]:
-    """(entries, ministry or None) the caller may export; 403 without any ministry scope."""
+def export_scope(
+    user: Any, ministry_code: str | None, filters: selectors.AssetFilters | None = None
+) -> tuple[QuerySet[DataAsset], Any]:
+    """(entries, ministry or None) the caller may export; 403 without any ministry scope.
+
+    `filters`: the list's search and facets (« Exporter ces résultats »), within that scope."""
     access = access_for(user)
     if not (access.sees_all_ministries or access.visible_ministry_ids):
         raise PermissionDenied("Votre compte n'a accès à aucun inventaire.")
-    qs = DataAsset.objects.for_user(user)
+    if filters is not None and filters.active():
+        qs = selectors.matching_assets(user, filters)
+    else:
+        qs = DataAsset.objects.for_user(user)
     ministry = None
     if ministry_code:
         ministry = Ministry.objects.filter(code=ministry_code).first()
@@ -292,18 +300,28 @@ def _definitions(ministry: Any) -> list[ExtraFieldDefinition]:
     return list(ExtraFieldDefinition.objects.filter(ministry=ministry).order_by("order", "label"))
 
 
-def _filename(ministry: Any, ext: str) -> str:
+def _filename(ministry: Any, ext: str, *, selection: bool = False) -> str:
     stamp = timezone.localdate().isoformat()
     scope = ministry.code if ministry is not None else "reseau"
-    return f"inventaire-{scope}-{stamp}.{ext}"
+    return f"inventaire-{scope}-{stamp}{'-selection' if selection else ''}.{ext}"
+
+
+def export_filters(query: Any) -> selectors.AssetFilters:
+    """The list's filters carried by an export's query string (the same names as the list)."""
+    return selectors.AssetFilters.from_query(list_filter_query(query))
 
 
 def csv_response(
-    user: Any, ministry_code: str | None, *, extended: bool, complete_only: bool = False
+    user: Any,
+    ministry_code: str | None,
+    *,
+    extended: bool,
+    complete_only: bool = False,
+    filters: selectors.AssetFilters | None = None,
 ) -> StreamingHttpResponse:
     """`complete_only`: only the entries that fill every column the Etalab schema requires
-    (the file then validates against schema.json as it is)."""
-    qs, ministry = export_scope(user, ministry_code)
+    (the file then validates against schema.json as it is); `filters`: the list's."""
+    qs, ministry = export_scope(user, ministry_code, filters)
     if complete_only:
         qs = exporting.schema_complete(qs)
     response = StreamingHttpResponse(
@@ -315,19 +333,25 @@ def csv_response(
         ),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(ministry, "csv")}"'
+    selection = filters is not None and filters.active()
+    name = _filename(ministry, "csv", selection=selection)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-def xlsx_response(user: Any, ministry_code: str | None) -> StreamingHttpResponse:
-    qs, ministry = export_scope(user, ministry_code)
+def xlsx_response(
+    user: Any, ministry_code: str | None, *, filters: selectors.AssetFilters | None = None
+) -> StreamingHttpResponse:
+    qs, ministry = export_scope(user, ministry_code, filters)
     response = StreamingHttpResponse(
         exporting.stream_xlsx(
             qs, definitions=_definitions(ministry), internal_ministries=_internal_ministries(user)
         ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(ministry, "xlsx")}"'
+    selection = filters is not None and filters.active()
+    name = _filename(ministry, "xlsx", selection=selection)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -401,13 +425,16 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         request.GET.get("ministere") or None,
         extended=bool(request.GET.get("etendu")),
         complete_only=bool(request.GET.get("conforme")),
+        filters=export_filters(request.GET),
     )
 
 
 @login_required
 @require_GET
 def export_xlsx(request: HttpRequest) -> StreamingHttpResponse:
-    return xlsx_response(request.user, request.GET.get("ministere") or None)
+    return xlsx_response(
+        request.user, request.GET.get("ministere") or None, filters=export_filters(request.GET)
+    )
 
 
 @require_GET

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from datasets import views_io
+from datasets.api.views import FILTER_PARAMETERS
 
 MINISTRY = OpenApiParameter(
     "ministere", str, description="Code du ministère (par défaut : tout ce que vous voyez)."
@@ -40,7 +41,7 @@ PAGE_SIZE = OpenApiParameter("page_size", int, description="Entrées par page (5
 class ExportCsvView(APIView):
     @extend_schema(
         summary="Export CSV de l'inventaire (schéma Catalogue de données d'Etalab)",
-        parameters=[MINISTRY, EXTENDED, COMPLETE],
+        parameters=[MINISTRY, EXTENDED, COMPLETE, *FILTER_PARAMETERS],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["inventaire"],
     )
@@ -53,13 +54,14 @@ class ExportCsvView(APIView):
             request.query_params.get("ministere") or None,
             extended=flag("etendu"),
             complete_only=flag("conforme"),
+            filters=views_io.export_filters(request.query_params),
         )
 
 
 class ExportXlsxView(APIView):
     @extend_schema(
         summary="Export XLSX de l'inventaire",
-        parameters=[MINISTRY],
+        parameters=[MINISTRY, *FILTER_PARAMETERS],
         responses={
             (
                 200,
@@ -69,7 +71,11 @@ class ExportXlsxView(APIView):
         tags=["inventaire"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        return views_io.xlsx_response(request.user, request.query_params.get("ministere") or None)
+        return views_io.xlsx_response(
+            request.user,
+            request.query_params.get("ministere") or None,
+            filters=views_io.export_filters(request.query_params),
+        )
 
 
 class _DcatView(APIView):

@@ -241,3 +241,53 @@ def test_every_required_schema_column_has_a_completeness_condition():
     schema = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
     required = {f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("required")}
     assert set(exporting._schema_requirements()) == required
+
+
+@pytest.mark.django_db
+def test_exporting_the_list_results_keeps_its_search_and_filters(
+    amd_client, ministry, organization, other_ministry, other_organization, assets
+):
+    # Another ministry's entry: outside an administrator's scope, which no filter widens.
+    make_asset(other_ministry, other_organization, "Arbres d'ailleurs")
+    page = amd_client.get("/inventaire/", {"q": "vivants", "organization": organization.pk})
+    text = page.content.decode()
+    assert "Exporter ces résultats" in text
+    link = f"/inventaire/export.csv?q=vivants&amp;organization={organization.pk}"
+    assert link in text
+    response = amd_client.get(
+        "/inventaire/export.csv", {"q": "vivants", "organization": organization.pk}
+    )
+    assert "-selection.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8"))))
+    assert [r[0] for r in rows[1:]] == ["Arbres vivants"]
+    # The same filters through the API and the XLSX export; a draft of the caller's ministry
+    # is exported (the scope is unchanged), another ministry's entry never.
+    api = amd_client.get("/api/v1/datasets/export.csv", {"visibility": "DRAFT"})
+    titles = [r[0] for r in csv.reader(io.StringIO(b"".join(api.streaming_content).decode()))]
+    assert titles[1:] == ["Brouillon interne"]
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(body(amd_client.get("/inventaire/export.xlsx", {"status": "PUBLISHED"})))
+    )
+    assert workbook.active.max_row == 1  # header only: nothing is published here
+    widened = amd_client.get("/inventaire/export.csv", {"ministry": other_ministry.pk})
+    assert list(csv.reader(io.StringIO(body(widened).decode())))[1:] == []
+    # Junk in the filters is ignored as on the list page, never a 500.
+    junk = {"organization": "abc", "q": "\x00'", "extra.<b>": "1", "status": "NIMPORTE"}
+    for url in ("/inventaire/export.csv", "/inventaire/export.xlsx", "/api/v1/datasets/export.csv"):
+        response = amd_client.get(url, junk)
+        assert response.status_code == 200, url
+        b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [1, 5])
+def test_filtered_export_query_count_is_flat(
+    size, amd_client, ministry, organization, django_assert_num_queries
+):
+    for i in range(size):
+        make_asset(ministry, organization, f"Arbres {i}")
+    amd_client.get("/inventaire/")
+    with django_assert_num_queries(7):
+        response = amd_client.get("/inventaire/export.csv", {"q": "arbres", "status": "TO_ASSESS"})
+        rows = list(csv.reader(io.StringIO(body(response).decode())))
+    assert len(rows) == size + 1
