@@ -132,6 +132,14 @@ def _conflict_message(
     return f"{what} a été {changed} entre-temps : rechargez la page puis refaites vos changements."
 
 
+def _revert_conflict(what: str) -> str:
+    return (
+        f"{what} a été modifiée depuis l'affichage de son historique : le retour à cette version "
+        "n'a pas été fait. Rechargez la page pour voir la nouvelle version, puis choisissez à "
+        "nouveau celle à restaurer."
+    )
+
+
 def asset_snapshot(asset: DataAsset, formats: Iterable[Format] | None = None) -> dict[str, Any]:
     data = {k: val for k, val in snapshot(asset).items() if k not in AUDIT_EXCLUDE}
     fmts = formats if formats is not None else asset.formats.all()
@@ -628,20 +636,24 @@ def asset_revert(
                 "Cette version de la qualification n'existe pas pour cette entrée."
             )
         if expected_version is not None:
+            # The qualification form does not lock the entry: its row is locked here, so a save
+            # either committed before this read (refused below) or waits and then finds the
+            # version moved (refused there).
             current = (
-                OpenByDefaultAssessment.objects.filter(asset=locked)
+                OpenByDefaultAssessment.objects.select_for_update()
+                .filter(asset=locked)
                 .values_list("version", flat=True)
                 .first()
             )
             if current != expected_version:
                 raise ConcurrentEditError(
-                    _conflict_message(locked, "La qualification de cette entrée", kept_input=False),
-                    code="concurrent_edit",
+                    _revert_conflict("La qualification de cette entrée"), code="concurrent_edit"
                 )
         asset_qualify(
             actor=actor,
             asset=locked,
             qualification=qualification_from_state(row.data),
+            expected_version=expected_version,
             comment=f"Retour à la version du {timezone.localtime(row.recorded_at):%d/%m/%Y %H:%M}",
             action="assessment.reverted",
         )
@@ -650,9 +662,7 @@ def asset_revert(
     if entry is None:
         raise ValidationError("Cette version n'existe pas pour cette entrée.")
     if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentEditError(
-            _conflict_message(locked, kept_input=False), code="concurrent_edit"
-        )
+        raise ConcurrentEditError(_revert_conflict("Cette entrée"), code="concurrent_edit")
     state = _state_after_entry(locked, entry)
     if not state:
         return locked

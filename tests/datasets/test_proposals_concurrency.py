@@ -77,3 +77,54 @@ def test_simultaneous_decisions_keep_one():
     applied = OpenByDefaultAssessment.objects.get(asset=asset).status == "TO_PUBLISH"
     assert applied is (proposal.status == "ACCEPTED")
     assert proposal.status in ("ACCEPTED", "REJECTED")
+
+
+def test_a_qualification_saved_while_a_revert_runs_is_never_overwritten(monkeypatch):
+    """The save lands between the revert's version check and its write: it either waits for
+    the revert and is refused, or (before the check) makes the revert refused; never both
+    written with the save lost."""
+    import datetime
+
+    from datasets.models import AssessmentHistory
+    from datasets.validation import QualificationInput
+
+    ministry = MinistryFactory()
+    asset = AssetFactory(organization=OrganizationFactory(ministry=ministry))
+    admin = user_with(Membership.Role.MINISTRY_ADMIN, ministry)
+
+    def qualify(day, version):
+        return services.asset_qualify(
+            actor=admin,
+            asset=asset,
+            qualification=QualificationInput(status="TO_PUBLISH", planned_date=day),
+            expected_version=version,
+        )
+
+    qualify(datetime.date(2030, 1, 1), 1)
+    first = AssessmentHistory.objects.filter(asset=asset).order_by("pk").first()
+    qualify(datetime.date(2031, 1, 1), 2)  # version 3: what the revert's page showed
+    original = services.asset_qualify
+    outcome: dict[str, object] = {}
+
+    def save_meanwhile():
+        try:
+            outcome["save"] = qualify(datetime.date(2032, 1, 1), 3)
+        except BaseException as exc:
+            outcome["save"] = exc
+        finally:
+            connections.close_all()
+
+    def revert_step(**kwargs):
+        if kwargs.get("action") == "assessment.reverted":
+            other = threading.Thread(target=save_meanwhile)
+            other.start()
+            other.join(timeout=0.5)  # blocked on the row lock: still running
+            outcome["thread"] = other
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "asset_qualify", revert_step)
+    services.asset_revert(actor=admin, asset=asset, history_id=first.pk, expected_version=3)
+    outcome["thread"].join(timeout=30)  # type: ignore[attr-defined]
+    assert isinstance(outcome["save"], services.ConcurrentEditError), outcome
+    assessment = OpenByDefaultAssessment.objects.get(asset=asset)
+    assert (assessment.planned_date, assessment.version) == (datetime.date(2030, 1, 1), 4)

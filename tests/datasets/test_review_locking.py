@@ -108,7 +108,7 @@ def test_entry_revert_refuses_a_save_made_since_the_history_was_shown(
         actor=amd_user, asset=own_asset, data={"title": "Titre 4"}, expected_version=3
     )
     response = amd_client.post(url, {"version": "3"}, follow=True)
-    assert any("entre-temps" in m for m in _messages(response)), _messages(response)
+    assert any("le retour à cette version n'a pas été fait" in m for m in _messages(response))
     own_asset.refresh_from_db()
     assert (own_asset.title, own_asset.version) == ("Titre 4", 4)
     # Without the version it read, the form is refused as well; with the current one it works.
