@@ -311,7 +311,7 @@ def _bases_json_source(data: bytes) -> Source:
             "de la cartographie 2016, bases.json).",
             code="json",
         )
-    if not all(isinstance(b, dict) for b in bases.values()):
+    if not all(isinstance(b, dict) for _, b in bases.pairs):
         raise FileRejected(
             "Le fichier JSON n'a pas la forme de bases.json : chaque base doit être un objet.",
             code="json",
@@ -788,9 +788,11 @@ def build_plan(
     for row in source.rows():
         rp = RowPlan(line=row.line, title=row.cells.get("titre", "").strip()[:200])
         plan.rows.append(rp)
-        parsed.append((row, rp))
-        if row.error:
+        if row.error:  # unreadable as a row (or a repeated base): nothing more to say about it
             rp.error("", row.error)
+            rp.action = "rejected"
+            continue
+        parsed.append((row, rp))
         org = resolve_organization(row, ctx.orgs, default_organization)
         if org.error:
             rp.error(org.column, org.error)
