@@ -123,11 +123,13 @@ class DataAssetSerializer(serializers.ModelSerializer[DataAsset]):
                 required=not self.partial,
                 error_messages={
                     "does_not_exist": (
-                        "Organisation « {pk_value} » inconnue, ou hors des ministères où vous "
+                        "Organisation « {pk_value} » inconnue, ou hors des organisations où vous "
                         "pouvez créer ou modifier des entrées : indiquez l'identifiant d'une "
-                        "organisation de votre ministère (GET /api/v1/organizations/)."
+                        "organisation où vous le pouvez."
                     ),
-                    "incorrect_type": "L'organisation se donne par son identifiant numérique.",
+                    "incorrect_type": (
+                        "L'organisation doit être indiquée par son identifiant numérique."
+                    ),
                 },
             )
         if request is not None and "processing" in fields:

@@ -193,7 +193,7 @@ def test_api_create_with_another_ministrys_organisation_is_refused_in_french(
     )
     assert response.status_code == 400
     message = response.json()["organization"][0]
-    assert "hors des ministères où vous pouvez créer ou modifier" in message, message
+    assert "hors des organisations où vous pouvez créer ou modifier" in message, message
     assert not DataAsset.objects.exists()
     assert not OpenByDefaultAssessment.objects.exists()
 
@@ -208,7 +208,7 @@ def test_api_patch_to_another_ministrys_organisation_is_refused_in_french(
     )
     assert response.status_code == 400
     message = response.json()["organization"][0]
-    assert "hors des ministères où vous pouvez créer ou modifier" in message, message
+    assert "hors des organisations où vous pouvez créer ou modifier" in message, message
     title = own_asset.title
     own_asset.refresh_from_db()
     assert (own_asset.organization_id, own_asset.title, own_asset.version) == (
