@@ -98,7 +98,7 @@ _STATUS_LABELS = {value: str(label) for value, label in OpenByDefaultAssessment.
 def _schema_requirements() -> dict[str, Q]:
     """For each column schema.json requires (`catalogue_schema.ETALAB_COLUMNS`), the condition
     an entry meets when the export fills it. Built from the columns, so a column the schema
-    comes to require cannot be forgotten here (KeyError at import time)."""
+    comes to require cannot be forgotten here (KeyError when the module is imported)."""
     formats = DataAsset.formats.through.objects.filter(dataasset_id=OuterRef("pk"))
     conditions = {
         "title": ~Q(title=""),
@@ -113,12 +113,18 @@ def _schema_requirements() -> dict[str, Q]:
     return {c.name: conditions[c.field] for c in cs.ETALAB_COLUMNS if c.required}
 
 
-def schema_complete(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
-    """The entries whose Etalab CSV row fills every column schema.json requires: their export
-    validates as it is (an inventory keeps entries still being documented, e.g. the 2016
-    inventory's, which name no service, contact, coverage or format)."""
-    condition = Q()
-    for requirement in _schema_requirements().values():
+SCHEMA_REQUIREMENTS = _schema_requirements()
+# The required columns' titles, as the export page lists them.
+REQUIRED_TITLES = tuple(c.title for c in cs.ETALAB_COLUMNS if c.required)
+
+
+def schema_conforming(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
+    """The published entries whose Etalab CSV row fills every column schema.json requires: the
+    file validates as it is and may be put on data.gouv.fr (an inventory keeps drafts, and
+    entries still being documented, e.g. the 2016 inventory's, which name no service, contact,
+    coverage or format)."""
+    condition = Q(visibility=DataAsset.Visibility.PUBLISHED)
+    for requirement in SCHEMA_REQUIREMENTS.values():
         condition &= requirement
     return qs.filter(condition)
 

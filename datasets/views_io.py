@@ -294,16 +294,36 @@ def _internal_ministries(user: Any) -> frozenset[int] | None:
     return None if access.is_network_staff else access.admin_ministry_ids
 
 
+def query_flag(query: Any, name: str) -> bool:
+    """A yes/no parameter of an export (`etendu`, `conforme`): absent, empty, 0, false or non
+    is no; anything else is yes (the pages and the API read it alike)."""
+    return str(query.get(name, "")).strip().lower() not in ("", "0", "false", "non")
+
+
+def _export_ministry(user: Any, ministry: Any, filters: selectors.AssetFilters | None) -> Any:
+    """The ministry whose own fields an export carries: the one asked for, or else the single
+    ministry of the list's selection (filtered on one, or the caller's only one), if visible."""
+    if ministry is not None:
+        return ministry
+    single = selectors.single_ministry(user, filters or selectors.AssetFilters())
+    if single is None or not access_for(user).can_view_ministry(single):
+        return None
+    return Ministry.objects.filter(pk=single).first()
+
+
 def _definitions(ministry: Any) -> list[ExtraFieldDefinition]:
     if ministry is None:
         return []
     return list(ExtraFieldDefinition.objects.filter(ministry=ministry).order_by("order", "label"))
 
 
-def _filename(ministry: Any, ext: str, *, selection: bool = False) -> str:
+def _filename(
+    ministry: Any, ext: str, *, selection: bool = False, conforming: bool = False
+) -> str:
     stamp = timezone.localdate().isoformat()
     scope = ministry.code if ministry is not None else "reseau"
-    return f"inventaire-{scope}-{stamp}{'-selection' if selection else ''}.{ext}"
+    suffix = ("-selection" if selection else "") + ("-conforme" if conforming else "")
+    return f"inventaire-{scope}-{stamp}{suffix}.{ext}"
 
 
 def export_filters(query: Any) -> selectors.AssetFilters:
@@ -316,14 +336,16 @@ def csv_response(
     ministry_code: str | None,
     *,
     extended: bool,
-    complete_only: bool = False,
+    conforming: bool = False,
     filters: selectors.AssetFilters | None = None,
 ) -> StreamingHttpResponse:
-    """`complete_only`: only the entries that fill every column the Etalab schema requires
-    (the file then validates against schema.json as it is); `filters`: the list's."""
+    """`conforming`: only the published entries that fill every column the Etalab schema
+    requires (the plain file then validates against schema.json as it is); `filters`: the
+    list's."""
     qs, ministry = export_scope(user, ministry_code, filters)
-    if complete_only:
-        qs = exporting.schema_complete(qs)
+    if conforming:
+        qs = exporting.schema_conforming(qs)
+    ministry = _export_ministry(user, ministry, filters) if extended else ministry
     response = StreamingHttpResponse(
         exporting.stream_csv(
             qs,
@@ -334,7 +356,7 @@ def csv_response(
         content_type="text/csv; charset=utf-8",
     )
     selection = filters is not None and filters.active()
-    name = _filename(ministry, "csv", selection=selection)
+    name = _filename(ministry, "csv", selection=selection, conforming=conforming)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -343,6 +365,7 @@ def xlsx_response(
     user: Any, ministry_code: str | None, *, filters: selectors.AssetFilters | None = None
 ) -> StreamingHttpResponse:
     qs, ministry = export_scope(user, ministry_code, filters)
+    ministry = _export_ministry(user, ministry, filters)
     response = StreamingHttpResponse(
         exporting.stream_xlsx(
             qs, definitions=_definitions(ministry), internal_ministries=_internal_ministries(user)
@@ -412,6 +435,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
         {
             "title": "Exporter l'inventaire",
             "ministries": list(ministries.only("code", "name")),
+            "required_titles": exporting.REQUIRED_TITLES,
             "breadcrumb_data": {"current": "Exporter l'inventaire"},
         },
     )
@@ -423,8 +447,8 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
         request.user,
         request.GET.get("ministere") or None,
-        extended=bool(request.GET.get("etendu")),
-        complete_only=bool(request.GET.get("conforme")),
+        extended=query_flag(request.GET, "etendu"),
+        conforming=query_flag(request.GET, "conforme"),
         filters=export_filters(request.GET),
     )
 

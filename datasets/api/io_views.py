@@ -31,8 +31,9 @@ EXTENDED = OpenApiParameter(
 COMPLETE = OpenApiParameter(
     "conforme",
     bool,
-    description="Seulement les entrées qui renseignent toutes les colonnes obligatoires du schéma "
-    "(le fichier se valide alors tel quel contre schema.json).",
+    description="Seulement les entrées publiées qui renseignent toutes les colonnes obligatoires "
+    "du schéma : sans `etendu`, le fichier se valide alors tel quel contre schema.json (avec "
+    "`etendu`, les colonnes du portail s'y ajoutent).",
 )
 PAGE = OpenApiParameter("page", int, description="Page du catalogue (hydra:PagedCollection).")
 PAGE_SIZE = OpenApiParameter("page_size", int, description="Entrées par page (500 au plus).")
@@ -46,14 +47,12 @@ class ExportCsvView(APIView):
         tags=["inventaire"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        def flag(name: str) -> bool:
-            return request.query_params.get(name, "") not in ("", "0", "false")
-
+        params = request.query_params
         return views_io.csv_response(
             request.user,
-            request.query_params.get("ministere") or None,
-            extended=flag("etendu"),
-            complete_only=flag("conforme"),
+            params.get("ministere") or None,
+            extended=views_io.query_flag(params, "etendu"),
+            conforming=views_io.query_flag(params, "conforme"),
             filters=views_io.export_filters(request.query_params),
         )
 

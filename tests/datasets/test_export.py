@@ -224,15 +224,52 @@ def test_conforming_csv_keeps_only_complete_entries_and_validates(
     assert {"Répertoire des bases", "Registre ancien", "Sans format"} <= set(titles)
     assert not _schema_report(full, tmp_path).valid
 
-    conforming = body(amd_client.get("/inventaire/export.csv?conforme=1"))
+    response = amd_client.get("/inventaire/export.csv?conforme=1")
+    assert "-conforme.csv" in response["Content-Disposition"]
+    conforming = body(response)
     rows = list(csv.reader(io.StringIO(conforming.decode("utf-8"))))
-    assert sorted(r[0] for r in rows[1:]) == sorted(
-        ["Arbres vivants", '\'=HYPERLINK("http://x")', "Brouillon interne"]
-    )
+    # Published entries only: the draft is complete but stays out of a file for data.gouv.fr.
+    assert sorted(r[0] for r in rows[1:]) == sorted(["Arbres vivants", '\'=HYPERLINK("http://x")'])
     report = _schema_report(conforming, tmp_path)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     api = amd_client.get("/api/v1/datasets/export.csv?conforme=true")
     assert b"".join(api.streaming_content) == conforming
+    # "0", "false", "non" mean no on the page as in the API.
+    for no in ("0", "false", "non"):
+        page = body(amd_client.get(f"/inventaire/export.csv?conforme={no}"))
+        api = b"".join(
+            amd_client.get(f"/api/v1/datasets/export.csv?conforme={no}").streaming_content
+        )
+        assert page == api == full
+
+
+REQUIRED_VALUES = {
+    "titre": None,  # required by the entry itself: cannot be emptied
+    "description": None,
+    "mots_cles": {"keywords": []},
+    "nom_orga": None,  # an entry always has its organisation
+    "service": {"service": ""},
+    "contact_personne": {"contact_person": ""},
+    "couv_geo": {"geo_coverage": ""},
+    "format": "formats",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", [c for c, v in REQUIRED_VALUES.items() if v is not None])
+def test_conforming_csv_leaves_out_an_entry_missing_any_one_required_column(
+    amd_client, ministry, organization, column
+):
+    make_asset(ministry, organization, "Complète")
+    emptied = REQUIRED_VALUES[column]
+    if emptied == "formats":
+        make_asset(ministry, organization, "Incomplète").formats.clear()
+    else:
+        make_asset(ministry, organization, "Incomplète", **emptied)
+    rows = list(
+        csv.reader(io.StringIO(body(amd_client.get("/inventaire/export.csv?conforme=1")).decode()))
+    )
+    assert [r[0] for r in rows[1:]] == ["Complète"]
 
 
 def test_every_required_schema_column_has_a_completeness_condition():
@@ -240,7 +277,7 @@ def test_every_required_schema_column_has_a_completeness_condition():
 
     schema = json.loads((SHARED / "catalogue-schema" / "schema.json").read_text())
     required = {f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("required")}
-    assert set(exporting._schema_requirements()) == required
+    assert set(exporting.SCHEMA_REQUIREMENTS) == required
 
 
 @pytest.mark.django_db
@@ -291,3 +328,31 @@ def test_filtered_export_query_count_is_flat(
         response = amd_client.get("/inventaire/export.csv", {"q": "arbres", "status": "TO_ASSESS"})
         rows = list(csv.reader(io.StringIO(body(response).decode())))
     assert len(rows) == size + 1
+
+
+@pytest.mark.django_db
+def test_a_selection_exported_from_the_list_keeps_its_ministrys_own_fields(
+    amd_client, agd_client, ministry, organization, other_ministry
+):
+    from tests.datasets.factories import ExtraFieldFactory
+
+    ExtraFieldFactory(ministry=ministry, code="suivi", label="Suivi interne")
+    ExtraFieldFactory(ministry=other_ministry, code="secret", label="Champ d'un autre")
+    make_asset(ministry, organization, "Suivie", extra={"suivi": "Fait"})
+    # The administrator's only ministry, without `ministere`: its fields are in the file.
+    response = amd_client.get("/inventaire/export.csv", {"etendu": "1", "extra.suivi": "Fait"})
+    rows = list(csv.reader(io.StringIO(body(response).decode())))
+    assert rows[0][-1] == "Suivi interne" and rows[1][-1] == "Fait"
+    assert f"inventaire-{ministry.code}-" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(body(amd_client.get("/inventaire/export.xlsx", {"extra.suivi": "Fait"})))
+    ).active
+    assert sheet.cell(1, sheet.max_column).value == "Suivi interne"
+    # A filter on a ministry the caller cannot see names none of its fields.
+    other = body(
+        amd_client.get("/inventaire/export.csv", {"etendu": "1", "ministry": other_ministry.pk})
+    )
+    assert "Champ d'un autre" not in other.decode()
+    # Network staff filtering on one ministry get that ministry's fields.
+    staff = body(agd_client.get("/inventaire/export.csv", {"etendu": "1", "ministry": ministry.pk}))
+    assert "Suivi interne" in staff.decode().splitlines()[0]

@@ -54,6 +54,7 @@ def test_import_2016_then_export_and_reimport_unchanged(amd_client, amd_user, mi
             "contact_person": "adeli@exemple.gouv.fr",
             "geo_coverage": "France",
             "licence": Licence.objects.get(spdx_id="etalab-2.0"),
+            "visibility": "PUBLISHED",
         },
         formats=[Format.objects.get_or_create(name="CSV")[0]],
         expected_version=adeli.version,

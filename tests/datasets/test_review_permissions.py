@@ -861,12 +861,20 @@ def test_route_permission(request, case: Case, state: str) -> None:
 SEES_DRAFT = {"agd", "amd", "corr", "mviewer", "read_token", "write_token"}
 SEES_PUBLISHED = SEES_DRAFT | {"nviewer"}
 
+FILTERED = "visibility=DRAFT&visibility=PUBLISHED&status=TO_ASSESS"
 LISTINGS = [
     # (name, url, roles answered 200)
     ("page-list", "/inventaire/", set(ROLES) - {"anon"} - TOKENS),
     ("page-export-csv", "/inventaire/export.csv", set(ROLES) - {"anon", "plain"} - TOKENS),
     ("api-list", API, set(ROLES) - {"anon"}),
     ("api-export-csv", f"{API}export.csv", set(ROLES) - {"anon", "plain"}),
+    # « Exporter ces résultats »: the list's filters narrow an export, never widen its scope.
+    (
+        "page-export-filtered",
+        f"/inventaire/export.csv?{FILTERED}",
+        set(ROLES) - {"anon", "plain"} - TOKENS,
+    ),
+    ("api-export-filtered", f"{API}export.csv?{FILTERED}", set(ROLES) - {"anon", "plain"}),
     ("page-dcat", "/inventaire/catalogue.ttl", set(ROLES)),
     ("api-dcat", f"{API}export.ttl", set(ROLES)),
 ]
