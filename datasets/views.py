@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from administrators.models import Ministry
 from core.access import access_for
 from core.side_connection import beside, side_allowed
-from datasets import selectors, services, views_proposals, wizard
+from datasets import history, selectors, services, views_proposals, wizard
 from datasets.forms import (
     AssetForm,
     BulkActionForm,
@@ -247,49 +247,6 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 
 # --- Entry page -----------------------------------------------------------------------------
 
-FIELD_LABELS: dict[str, str] = {
-    f.name: str(getattr(f, "verbose_name", f.name))
-    for f in DataAsset._meta.get_fields()
-    if hasattr(f, "verbose_name")
-}
-FIELD_LABELS.update({"formats": "formats", "extra": "champs propres au ministère"})
-QUALIF_LABELS: dict[str, str] = {
-    f.name: str(getattr(f, "verbose_name", f.name))
-    for f in OpenByDefaultAssessment._meta.get_fields()
-    if hasattr(f, "verbose_name")
-}
-QUALIF_LABELS["grounds"] = "motifs"
-ACTION_LABELS = {
-    "asset.created": "Création",
-    "asset.updated": "Modification",
-    "asset.reverted": "Retour à une version antérieure",
-    "asset.bulk_organization": "Action groupée : organisation",
-    "asset.bulk_visibility": "Action groupée : visibilité",
-    "asset.imported": "Import",
-    "assessment.updated": "Qualification",
-    "assessment.reverted": "Qualification : retour à une version antérieure",
-    "assessment.bulk_status": "Action groupée : statut",
-    "assessment.proposed": "Proposition de qualification",
-    "assessment.proposal_accepted": "Proposition de qualification acceptée",
-    "assessment.proposal_rejected": "Proposition de qualification refusée",
-    "assessment.proposal_withdrawn": "Proposition de qualification retirée",
-    "reference.created": "Donnée de référence",
-    "reference.updated": "Donnée de référence",
-}
-
-
-def _scrub(value: Any, show_internal: bool) -> Any:
-    if show_internal:
-        return value
-    if isinstance(value, list):
-        return [_scrub(v, show_internal) for v in value]
-    if isinstance(value, dict):
-        return {
-            k: _scrub(v, show_internal) for k, v in value.items() if k != "justification_internal"
-        }
-    return value
-
-
 def _display(value: Any) -> str:
     if value in (None, "", [], {}):
         return "—"
@@ -305,32 +262,18 @@ def _display(value: Any) -> str:
 
 
 def _history_rows(entries: list[Any], show_internal: bool) -> list[dict[str, Any]]:
-    rows = []
-    for entry in entries:
-        changes = []
-        for key, pair in (entry.changes or {}).items():
-            if isinstance(pair, dict):  # nested: {"qualification": {field: [before, after]}}
-                labels = QUALIF_LABELS if key == "qualification" else {}
-                for sub, sub_pair in pair.items():
-                    if isinstance(sub_pair, list) and len(sub_pair) == 2:
-                        changes.append(
-                            (
-                                labels.get(sub, sub),
-                                _display(_scrub(sub_pair[0], show_internal)),
-                                _display(_scrub(sub_pair[1], show_internal)),
-                            )
-                        )
-            elif isinstance(pair, list) and len(pair) == 2:
-                changes.append((FIELD_LABELS.get(key, key), _display(pair[0]), _display(pair[1])))
-        rows.append(
-            {
-                "entry": entry,
-                "label": ACTION_LABELS.get(entry.action, entry.action),
-                "changes": changes,
-                "revertible": entry.action.startswith("asset.") and entry.action != "asset.deleted",
-            }
-        )
-    return rows
+    return [
+        {
+            "entry": entry,
+            "label": history.action_label(entry.action),
+            "changes": [
+                (label, _display(before), _display(after))
+                for _, label, before, after in history.changes_of(entry, show_internal)
+            ],
+            "revertible": history.revertible(entry),
+        }
+        for entry in entries
+    ]
 
 
 @login_required

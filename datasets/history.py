@@ -1,0 +1,89 @@
+"""An entry's change history as its page and the API show it: who, when, which fields, before
+and after, from the audit trail (`core.audit`).
+
+Internal justifications of the qualification's grounds are left out for callers who may not
+read them (`permissions.can_see_internal_justification`), here once for both the page and the
+API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import AuditEntry
+from datasets.models import DataAsset, OpenByDefaultAssessment
+
+FIELD_LABELS: dict[str, str] = {
+    f.name: str(getattr(f, "verbose_name", f.name))
+    for f in DataAsset._meta.get_fields()
+    if hasattr(f, "verbose_name")
+}
+FIELD_LABELS.update({"formats": "formats", "extra": "champs propres au ministère"})
+QUALIF_LABELS: dict[str, str] = {
+    f.name: str(getattr(f, "verbose_name", f.name))
+    for f in OpenByDefaultAssessment._meta.get_fields()
+    if hasattr(f, "verbose_name")
+}
+QUALIF_LABELS["grounds"] = "motifs"
+ACTION_LABELS = {
+    "asset.created": "Création",
+    "asset.updated": "Modification",
+    "asset.reverted": "Retour à une version antérieure",
+    "asset.bulk_organization": "Action groupée : organisation",
+    "asset.bulk_visibility": "Action groupée : visibilité",
+    "asset.imported": "Import",
+    "assessment.updated": "Qualification",
+    "assessment.reverted": "Qualification : retour à une version antérieure",
+    "assessment.bulk_status": "Action groupée : statut",
+    "assessment.proposed": "Proposition de qualification",
+    "assessment.proposal_accepted": "Proposition de qualification acceptée",
+    "assessment.proposal_rejected": "Proposition de qualification refusée",
+    "assessment.proposal_withdrawn": "Proposition de qualification retirée",
+    "reference.created": "Donnée de référence",
+    "reference.updated": "Donnée de référence",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def revertible(entry: AuditEntry) -> bool:
+    """Whether the entry can go back to its state right after this change (entry changes; a
+    qualification goes back through its own history)."""
+    return entry.action.startswith("asset.") and entry.action != "asset.deleted"
+
+
+def scrub(value: Any, show_internal: bool) -> Any:
+    """`value` without any internal justification, unless the caller may read them."""
+    if show_internal:
+        return value
+    if isinstance(value, list):
+        return [scrub(v, show_internal) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: scrub(v, show_internal) for k, v in value.items() if k != "justification_internal"
+        }
+    return value
+
+
+def changes_of(entry: AuditEntry, show_internal: bool) -> list[tuple[str, str, Any, Any]]:
+    """(field, label, before, after) of each field the change touched; a qualification's
+    fields are named `qualification.<field>`."""
+    out: list[tuple[str, str, Any, Any]] = []
+    for key, pair in (entry.changes or {}).items():
+        if isinstance(pair, dict):  # nested: {"qualification": {field: [before, after]}}
+            labels = QUALIF_LABELS if key == "qualification" else {}
+            for sub, sub_pair in pair.items():
+                if isinstance(sub_pair, list) and len(sub_pair) == 2:
+                    out.append(
+                        (
+                            f"{key}.{sub}",
+                            labels.get(sub, sub),
+                            scrub(sub_pair[0], show_internal),
+                            scrub(sub_pair[1], show_internal),
+                        )
+                    )
+        elif isinstance(pair, list) and len(pair) == 2:
+            out.append((key, FIELD_LABELS.get(key, key), pair[0], pair[1]))
+    return out
