@@ -267,3 +267,43 @@ class ExtraFieldDefinitionSerializer(serializers.ModelSerializer[ExtraFieldDefin
             "version",
         ]
         read_only_fields = ["id", "retired_at"]
+
+
+class AssetChangeFieldSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField(help_text="Champ, ou `qualification.<champ>`.")
+    label = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class AssetChangeSerializer(serializers.Serializer[Any]):
+    """One change of an entry's history (its audit trail), as the entry page shows it."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="Vide pour un import ou un traitement automatique.")
+    action = serializers.CharField()
+    action_label = serializers.CharField()
+    revertible = serializers.BooleanField(
+        help_text="L'entrée peut revenir à son état juste après ce changement "
+        "(POST /api/v1/datasets/{id}/revert/)."
+    )
+    changes = AssetChangeFieldSerializer(many=True)
+
+
+class RevertSerializer(serializers.Serializer[Any]):
+    change = serializers.IntegerField(
+        help_text="Identifiant du changement (GET /api/v1/datasets/{id}/changes/) après lequel "
+        "l'entrée doit revenir."
+    )
+    version = serializers.IntegerField(help_text="Version de l'entrée lue (verrou optimiste).")
+
+
+class QualificationRevertSerializer(serializers.Serializer[Any]):
+    history = serializers.IntegerField(
+        help_text="Identifiant de la qualification enregistrée (GET /api/v1/datasets/{id}/"
+        "history/) à rétablir."
+    )
+    version = serializers.IntegerField(
+        help_text="Version de la qualification lue (verrou optimiste)."
+    )

@@ -1,5 +1,8 @@
 """REST API v1 of the inventory: entries, their qualification and its history, extra fields.
 
+An entry's change history (`changes`) and the return to a version (`revert`,
+`qualification/revert`) are the entry page's, with the same version check.
+
 Lists use the same filters and French full-text search as the page (`AssetFilters`), with cursor
 pagination (stable under inserts, cheap at any depth). Writes call `datasets.services`: the
 ministry follows the organisation; a stale `version` answers 409 with the French message.
@@ -27,9 +30,12 @@ from datasets import services
 from datasets.api.proposals import ProposalSerializer
 from datasets.api.serializers import (
     AssessmentHistorySerializer,
+    AssetChangeSerializer,
     DataAssetSerializer,
     ExtraFieldDefinitionSerializer,
+    QualificationRevertSerializer,
     QualificationSerializer,
+    RevertSerializer,
 )
 from datasets.forms import list_filter_query
 from datasets.models import (
@@ -172,6 +178,97 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
         rows = assessment_history(asset, limit=500)
         return Response(
             AssessmentHistorySerializer(rows, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(responses=AssetChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        """The entry's change history (who, when, which fields, before and after), newest
+        first, 100 at most: the same as its page."""
+        from datasets import history
+        from datasets.selectors import asset_audit_history
+
+        asset = self.get_object()
+        show_internal = can_see_internal_justification(request.user, asset.ministry_id)
+        rows = [
+            {
+                "id": entry.pk,
+                "created_at": entry.created_at,
+                "actor": str(entry.actor) if entry.actor else "",
+                "action": entry.action,
+                "action_label": history.action_label(entry.action),
+                "revertible": history.revertible(entry),
+                "changes": [
+                    {"field": field, "label": label, "before": before, "after": after}
+                    for field, label, before, after in history.changes_of(entry, show_internal)
+                ],
+            }
+            for entry in asset_audit_history(asset)
+        ]
+        return Response(AssetChangeSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=RevertSerializer,
+        responses=DataAssetSerializer,
+        description="Ramène l'entrée à son état juste après un changement de son historique. "
+        "`version` (lue par GET) est obligatoire : si l'entrée a changé depuis, la réponse est "
+        "409 et rien n'est modifié.",
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str | None = None) -> Response:
+        asset = self.get_object()
+        body = RevertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.asset_revert(
+                actor=request.user,
+                asset=asset,
+                audit_entry_id=body.validated_data["change"],
+                expected_version=body.validated_data["version"],
+            )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
+        return Response(self.get_serializer(self.get_queryset().get(pk=asset.pk)).data)
+
+    @extend_schema(
+        request=QualificationRevertSerializer,
+        responses={200: QualificationSerializer, 202: ProposalSerializer},
+        description="Rétablit une qualification enregistrée de l'entrée (son historique). "
+        "`version` de la qualification lue est obligatoire : 409 si elle a changé depuis. Pour "
+        "un correspondant, c'est une proposition : 202 avec la proposition, appliquée quand un "
+        "administrateur ministériel l'accepte.",
+    )
+    @action(detail=True, methods=["post"], url_path="qualification/revert")
+    def qualification_revert(self, request: Request, pk: str | None = None) -> Response:
+        from datasets import proposals
+
+        asset = self.get_object()
+        body = QualificationRevertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        history_id = body.validated_data["history"]
+        version = body.validated_data["version"]
+        try:
+            if can_propose_qualification(request.user, asset):
+                proposal, _ = proposals.proposal_submit_revert(
+                    actor=request.user,
+                    asset=asset,
+                    history_id=history_id,
+                    based_on_version=version,
+                )
+                proposal = proposals.with_related(
+                    QualificationProposal.objects.filter(pk=proposal.pk)
+                ).get()
+                return Response(
+                    ProposalSerializer(proposal, context={"request": request}).data,
+                    status=status.HTTP_202_ACCEPTED,
+                )
+            services.asset_revert(
+                actor=request.user, asset=asset, history_id=history_id, expected_version=version
+            )
+        except services.ConcurrentEditError as exc:
+            return _conflict(exc)
+        return Response(
+            QualificationSerializer(_load_assessment(asset), context={"request": request}).data
         )
 
     @extend_schema(methods=["GET"], responses=QualificationSerializer)

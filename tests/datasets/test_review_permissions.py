@@ -661,6 +661,32 @@ API_CASES = [
         states=BOTH,
     ),
     Case(
+        "dataset-changes",
+        "GET",
+        lambda w: f"{API}{w.asset.pk}/changes/",
+        API_ENTRY_READ,
+        states=BOTH,
+    ),
+    Case(
+        "dataset-revert",
+        "POST",
+        lambda w: f"{API}{w.asset.pk}/revert/",
+        row_of(401, 404, 200, 200, 200, 403, NV_WRITE, 404, 403, 200),
+        data=lambda w: {"change": w.audit_entry_id, "version": w.asset.version},
+        states=BOTH,
+        writers=API_WRITERS,
+    ),
+    Case(
+        "dataset-qualification-revert",
+        "POST",
+        lambda w: f"{API}{w.asset.pk}/qualification/revert/",
+        # A correspondent's revert is a proposal: 202.
+        row_of(401, 404, 200, 200, 202, 403, NV_WRITE, 404, 403, 200),
+        data=lambda w: {"history": w.history_id, "version": w.assessment_version},
+        states=BOTH,
+        writers=API_WRITERS,
+    ),
+    Case(
         "dataset-qualification",
         "GET",
         lambda w: f"{API}{w.asset.pk}/qualification/",
