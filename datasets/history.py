@@ -73,7 +73,7 @@ def changes_of(entry: AuditEntry, show_internal: bool) -> list[tuple[str, str, A
     out: list[tuple[str, str, Any, Any]] = []
     for key, pair in (entry.changes or {}).items():
         if isinstance(pair, dict):  # nested: {"qualification": {field: [before, after]}}
-            labels = QUALIF_LABELS if key == "qualification" else {}
+            labels: dict[str, str] = QUALIF_LABELS if key == "qualification" else {}
             for sub, sub_pair in pair.items():
                 if isinstance(sub_pair, list) and len(sub_pair) == 2:
                     out.append(

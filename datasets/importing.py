@@ -311,7 +311,8 @@ def _bases_json_source(data: bytes) -> Source:
             "de la cartographie 2016, bases.json).",
             code="json",
         )
-    if not all(isinstance(b, dict) for _, b in bases.pairs):
+    pairs = bases.pairs if isinstance(bases, _JsonObject) else list(bases.items())
+    if not all(isinstance(b, dict) for _, b in pairs):
         raise FileRejected(
             "Le fichier JSON n'a pas la forme de bases.json : chaque base doit être un objet.",
             code="json",

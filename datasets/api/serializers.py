@@ -271,7 +271,8 @@ class ExtraFieldDefinitionSerializer(serializers.ModelSerializer[ExtraFieldDefin
 
 class AssetChangeFieldSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(help_text="Champ, ou `qualification.<champ>`.")
-    label = serializers.CharField()
+    # A declared field named like Field.label: DRF's metaclass takes it out of the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     before = serializers.JSONField(allow_null=True)
     after = serializers.JSONField(allow_null=True)
 
