@@ -79,7 +79,7 @@ def changes_of(entry: AuditEntry, show_internal: bool) -> list[tuple[str, str, A
                     out.append(
                         (
                             f"{key}.{sub}",
-                            labels.get(sub, sub),
+                            labels.get(str(sub), str(sub)),
                             scrub(sub_pair[0], show_internal),
                             scrub(sub_pair[1], show_internal),
                         )
