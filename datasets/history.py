@@ -1,17 +1,24 @@
 """An entry's change history as its page and the API show it: who, when, which fields, before
 and after, from the audit trail (`core.audit`).
 
-Internal justifications of the qualification's grounds are left out for callers who may not
-read them (`permissions.can_see_internal_justification`), here once for both the page and the
-API.
+What a caller sees of it, here once for both the page and the API:
+- the history is the entry's ministry's (and DINUM's): a reader who sees the entry only because
+  it is published (a network viewer) sees no history, which holds values from before publication;
+- the proposals' trail (proposed, accepted, refused with its reason, withdrawn) is shown to those
+  who see the proposals (`can_edit_asset`), not to read-only readers;
+- internal justifications of the grounds are left out for callers who may not read them
+  (`permissions.can_see_internal_justification`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.access import access_for
+from core.audit import history_for
 from core.models import AuditEntry
-from datasets.models import DataAsset, OpenByDefaultAssessment
+from datasets.models import DataAsset, OpenByDefaultAssessment, ReferenceDataDesignation
+from datasets.permissions import can_edit_asset
 
 FIELD_LABELS: dict[str, str] = {
     f.name: str(getattr(f, "verbose_name", f.name))
@@ -25,6 +32,20 @@ QUALIF_LABELS: dict[str, str] = {
     if hasattr(f, "verbose_name")
 }
 QUALIF_LABELS["grounds"] = "motifs"
+REFERENCE_LABELS: dict[str, str] = {
+    f.name: str(getattr(f, "verbose_name", f.name))
+    for f in ReferenceDataDesignation._meta.get_fields()
+    if hasattr(f, "verbose_name")
+}
+NESTED_LABELS = {"qualification": QUALIF_LABELS, "reference": REFERENCE_LABELS}
+PROPOSAL_ACTIONS = frozenset(
+    {
+        "assessment.proposed",
+        "assessment.proposal_accepted",
+        "assessment.proposal_rejected",
+        "assessment.proposal_withdrawn",
+    }
+)
 ACTION_LABELS = {
     "asset.created": "Création",
     "asset.updated": "Modification",
@@ -48,6 +69,23 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+def may_read(user: Any, asset: DataAsset) -> bool:
+    """Whether `user` reads the entry's history: its ministry's members and DINUM staff."""
+    access = access_for(user)
+    return access.is_network_staff or asset.ministry_id in access.visible_ministry_ids
+
+
+def entries_for(user: Any, asset: DataAsset, limit: int = 100) -> list[AuditEntry]:
+    """The latest `limit` changes of `asset` that `user` may read, newest first (see the
+    module's docstring): none, without a query, for a reader outside the entry's ministry."""
+    if not may_read(user, asset):
+        return []
+    entries = list(history_for(asset)[:limit])
+    if can_edit_asset(user, asset):
+        return entries
+    return [e for e in entries if e.action not in PROPOSAL_ACTIONS]
+
+
 def revertible(entry: AuditEntry) -> bool:
     """Whether the entry can go back to its state right after this change (entry changes; a
     qualification goes back through its own history)."""
@@ -69,11 +107,11 @@ def scrub(value: Any, show_internal: bool) -> Any:
 
 def changes_of(entry: AuditEntry, show_internal: bool) -> list[tuple[str, str, Any, Any]]:
     """(field, label, before, after) of each field the change touched; a qualification's
-    fields are named `qualification.<field>`."""
+    fields are named `qualification.<field>`, a reference designation's `reference.<field>`."""
     out: list[tuple[str, str, Any, Any]] = []
     for key, pair in (entry.changes or {}).items():
         if isinstance(pair, dict):  # nested: {"qualification": {field: [before, after]}}
-            labels: dict[str, str] = QUALIF_LABELS if key == "qualification" else {}
+            labels: dict[str, str] = NESTED_LABELS.get(key, {})
             for sub, sub_pair in pair.items():
                 if isinstance(sub_pair, list) and len(sub_pair) == 2:
                     out.append(

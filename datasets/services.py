@@ -134,8 +134,8 @@ def _conflict_message(
 
 def _revert_conflict(what: str) -> str:
     return (
-        f"{what} a été modifiée depuis l'affichage de son historique : le retour à cette version "
-        "n'a pas été fait. Rechargez la page pour voir la nouvelle version, puis choisissez à "
+        f"{what} a été modifiée depuis la lecture de son historique : le retour à cette version "
+        "n'a pas été fait. Relisez l'historique et la version actuelle, puis choisissez à "
         "nouveau celle à restaurer."
     )
 
@@ -649,7 +649,12 @@ def asset_revert(
                 raise ConcurrentEditError(
                     _revert_conflict("La qualification de cette entrée"), code="concurrent_edit"
                 )
-        asset_qualify(
+        before = (
+            OpenByDefaultAssessment.objects.filter(asset=locked)
+            .values_list("version", flat=True)
+            .first()
+        )
+        assessment, _ = asset_qualify(
             actor=actor,
             asset=locked,
             qualification=qualification_from_state(row.data),
@@ -657,6 +662,10 @@ def asset_revert(
             comment=f"Retour à la version du {timezone.localtime(row.recorded_at):%d/%m/%Y %H:%M}",
             action="assessment.reverted",
         )
+        if assessment.version == before:
+            raise ValidationError(
+                "La qualification est déjà celle de cette version : rien n'a été modifié."
+            )
         return locked
     entry = history_for(locked).filter(pk=audit_entry_id).first() if audit_entry_id else None
     if entry is None:
@@ -664,8 +673,10 @@ def asset_revert(
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentEditError(_revert_conflict("Cette entrée"), code="concurrent_edit")
     state = _state_after_entry(locked, entry)
-    if not state:
-        return locked
+    if not state:  # no later change of the entry: it is in that state already
+        raise ValidationError(
+            "L'entrée est déjà dans l'état de cette version : rien n'a été modifié."
+        )
     values, formats, extra = _to_values(state)
     if "organization" in values and values["organization"] is None:
         values.pop("organization")

@@ -247,6 +247,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 
 # --- Entry page -----------------------------------------------------------------------------
 
+
 def _display(value: Any) -> str:
     if value in (None, "", [], {}):
         return "—"
@@ -311,7 +312,8 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grounds": list(assessment.ground_links.all()) if assessment else [],
             "show_internal": show_internal,
             "can_edit": can_edit_asset(request.user, asset),
-            "history": _history_rows(selectors.asset_audit_history(asset), show_internal),
+            "history": _history_rows(history.entries_for(request.user, asset), show_internal),
+            "history_readable": history.may_read(request.user, asset),
             "qualification_history": list(selectors.assessment_history(asset)),
             "extra_rows": extra_rows,
             "missing": missing,

@@ -270,7 +270,9 @@ class ExtraFieldDefinitionSerializer(serializers.ModelSerializer[ExtraFieldDefin
 
 
 class AssetChangeFieldSerializer(serializers.Serializer[Any]):
-    field = serializers.CharField(help_text="Champ, ou `qualification.<champ>`.")
+    field = serializers.CharField(
+        help_text="Champ de l'entrée, ou `qualification.<champ>`, `reference.<champ>`."
+    )
     # A declared field named like Field.label: DRF's metaclass takes it out of the class.
     label = serializers.CharField()  # type: ignore[assignment]
     before = serializers.JSONField(allow_null=True)
@@ -290,6 +292,14 @@ class AssetChangeSerializer(serializers.Serializer[Any]):
         "(POST /api/v1/datasets/{id}/revert/)."
     )
     changes = AssetChangeFieldSerializer(many=True)
+
+
+class AssetChangesSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField(help_text="Version de l'entrée lue avec cet historique.")
+    qualification_version = serializers.IntegerField(
+        allow_null=True, help_text="Version de sa qualification lue avec cet historique."
+    )
+    results = AssetChangeSerializer(many=True)
 
 
 class RevertSerializer(serializers.Serializer[Any]):

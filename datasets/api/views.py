@@ -30,7 +30,7 @@ from datasets import services
 from datasets.api.proposals import ProposalSerializer
 from datasets.api.serializers import (
     AssessmentHistorySerializer,
-    AssetChangeSerializer,
+    AssetChangesSerializer,
     DataAssetSerializer,
     ExtraFieldDefinitionSerializer,
     QualificationRevertSerializer,
@@ -46,6 +46,7 @@ from datasets.models import (
 )
 from datasets.permissions import (
     AssetPermission,
+    can_edit_asset,
     can_propose_qualification,
     can_see_internal_justification,
 )
@@ -180,16 +181,22 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
             AssessmentHistorySerializer(rows, many=True, context={"request": request}).data
         )
 
-    @extend_schema(responses=AssetChangeSerializer(many=True))
+    @extend_schema(
+        responses=AssetChangesSerializer,
+        description="Historique des modifications de l'entrée (qui, quand, quels champs, avant "
+        "et après), du plus récent au plus ancien, 100 au plus : celui de sa fiche, réservé au "
+        "ministère de l'entrée et à la DINUM (vide sinon). `version` et "
+        "`qualification_version` sont celles de l'entrée et de sa qualification au moment de "
+        "cette lecture : ce sont elles qu'un retour à une version envoie.",
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def changes(self, request: Request, pk: str | None = None) -> Response:
-        """The entry's change history (who, when, which fields, before and after), newest
-        first, 100 at most: the same as its page."""
         from datasets import history
-        from datasets.selectors import asset_audit_history
 
         asset = self.get_object()
         show_internal = can_see_internal_justification(request.user, asset.ministry_id)
+        may_revert = can_edit_asset(request.user, asset)
+        entries = history.entries_for(request.user, asset)
         rows = [
             {
                 "id": entry.pk,
@@ -197,15 +204,22 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
                 "actor": str(entry.actor) if entry.actor else "",
                 "action": entry.action,
                 "action_label": history.action_label(entry.action),
-                "revertible": history.revertible(entry),
+                # As on the page: not the newest change (the entry is already in that state).
+                "revertible": may_revert and index > 0 and history.revertible(entry),
                 "changes": [
                     {"field": field, "label": label, "before": before, "after": after}
                     for field, label, before, after in history.changes_of(entry, show_internal)
                 ],
             }
-            for entry in asset_audit_history(asset)
+            for index, entry in enumerate(entries)
         ]
-        return Response(AssetChangeSerializer(rows, many=True).data)
+        assessment = getattr(asset, "assessment", None)  # joined by the queryset
+        data = {
+            "version": asset.version,
+            "qualification_version": assessment.version if assessment is not None else None,
+            "results": rows,
+        }
+        return Response(AssetChangesSerializer(data).data)
 
     @extend_schema(
         request=RevertSerializer,

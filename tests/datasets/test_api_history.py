@@ -50,18 +50,30 @@ def _qualify(actor, asset, status, version, **values):
 def test_changes_list_who_when_and_before_after_newest_first(amd_client, edited):
     response = amd_client.get(f"{URL}{edited.pk}/changes/")
     assert response.status_code == 200
-    rows = response.json()
+    body = response.json()
+    assert (body["version"], body["qualification_version"]) == (3, 1)
+    rows = body["results"]
     assert [r["action"] for r in rows[:2]] == ["asset.updated", "asset.updated"]
     assert rows[0]["changes"] == [
         {"field": "title", "label": "titre", "before": "Titre 2", "after": "Titre 3"}
     ]
-    assert rows[0]["actor"] and rows[0]["revertible"] is True
-    assert rows[0]["action_label"] == "Modification"
+    assert rows[0]["actor"] and rows[0]["action_label"] == "Modification"
+    # The newest change is the current state: only the older ones can be gone back to.
+    assert [r["revertible"] for r in rows[:2]] == [False, True]
 
 
-def test_changes_hide_internal_justifications_from_those_who_may_not_read_them(
-    amd_client, amd_user, viewer_client, organization
+def test_changes_are_the_ministrys_and_hide_what_read_only_readers_may_not_see(
+    amd_user,
+    amd_client,
+    correspondent_user,
+    correspondent_client,
+    ministry_viewer_user,
+    viewer_client,
+    organization,
 ):
+    from datasets import proposals
+    from tests.datasets.proposal_helpers import propose, to_publish
+
     asset = AssetFactory(organization=organization, visibility="PUBLISHED")
     ground = LegalGround.objects.filter(regime="ABSOLU", requires_sub_reference=False).first()
     _qualify(
@@ -71,10 +83,28 @@ def test_changes_hide_internal_justifications_from_those_who_may_not_read_them(
         1,
         grounds=[GroundInput(ground=ground, justification_internal=SECRET, public_motive="Motif")],
     )
-    assert SECRET in amd_client.get(f"{URL}{asset.pk}/changes/").content.decode()
-    seen = viewer_client.get(f"{URL}{asset.pk}/changes/")
-    assert seen.status_code == 200
-    assert SECRET not in seen.content.decode() and "Motif" in seen.content.decode()
+    proposal = propose(correspondent_user, asset, to_publish(datetime.date(2030, 1, 1)))
+    proposals.proposal_reject(actor=amd_user, proposal=proposal, reason="MOTIF-DU-REFUS")
+    url = f"{URL}{asset.pk}/changes/"
+    seen = amd_client.get(url).content.decode()
+    assert SECRET in seen and "MOTIF-DU-REFUS" in seen
+    # A correspondent sees the proposals' trail, not the internal justification.
+    seen = correspondent_client.get(url).content.decode()
+    assert "MOTIF-DU-REFUS" in seen and "Motif" in seen and SECRET not in seen
+    token = APIClient()
+    token.credentials(HTTP_AUTHORIZATION=f"Token {make_token(correspondent_user)}")
+    assert SECRET not in token.get(url).content.decode()
+    # A ministry viewer (read-only) sees neither the justification nor the proposals' trail.
+    viewer = APIClient()
+    viewer.force_login(ministry_viewer_user)
+    body = viewer.get(url).json()
+    text = str(body)
+    assert body["results"] and SECRET not in text and "MOTIF-DU-REFUS" not in text
+    assert not [r for r in body["results"] if r["action"].startswith("assessment.propos")]
+    assert not any(r["revertible"] for r in body["results"])
+    # A network viewer sees the published entry, not its history (values before publication).
+    outside = viewer_client.get(url)
+    assert outside.status_code == 200 and outside.json()["results"] == []
 
 
 def test_changes_of_another_ministrys_draft_are_not_found(amd_client, other_organization):
@@ -132,6 +162,19 @@ def test_qualification_revert_by_an_administrator(amd_client, amd_user, organiza
     assert done.status_code == 200, done.json()
     assert done.json()["planned_date"] == "2030-01-01"
     assert OpenByDefaultAssessment.objects.get(asset=asset).version == 4
+    again = amd_client.post(url, {"history": first.pk, "version": 4}, format="json")
+    assert again.status_code == 400
+    assert "déjà celle de cette version : rien n'a été modifié" in again.content.decode()
+
+
+def test_reverting_to_the_newest_change_says_nothing_was_changed(amd_client, edited):
+    newest = history_for(edited).first()
+    response = amd_client.post(
+        f"{URL}{edited.pk}/revert/", {"change": newest.pk, "version": 3}, format="json"
+    )
+    assert response.status_code == 400
+    assert "déjà dans l'état de cette version : rien n'a été modifié" in response.content.decode()
+    assert DataAsset.objects.get(pk=edited.pk).version == 3
 
 
 def test_qualification_revert_by_a_correspondent_is_a_proposal(
@@ -152,6 +195,13 @@ def test_qualification_revert_by_a_correspondent_is_a_proposal(
     assert proposal.state["planned_date"] == "2030-01-01"
     assessment = OpenByDefaultAssessment.objects.get(asset=asset)
     assert (assessment.planned_date, assessment.version) == (datetime.date(2031, 1, 1), 3)
+    # A proposal built on a qualification read before a save is refused, and none is stored.
+    proposal.delete()
+    stale = client.post(
+        f"{URL}{asset.pk}/qualification/revert/", {"history": first.pk, "version": 2}
+    )
+    assert stale.status_code == 409
+    assert not QualificationProposal.objects.filter(asset=asset).exists()
 
 
 def test_revert_endpoints_are_in_the_openapi_schema(anon_client):

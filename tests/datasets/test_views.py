@@ -988,3 +988,23 @@ def test_wizard_explanation_is_recomputed_not_taken_from_the_address(amd_client,
         f"/inventaire/{own_asset.pk}/qualification/?prefill=1&status=OUT_OF_SCOPE&a_subject=non"
     )
     assert "Producteur sous le seuil de 50 agents" in page.content.decode()
+
+
+def test_entry_history_is_the_ministrys_and_hides_the_proposals_from_read_only_readers(
+    amd_user, correspondent_user, ministry_viewer_client, viewer_client, organization
+):
+    from datasets import proposals
+    from tests.datasets.factories import AssetFactory
+    from tests.datasets.proposal_helpers import propose, to_publish
+
+    asset = AssetFactory(organization=organization, visibility="PUBLISHED")
+    services.asset_update(
+        actor=amd_user, asset=asset, data={"title": "Titre 2"}, expected_version=1
+    )
+    proposal = propose(correspondent_user, asset, to_publish(datetime.date(2030, 1, 1)))
+    proposals.proposal_reject(actor=amd_user, proposal=proposal, reason="MOTIF-DU-REFUS")
+    page = ministry_viewer_client.get(f"/inventaire/{asset.pk}/").content.decode()
+    assert "Titre 2" in page and "MOTIF-DU-REFUS" not in page
+    outside = viewer_client.get(f"/inventaire/{asset.pk}/").content.decode()
+    assert "L'historique des modifications est réservé au ministère de l'entrée" in outside
+    assert "MOTIF-DU-REFUS" not in outside
