@@ -295,9 +295,13 @@ def _internal_ministries(user: Any) -> frozenset[int] | None:
 
 
 def query_flag(query: Any, name: str) -> bool:
-    """A yes/no parameter of an export (`etendu`, `conforme`): absent, empty, 0, false or non
-    is no; anything else is yes (the pages and the API read it alike)."""
-    return str(query.get(name, "")).strip().lower() not in ("", "0", "false", "non")
+    """A yes/no parameter of an export (`etendu`, `conforme`): absent, empty, or one of DRF's
+    false values (0, f, n, no, off, false) or « non » is no; anything else is yes (the pages
+    and the API read it alike)."""
+    return str(query.get(name, "")).strip().lower() not in _NO
+
+
+_NO = frozenset({"", "0", "f", "n", "no", "off", "false", "non"})
 
 
 def _export_ministry(user: Any, ministry: Any, filters: selectors.AssetFilters | None) -> Any:
@@ -317,9 +321,7 @@ def _definitions(ministry: Any) -> list[ExtraFieldDefinition]:
     return list(ExtraFieldDefinition.objects.filter(ministry=ministry).order_by("order", "label"))
 
 
-def _filename(
-    ministry: Any, ext: str, *, selection: bool = False, conforming: bool = False
-) -> str:
+def _filename(ministry: Any, ext: str, *, selection: bool = False, conforming: bool = False) -> str:
     stamp = timezone.localdate().isoformat()
     scope = ministry.code if ministry is not None else "reseau"
     suffix = ("-selection" if selection else "") + ("-conforme" if conforming else "")
@@ -345,7 +347,7 @@ def csv_response(
     qs, ministry = export_scope(user, ministry_code, filters)
     if conforming:
         qs = exporting.schema_conforming(qs)
-    ministry = _export_ministry(user, ministry, filters) if extended else ministry
+    ministry = _export_ministry(user, ministry, filters)
     response = StreamingHttpResponse(
         exporting.stream_csv(
             qs,
