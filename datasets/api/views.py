@@ -160,12 +160,17 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
             return _conflict(exc)
         return Response(self.get_serializer(self.get_queryset().get(pk=asset.pk)).data)
 
-    @extend_schema(parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=False)])
+    @extend_schema(
+        parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
+        description=VERSION_REQUIRED,
+    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Like an edit, a deletion needs the version its author read: an entry changed since
+        # is not deleted unseen (409).
         asset = self.get_object()
         try:
             services.asset_delete(
-                actor=request.user, asset=asset, expected_version=_version(request, required=False)
+                actor=request.user, asset=asset, expected_version=_version(request)
             )
         except services.ConcurrentEditError as exc:
             return _conflict(exc)
@@ -495,14 +500,17 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
             return _conflict(exc)
         return Response(self.get_serializer(definition).data)
 
-    @extend_schema(parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=False)])
+    @extend_schema(
+        parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
+        description=VERSION_REQUIRED,
+    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         definition = self.get_object()
         try:
             services.extra_field_retire(
                 actor=request.user,
                 definition=definition,
-                expected_version=_version(request, required=False),
+                expected_version=_version(request, of="du champ"),
             )
         except services.ConcurrentEditError as exc:
             return _conflict(exc)

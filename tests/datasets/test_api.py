@@ -119,9 +119,22 @@ def test_patch_matrix(request, client_name, which, expected, own_asset, other_as
 )
 def test_delete_matrix(request, client_name, expected, own_asset):
     client = request.getfixturevalue(client_name)
-    response = client.delete(f"{URL}{own_asset.pk}/")
+    response = client.delete(f"{URL}{own_asset.pk}/?version={own_asset.version}")
     assert response.status_code == expected
     assert DataAsset.objects.filter(pk=own_asset.pk).exists() is (expected != 204)
+
+
+def test_delete_needs_the_version_read_and_refuses_a_stale_one(amd_client, amd_user, own_asset):
+    from datasets import services
+
+    missing = amd_client.delete(f"{URL}{own_asset.pk}/")
+    assert missing.status_code == 400
+    assert "Indiquez la version lue de l'entrée" in missing.json()["version"][0]
+    services.asset_update(actor=amd_user, asset=own_asset, data={"title": "T2"}, expected_version=1)
+    stale = amd_client.delete(f"{URL}{own_asset.pk}/?version=1")
+    assert stale.status_code == 409 and "modifiée" in stale.json()["detail"]
+    assert DataAsset.objects.filter(pk=own_asset.pk).exists()
+    assert amd_client.delete(f"{URL}{own_asset.pk}/?version=2").status_code == 204
 
 
 def test_list_is_scoped_and_drafts_stay_in_their_ministry(
@@ -293,7 +306,15 @@ def test_extra_fields_api(amd_client, correspondent_client, ministry, other_mini
     assert codes == ["sensibilite"]
     pk = created.json()["id"]
     assert correspondent_client.delete(f"/api/v1/datasets/extra-fields/{pk}/").status_code == 403
-    assert amd_client.delete(f"/api/v1/datasets/extra-fields/{pk}/").status_code == 204
+    # Retiring a field, like deleting an entry, needs the version read (an edit since: 409).
+    missing = amd_client.delete(f"/api/v1/datasets/extra-fields/{pk}/")
+    assert missing.status_code == 400
+    assert "Indiquez la version lue du champ" in missing.json()["version"][0]
+    version = created.json()["version"]
+    assert (
+        amd_client.delete(f"/api/v1/datasets/extra-fields/{pk}/?version={version}").status_code
+        == 204
+    )
     assert amd_client.get("/api/v1/datasets/extra-fields/").json()[0]["is_active"] is False
     other = amd_client.post(
         f"/api/v1/datasets/extra-fields/?ministry={other_ministry.pk}",
