@@ -1,7 +1,9 @@
 """E-mails about qualification proposals (French, plain text; sent by `datasets.tasks` only).
 
 - a proposal is submitted: the administrators of the entry's ministry are told what to review;
-- it is accepted or refused: its author is told, with the reason of a refusal.
+- it is accepted or refused: its author is told, with the reason of a refusal;
+- once a week, the administrators of a ministry whose proposals wait for more than a week get
+  the list of everything pending (`send_pending_reminder`).
 Internal justifications never appear in them (a correspondent does not see them).
 """
 
@@ -91,5 +93,53 @@ def send_decided(proposal: QualificationProposal, recipient: str) -> int:
             f"Motif du refus :\n{proposal.review_comment}\n\n"
             "Vous pouvez proposer une nouvelle qualification depuis la page de l'entrée :\n"
             f"{_entry_url(proposal)}"
+        ),
+    )
+
+
+REMINDER_LIST_LIMIT = 30
+
+
+def send_pending_reminder(
+    pending: Sequence[QualificationProposal], waiting_days: int, recipients: Sequence[str]
+) -> int:
+    """To a ministry's administrators: the proposals still waiting for a decision (oldest
+    first), when some wait for more than `waiting_days` days."""
+    shown = list(pending[:REMINDER_LIST_LIMIT])
+    lines = []
+    for proposal in shown:
+        proposer = str(proposal.proposed_by) if proposal.proposed_by else "un correspondant"
+        lines.append(
+            f"- « {' '.join(proposal.asset.title.split())} » ({proposal.asset.organization.name}) : "
+            f"statut proposé « {_status(proposal)} » par {proposer} le {_day(proposal.created_at)}\n"
+            f"  {_entry_url(proposal)}"
+        )
+    more = len(pending) - len(shown)
+    if more > 0:
+        lines.append(f"- et {more} autre{'s' if more > 1 else ''}")
+    count = len(pending)
+    if count == 1:
+        subject = "Rappel : 1 proposition de qualification en attente de validation"
+        intro = (
+            "Une proposition de qualification de votre ministère attend une décision depuis "
+            f"plus de {waiting_days} jours. Elle ne s'appliquera qu'une fois acceptée par un "
+            "administrateur ministériel des données :"
+        )
+    else:
+        subject = f"Rappel : {count} propositions de qualification en attente de validation"
+        intro = (
+            f"{count} propositions de qualification de votre ministère attendent une décision, "
+            f"dont au moins une depuis plus de {waiting_days} jours. Elles ne s'appliqueront "
+            "qu'une fois acceptées par un administrateur ministériel des données :"
+        )
+    return send_plain(
+        recipients,
+        subject,
+        (
+            f"Bonjour,\n\n{intro}\n\n"
+            + "\n".join(lines)
+            + "\n\nToutes les propositions en attente, pour les accepter ou les refuser (motif "
+            f"obligatoire) :\n{absolute_url(reverse('datasets:proposals'))}\n\n"
+            "Ce rappel est envoyé une fois par semaine tant que des propositions attendent."
         ),
     )

@@ -7,4 +7,9 @@ BEAT_SCHEDULE = {
         "task": "datasets.tasks.purge_stale_imports",
         "schedule": crontab(minute=40, hour=3),
     },
+    # Monday morning: the administrators of ministries with proposals pending for a week.
+    "datasets-remind-pending-proposals": {
+        "task": "datasets.remind_pending_proposals",
+        "schedule": crontab(minute=30, hour=7, day_of_week=1),
+    },
 }

@@ -229,3 +229,50 @@ def notify_proposal_decided(proposal_id: int) -> int:
         row, "decision_notified_at", lambda: notifications.send_decided(proposal, author.email)
     )
     return sent or 0
+
+
+REMINDER_AFTER_DAYS = 7
+
+
+@shared_task(
+    name="datasets.remind_pending_proposals",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def remind_pending_proposals(now: datetime.datetime | None = None) -> int:
+    """Once a week (Celery beat): to the administrators of each ministry with a proposal
+    pending for more than REMINDER_AFTER_DAYS days, the list of its pending proposals. Returns
+    the number of e-mails sent.
+
+    At most one reminder per ministry and ISO week, whatever the number of workers or runs: the
+    week is claimed in the shared cache before sending (`cache.add` is atomic in Redis) and
+    released if the send fails."""
+    from datasets import notifications, proposals
+
+    now = now or timezone.now()
+    year, week, _ = timezone.localdate(now).isocalendar()
+    threshold = now - datetime.timedelta(days=REMINDER_AFTER_DAYS)
+    pending = QualificationProposal.objects.filter(status=QualificationProposal.Status.PENDING)
+    due = sorted(
+        set(pending.filter(created_at__lte=threshold).values_list("ministry_id", flat=True))
+    )
+    sent = 0
+    for ministry_id in due:
+        recipients = proposals.reviewer_emails(ministry_id)
+        if not recipients:
+            continue
+        claim = f"datasets:proposal-reminder:{ministry_id}:{year}-W{week:02d}"
+        if not cache.add(claim, 1, timeout=8 * 24 * 3600):
+            continue  # already sent this week
+        rows = list(
+            pending.filter(ministry_id=ministry_id)
+            .select_related("asset", "asset__organization", "proposed_by")
+            .order_by("created_at", "pk")
+        )
+        try:
+            sent += notifications.send_pending_reminder(rows, REMINDER_AFTER_DAYS, recipients)
+        except Exception:
+            cache.delete(claim)  # a failed send leaves the week to the next run
+            raise
+    return sent

@@ -14,7 +14,14 @@ from datasets import proposals, tasks
 from datasets.models import QualificationProposal
 from datasets.validation import GroundInput, QualificationInput
 from tests.datasets.factories import AssetFactory
-from tests.datasets.proposal_helpers import FORM, login, propose, user_with, version_of
+from tests.datasets.proposal_helpers import (
+    FORM,
+    correspondent_of,
+    login,
+    propose,
+    user_with,
+    version_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +260,99 @@ def test_a_real_worker_sends_the_submission_once(amd_user, correspondent_user, o
     assert _recipients() == [amd_user.email]
     proposal.refresh_from_db()
     assert proposal.submission_notified_at is not None
+
+
+# --- Weekly reminder of pending proposals (Celery beat) ---------------------------------------
+
+
+def _age(proposal, days):
+    QualificationProposal.objects.filter(pk=proposal.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=days)
+    )
+
+
+def test_weekly_reminder_lists_a_ministrys_pending_proposals_to_its_admins_once(
+    amd_user, correspondent_user, organization, other_organization
+):
+    old = propose(correspondent_user, AssetFactory(organization=organization, title="Ancienne"))
+    _age(old, 9)
+    propose(correspondent_user, AssetFactory(organization=organization, title="Récente"))
+    # Another ministry's proposal, pending for long, but without any administrator: no mail.
+    other = propose(
+        correspondent_of(other_organization),
+        AssetFactory(organization=other_organization, title="Ailleurs"),
+    )
+    _age(other, 30)
+    mail.outbox.clear()
+    assert tasks.remind_pending_proposals() == 1
+    [message] = mail.outbox
+    assert message.to == [amd_user.email]
+    assert message.subject == "Rappel : 2 propositions de qualification en attente de validation"
+    body = message.body
+    # Every pending proposal of the ministry, oldest first, with its link; nothing else.
+    assert body.index("« Ancienne »") < body.index("« Récente »")
+    assert (
+        f"{SITE}/inventaire/{old.asset_id}/" in body and f"{SITE}/inventaire/propositions/" in body
+    )
+    assert "Ailleurs" not in body
+    # Once a week, whatever the number of runs or workers.
+    assert tasks.remind_pending_proposals() == 0
+    assert len(mail.outbox) == 1
+    next_week = timezone.now() + datetime.timedelta(days=7)
+    assert tasks.remind_pending_proposals(now=next_week) == 1
+
+
+def test_no_reminder_while_every_proposal_is_recent_or_decided(
+    amd_user, correspondent_user, organization
+):
+    recent = propose(correspondent_user, AssetFactory(organization=organization))
+    _age(recent, 3)
+    decided = propose(correspondent_user, AssetFactory(organization=organization))
+    _age(decided, 20)
+    proposals.proposal_reject(actor=amd_user, proposal=decided, reason="Non")
+    mail.outbox.clear()
+    assert tasks.remind_pending_proposals() == 0
+    assert mail.outbox == []
+
+
+def test_reminder_never_shows_an_internal_justification(amd_user, correspondent_user, asset):
+    ground = LegalGround.objects.filter(regime="ABSOLU", requires_sub_reference=False).first()
+    secret = "Justification interne à ne jamais envoyer"
+    proposal = propose(
+        correspondent_user,
+        asset,
+        QualificationInput(
+            status="NOT_COMMUNICABLE",
+            grounds=[GroundInput(ground=ground, justification_internal=secret)],
+        ),
+    )
+    _age(proposal, 8)
+    mail.outbox.clear()
+    assert tasks.remind_pending_proposals() == 1
+    assert secret not in mail.outbox[0].body
+
+
+def test_a_failed_reminder_is_sent_again_at_the_next_run(
+    amd_user, correspondent_user, asset, monkeypatch
+):
+    from datasets import notifications
+
+    _age(propose(correspondent_user, asset), 8)
+    real = notifications.send_pending_reminder
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("serveur de courriel injoignable")
+
+    monkeypatch.setattr(notifications, "send_pending_reminder", broken)
+    with pytest.raises(ConnectionError):
+        tasks.remind_pending_proposals()
+    monkeypatch.setattr(notifications, "send_pending_reminder", real)
+    mail.outbox.clear()
+    assert tasks.remind_pending_proposals() == 1
+
+
+def test_the_reminder_is_in_the_beat_schedule():
+    from core.schedules import collect_beat_schedule
+
+    entry = collect_beat_schedule()["datasets-remind-pending-proposals"]
+    assert entry["task"] == "datasets.remind_pending_proposals"
