@@ -226,14 +226,18 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
     return obj
 
 
+def _pairs(bases: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The keys and values of a bases.json object in file order, repeated keys included."""
+    return bases.pairs if isinstance(bases, _JsonObject) else list(bases.items())
+
+
 def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
     """The 2016 inventory as source rows (the entry's rank in the file is its "line").
 
     A base named twice in the file (`_JsonObject.pairs`) is rejected the second time, with the
     rank of the first: which of the two is right is the administrator's call, not the import's."""
-    pairs = bases.pairs if isinstance(bases, _JsonObject) else list(bases.items())
     first_seen: dict[str, int] = {}
-    for index, (name, base) in enumerate(pairs, start=1):
+    for index, (name, base) in enumerate(_pairs(bases), start=1):
         if name in first_seen:
             yield SourceRow(
                 line=index,
@@ -311,8 +315,7 @@ def _bases_json_source(data: bytes) -> Source:
             "de la cartographie 2016, bases.json).",
             code="json",
         )
-    pairs = bases.pairs if isinstance(bases, _JsonObject) else list(bases.items())
-    if not all(isinstance(b, dict) for _, b in pairs):
+    if not all(isinstance(b, dict) for _, b in _pairs(bases)):
         raise FileRejected(
             "Le fichier JSON n'a pas la forme de bases.json : chaque base doit être un objet.",
             code="json",

@@ -32,8 +32,6 @@ from django.utils.translation import get_language
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
-from core.audit import history_for
-from core.models import AuditEntry
 from datasets.models import (
     AssessmentGround,
     AssessmentHistory,
@@ -438,7 +436,7 @@ def asset_count(user: Any, filters: AssetFilters) -> int:
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    count = _apply(base_queryset(user), filters).order_by().count()
+    count = matching_assets(user, filters).order_by().count()
     cache.set(key, count, FACET_CACHE_SECONDS)
     return count
 
@@ -998,10 +996,6 @@ def asset_for_update(user: Any, pk: int) -> DataAsset:
     if asset is None:
         raise Http404
     return asset
-
-
-def asset_audit_history(asset: DataAsset, limit: int = 100) -> list[AuditEntry]:
-    return list(history_for(asset)[:limit])
 
 
 def assessment_history(asset: DataAsset, limit: int = 100) -> QuerySet[AssessmentHistory]:

@@ -635,25 +635,19 @@ def asset_revert(
             raise ValidationError(
                 "Cette version de la qualification n'existe pas pour cette entrée."
             )
-        if expected_version is not None:
-            # The qualification form does not lock the entry: its row is locked here, so a save
-            # either committed before this read (refused below) or waits and then finds the
-            # version moved (refused there).
-            current = (
-                OpenByDefaultAssessment.objects.select_for_update()
-                .filter(asset=locked)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if current != expected_version:
-                raise ConcurrentEditError(
-                    _revert_conflict("La qualification de cette entrée"), code="concurrent_edit"
-                )
+        # The qualification form does not lock the entry: the qualification's row is locked
+        # here, so a save either committed before this read (refused below) or waits and then
+        # finds the version moved (refused by asset_qualify).
         before = (
-            OpenByDefaultAssessment.objects.filter(asset=locked)
+            OpenByDefaultAssessment.objects.select_for_update()
+            .filter(asset=locked)
             .values_list("version", flat=True)
             .first()
         )
+        if expected_version is not None and before != expected_version:
+            raise ConcurrentEditError(
+                _revert_conflict("La qualification de cette entrée"), code="concurrent_edit"
+            )
         assessment, _ = asset_qualify(
             actor=actor,
             asset=locked,

@@ -253,23 +253,23 @@ def remind_pending_proposals(now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     year, week, _ = timezone.localdate(now).isocalendar()
     threshold = now - datetime.timedelta(days=REMINDER_AFTER_DAYS)
-    pending = QualificationProposal.objects.filter(status=QualificationProposal.Status.PENDING)
-    due = sorted(
-        set(pending.filter(created_at__lte=threshold).values_list("ministry_id", flat=True))
-    )
+    by_ministry: dict[int, list[QualificationProposal]] = {}
+    for proposal in (
+        QualificationProposal.objects.filter(status=QualificationProposal.Status.PENDING)
+        .select_related("asset", "asset__organization", "proposed_by")
+        .order_by("created_at", "pk")
+    ):
+        by_ministry.setdefault(proposal.ministry_id, []).append(proposal)
     sent = 0
-    for ministry_id in due:
+    for ministry_id, rows in sorted(by_ministry.items()):
+        if rows[0].created_at > threshold:  # oldest first: none waits for a week yet
+            continue
         recipients = proposals.reviewer_emails(ministry_id)
         if not recipients:
             continue
         claim = f"datasets:proposal-reminder:{ministry_id}:{year}-W{week:02d}"
         if not cache.add(claim, 1, timeout=8 * 24 * 3600):
             continue  # already sent this week
-        rows = list(
-            pending.filter(ministry_id=ministry_id)
-            .select_related("asset", "asset__organization", "proposed_by")
-            .order_by("created_at", "pk")
-        )
         try:
             sent += notifications.send_pending_reminder(rows, REMINDER_AFTER_DAYS, recipients)
         except Exception:

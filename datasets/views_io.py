@@ -268,7 +268,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def export_scope(
-    user: Any, ministry_code: str | None, filters: selectors.AssetFilters | None = None
+    user: Any, ministry_code: str | None, filters: selectors.AssetFilters
 ) -> tuple[QuerySet[DataAsset], Any]:
     """(entries, ministry or None) the caller may export; 403 without any ministry scope.
 
@@ -276,10 +276,7 @@ def export_scope(
     access = access_for(user)
     if not (access.sees_all_ministries or access.visible_ministry_ids):
         raise PermissionDenied("Votre compte n'a accès à aucun inventaire.")
-    if filters is not None and filters.active():
-        qs = selectors.matching_assets(user, filters)
-    else:
-        qs = DataAsset.objects.for_user(user)
+    qs = selectors.matching_assets(user, filters)
     ministry = None
     if ministry_code:
         ministry = Ministry.objects.filter(code=ministry_code).first()
@@ -304,12 +301,12 @@ def query_flag(query: Any, name: str) -> bool:
 _NO = frozenset({"", "0", "f", "n", "no", "off", "false", "non"})
 
 
-def _export_ministry(user: Any, ministry: Any, filters: selectors.AssetFilters | None) -> Any:
+def _export_ministry(user: Any, ministry: Any, filters: selectors.AssetFilters) -> Any:
     """The ministry whose own fields an export carries: the one asked for, or else the single
     ministry of the list's selection (filtered on one, or the caller's only one), if visible."""
     if ministry is not None:
         return ministry
-    single = selectors.single_ministry(user, filters or selectors.AssetFilters())
+    single = selectors.single_ministry(user, filters)
     if single is None or not access_for(user).can_view_ministry(single):
         return None
     return Ministry.objects.filter(pk=single).first()
@@ -321,10 +318,12 @@ def _definitions(ministry: Any) -> list[ExtraFieldDefinition]:
     return list(ExtraFieldDefinition.objects.filter(ministry=ministry).order_by("order", "label"))
 
 
-def _filename(ministry: Any, ext: str, *, selection: bool = False, conforming: bool = False) -> str:
+def _filename(
+    ministry: Any, ext: str, filters: selectors.AssetFilters, *, conforming: bool = False
+) -> str:
     stamp = timezone.localdate().isoformat()
     scope = ministry.code if ministry is not None else "reseau"
-    suffix = ("-selection" if selection else "") + ("-conforme" if conforming else "")
+    suffix = ("-selection" if filters.active() else "") + ("-conforme" if conforming else "")
     return f"inventaire-{scope}-{stamp}{suffix}.{ext}"
 
 
@@ -339,7 +338,7 @@ def csv_response(
     *,
     extended: bool,
     conforming: bool = False,
-    filters: selectors.AssetFilters | None = None,
+    filters: selectors.AssetFilters,
 ) -> StreamingHttpResponse:
     """`conforming`: only the published entries that fill every column the Etalab schema
     requires (the plain file then validates against schema.json as it is); `filters`: the
@@ -357,14 +356,13 @@ def csv_response(
         ),
         content_type="text/csv; charset=utf-8",
     )
-    selection = filters is not None and filters.active()
-    name = _filename(ministry, "csv", selection=selection, conforming=conforming)
+    name = _filename(ministry, "csv", filters, conforming=conforming)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
 def xlsx_response(
-    user: Any, ministry_code: str | None, *, filters: selectors.AssetFilters | None = None
+    user: Any, ministry_code: str | None, *, filters: selectors.AssetFilters
 ) -> StreamingHttpResponse:
     qs, ministry = export_scope(user, ministry_code, filters)
     ministry = _export_ministry(user, ministry, filters)
@@ -374,8 +372,7 @@ def xlsx_response(
         ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    selection = filters is not None and filters.active()
-    name = _filename(ministry, "xlsx", selection=selection)
+    name = _filename(ministry, "xlsx", filters)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

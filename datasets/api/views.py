@@ -274,13 +274,7 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
                     history_id=history_id,
                     based_on_version=version,
                 )
-                proposal = proposals.with_related(
-                    QualificationProposal.objects.filter(pk=proposal.pk)
-                ).get()
-                return Response(
-                    ProposalSerializer(proposal, context={"request": request}).data,
-                    status=status.HTTP_202_ACCEPTED,
-                )
+                return _proposal_accepted(request, proposal)
             services.asset_revert(
                 actor=request.user, asset=asset, history_id=history_id, expected_version=version
             )
@@ -372,9 +366,16 @@ def _propose(
         )
     except services.ConcurrentEditError as exc:
         return _conflict(exc)
-    proposal = proposals.with_related(QualificationProposal.objects.filter(pk=proposal.pk)).get()
+    return _proposal_accepted(request, proposal)
+
+
+def _proposal_accepted(request: Request, proposal: QualificationProposal) -> Response:
+    """202 with the proposal a correspondent's write became (applied once accepted)."""
+    from datasets import proposals
+
+    row = proposals.with_related(QualificationProposal.objects.filter(pk=proposal.pk)).get()
     return Response(
-        ProposalSerializer(proposal, context={"request": request}).data,
+        ProposalSerializer(row, context={"request": request}).data,
         status=status.HTTP_202_ACCEPTED,
     )
 
