@@ -1,5 +1,7 @@
 """Inventory pages in a real browser (list, search, entry page, edit form, wizard), with axe."""
 
+from pathlib import Path
+
 import pytest
 
 from administrators.models import Membership
@@ -85,6 +87,12 @@ def test_list_and_search_pass_axe(page, inventory, login_as, assert_accessible):
     assert page.locator("#result-count").inner_text().startswith("1 entrée")
     assert page.locator("mark").first.is_visible()
     assert_accessible(page)
+    # « Exporter ces résultats »: the file holds the search's entry only.
+    with page.expect_download() as download:
+        page.locator("#export-selection").get_by_role("link", name="CSV schéma Etalab").click()
+    assert download.value.suggested_filename.endswith("-selection.csv")
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 2 and "élus" in rows[1]
 
 
 def test_facet_filter_in_browser(page, inventory, login_as):

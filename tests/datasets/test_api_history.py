@@ -209,3 +209,23 @@ def test_revert_endpoints_are_in_the_openapi_schema(anon_client):
     assert "post" in paths["/api/v1/datasets/{id}/revert/"]
     assert "post" in paths["/api/v1/datasets/{id}/qualification/revert/"]
     assert "get" in paths["/api/v1/datasets/{id}/changes/"]
+
+
+@pytest.mark.parametrize("edits", [1, 6])
+def test_changes_and_revert_query_counts_are_flat(
+    edits, amd_client, amd_user, organization, django_assert_num_queries
+):
+    asset = AssetFactory(organization=organization, visibility="PUBLISHED")
+    for i in range(edits + 1):
+        services.asset_update(
+            actor=amd_user, asset=asset, data={"title": f"Titre {i}"}, expected_version=i + 1
+        )
+    first = history_for(asset).filter(action="asset.updated").order_by("pk").first()
+    amd_client.get(f"{URL}{asset.pk}/")
+    with django_assert_num_queries(7):
+        assert amd_client.get(f"{URL}{asset.pk}/changes/").status_code == 200
+    with django_assert_num_queries(22):  # the same whatever the number of later changes
+        response = amd_client.post(
+            f"{URL}{asset.pk}/revert/", {"change": first.pk, "version": edits + 2}, format="json"
+        )
+        assert response.status_code == 200, response.json()
