@@ -229,3 +229,21 @@ def test_changes_and_revert_query_counts_are_flat(
             f"{URL}{asset.pk}/revert/", {"change": first.pk, "version": edits + 2}, format="json"
         )
         assert response.status_code == 200, response.json()
+
+
+@pytest.mark.parametrize("saves", [1, 6])
+def test_qualification_revert_query_count_is_flat(
+    saves, amd_client, amd_user, organization, django_assert_num_queries
+):
+    asset = AssetFactory(organization=organization)
+    for i in range(saves + 1):
+        _qualify(amd_user, asset, "TO_PUBLISH", i + 1, planned_date=datetime.date(2030 + i, 1, 1))
+    first = AssessmentHistory.objects.filter(asset=asset).order_by("pk").first()
+    amd_client.get(f"{URL}{asset.pk}/")
+    with django_assert_num_queries(27):  # the same whatever the number of saved versions
+        response = amd_client.post(
+            f"{URL}{asset.pk}/qualification/revert/",
+            {"history": first.pk, "version": saves + 2},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
