@@ -14,8 +14,13 @@ round trip is exact).
   columns, then one column per ministry-specific field (by label) when a single ministry is
   exported.
 - DCAT-AP 3.0: published entries only (visibility "Publiée"), paged with hydra
-  (`hydra:PagedCollection` with `hydra:nextPage`, the paging data.gouv.fr's DCAT harvester
-  follows), JSON-LD or Turtle.
+  (`hydra:PagedCollection` with `hydra:nextPage`, and `hydra:PartialCollectionView` with
+  `hydra:next`, which data.gouv.fr's DCAT harvester follows), JSON-LD or Turtle. Written for
+  that harvester (udata), which reads one dataset per `dct:identifier`, matches resources by
+  URL and takes the format from the EU file-type code: every URI is built on `SITE_URL` (the
+  identifiers stay the same whatever host answered), an entry's URI is its public page, each
+  format is a distribution with its own URL, and the licence is on the dataset too (an entry
+  with no distribution keeps it).
 """
 
 from __future__ import annotations
@@ -436,6 +441,52 @@ FREQUENCY_CODES = {
     UpdateFrequency.AUTRE: "OTHER",
 }
 
+# The EU Publications Office's file-type authority table
+# (http://publications.europa.eu/resource/authority/file-type), by the portal's format names
+# (datasets/data/formats.json, compared in upper case). A format with no code there (an API,
+# a name typed in an import) gets no `dct:format`: an invented code would be read as a real one.
+EU_FILE_TYPE_CODES = {
+    "CSV": "CSV",
+    "JSON": "JSON",
+    "XML": "XML",
+    "ODS": "ODS",
+    "XLSX": "XLSX",
+    "XLS": "XLS",
+    "GEOJSON": "GEOJSON",
+    "GPKG": "GPKG",
+    "SHP": "SHP",
+    "KML": "KML",
+    "GML": "GML",
+    "RDF": "RDF",
+    "RDF/XML": "RDF_XML",
+    "TTL": "RDF_TURTLE",
+    "TURTLE": "RDF_TURTLE",
+    "JSON-LD": "JSON_LD",
+    "PARQUET": "PARQUET",
+    "NETCDF": "NETCDF",
+    "GTFS": "GTFS",
+    "SQL": "SQL",
+    "TXT": "TXT",
+    "ODT": "ODT",
+    "PDF": "PDF",
+    "HTML": "HTML",
+    "DOCX": "DOCX",
+    "DOC": "DOC",
+    "ZIP": "ZIP",
+}
+# High-value dataset categories (Implementing Regulation (EU) 2023/138) in the EU vocabulary
+# DCAT-AP HVD uses (http://data.europa.eu/bna/asd487ae75), by the codes of
+# core/data/hvd_categories.json.
+EU_HVD_CATEGORY = "http://data.europa.eu/bna/"
+HVD_CATEGORY_CODES = {
+    "GEOSPATIAL": "c_ac64a52d",
+    "EARTH_OBS_ENV": "c_dd313021",
+    "METEOROLOGICAL": "c_164e0bf5",
+    "STATISTICS": "c_e1da4e07",
+    "COMPANIES": "c_a9135398",
+    "MOBILITY": "c_b79e35eb",
+}
+
 
 # Characters an IRI may hold as they are (RFC 3987 reserved + unreserved, and "%" of an
 # existing escape); anything else (<, >, ", {, }, |, ^, `, \\, spaces) is percent-encoded.
@@ -450,13 +501,36 @@ def _iri(value: str) -> Any:
     return URIRef(quote(value, safe=_IRI_SAFE))
 
 
-def dcat_queryset(qs: QuerySet[DataAsset]) -> QuerySet[DataAsset]:
+def dcat_queryset(qs: QuerySet[DataAsset], *, harvest: bool = False) -> QuerySet[DataAsset]:
+    """Published entries, in a stable order for paging. `harvest`: without the entries that
+    already have a data.gouv.fr identifier (data.gouv.fr harvesting them would duplicate them:
+    its harvester cannot attach a harvested entry to an existing dataset)."""
+    qs = qs.filter(visibility=DataAsset.Visibility.PUBLISHED)
+    if harvest:
+        qs = qs.filter(datagouv_dataset_id="")
     return (
-        qs.filter(visibility=DataAsset.Visibility.PUBLISHED)
-        .select_related("organization", "licence", "ministry")
+        qs.select_related("organization", "licence", "ministry", "hvd_category")
         .prefetch_related("formats")
         .order_by("pk")
     )
+
+
+def dcat_entry_uri(base_url: str, pk: int) -> str:
+    """An entry's URI in the catalogue: its public page (identifier, and landing page when the
+    entry names no link of its own)."""
+    from django.urls import reverse
+
+    return base_url + reverse("datasets:public_entry", args=[pk])
+
+
+def _distribution_url(access_url: str, fmt_name: str, several: bool) -> str:
+    """The URL of one format's distribution. Several formats behind one link get one fragment
+    each (#format-csv…): data.gouv.fr matches resources by URL, and would keep one of them."""
+    if not several:
+        return access_url
+    base, _, _ = access_url.partition("#")
+    slug = "".join(c if c.isalnum() else "-" for c in fmt_name.lower()).strip("-")
+    return f"{base}#format-{slug}"
 
 
 def dcat_graph(
@@ -465,6 +539,7 @@ def dcat_graph(
     base_url: str,
     catalog_url: str,
     title: str,
+    description: str,
     publisher_name: str,
     page: int,
     page_size: int,
@@ -483,16 +558,11 @@ def dcat_graph(
     g.bind("foaf", FOAF)
     g.bind("hydra", hydra)
     g.bind("vcard", vcard)
+    g.bind("dcatap", "http://data.europa.eu/r5r/")
     catalog = URIRef(catalog_url)
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.title, Literal(title, lang="fr")))
-    g.add(
-        (
-            catalog,
-            DCTERMS.description,
-            Literal(f"Inventaire des données : {title}.", lang="fr"),
-        )
-    )
+    g.add((catalog, DCTERMS.description, Literal(description, lang="fr")))
     publisher = URIRef(f"{base_url}/#reseau-amd")
     g.add((catalog, DCTERMS.publisher, publisher))
     g.add((publisher, RDF.type, FOAF.Agent))
@@ -518,22 +588,25 @@ def dcat_graph(
             g.add((paging, hydra[old_name], URIRef(page_url(number))))
             g.add((paging, hydra[new_name], URIRef(page_url(number))))
 
-    agents: dict[int, URIRef] = {}
+    agents: dict[int, BNode] = {}
     licences: set[str] = set()
+    dcatap = Namespace("http://data.europa.eu/r5r/")
     for asset in assets:
-        ds = URIRef(f"{base_url}/inventaire/{asset.pk}/")
+        ds = URIRef(dcat_entry_uri(base_url, asset.pk))
         g.add((catalog, DCAT.dataset, ds))
         g.add((ds, RDF.type, DCAT.Dataset))
         g.add((ds, DCTERMS.identifier, Literal(str(ds))))
         g.add((ds, DCTERMS.title, Literal(asset.title, lang="fr")))
         g.add((ds, DCTERMS.description, Literal(asset.description, lang="fr")))
+        if asset.acronym:
+            g.add((ds, SKOS.altLabel, Literal(asset.acronym, lang="fr")))
         for keyword in asset.keywords or []:
             g.add((ds, DCAT.keyword, Literal(keyword, lang="fr")))
+        # Organisations have no page of their own to name them: a blank node with their name.
         org = asset.organization
         agent = agents.get(org.pk)
         if agent is None:
-            agent = URIRef(f"{base_url}/organisations/{org.pk}/#agent")
-            agents[org.pk] = agent
+            agent = agents[org.pk] = BNode()
             g.add((agent, RDF.type, FOAF.Agent))
             g.add((agent, FOAF.name, Literal(org.name, lang="fr")))
         g.add((ds, DCTERMS.publisher, agent))
@@ -559,28 +632,40 @@ def dcat_graph(
             g.add((ds, DCTERMS.spatial, place))
             g.add((place, RDF.type, DCTERMS.Location))
             g.add((place, SKOS.prefLabel, Literal(asset.geo_coverage, lang="fr")))
-        if asset.url:
-            g.add((ds, DCAT.landingPage, _iri(asset.url)))
-            g.add((_iri(asset.url), RDF.type, FOAF.Document))
+        hvd = asset.hvd_category
+        if hvd is not None and hvd.code in HVD_CATEGORY_CODES:
+            category = URIRef(EU_HVD_CATEGORY + HVD_CATEGORY_CODES[hvd.code])
+            g.add((ds, dcatap.hvdCategory, category))
+            g.add((category, RDF.type, SKOS.Concept))
+            g.add((category, SKOS.prefLabel, Literal(hvd.label, lang="fr")))
+        # The entry's own link, or else its public page on the portal.
+        access_url = asset.url or str(ds)
+        g.add((ds, DCAT.landingPage, _iri(access_url)))
+        g.add((_iri(access_url), RDF.type, FOAF.Document))
         licence_ref = None
         if asset.licence is not None and asset.licence.url:
             licence_ref = _iri(asset.licence.url)
+            # On the dataset as well (DCAT allows it on any resource): an entry without
+            # formats has no distribution, and would otherwise lose its licence.
+            g.add((ds, DCTERMS.license, licence_ref))
             if asset.licence.url not in licences:
                 licences.add(asset.licence.url)
                 g.add((licence_ref, RDF.type, DCTERMS.LicenseDocument))
                 g.add((licence_ref, DCTERMS.title, Literal(asset.licence.name, lang="fr")))
-        access_url = asset.url or str(ds)
-        if asset.formats.all():
-            g.add((_iri(access_url), RDF.type, RDFS.Resource))
-        for fmt in asset.formats.all():
-            dist = URIRef(f"{base_url}/inventaire/{asset.pk}/#distribution-{fmt.pk}")
+        formats = list(asset.formats.all())
+        for fmt in formats:
+            url = _iri(_distribution_url(access_url, fmt.name, len(formats) > 1))
+            dist = URIRef(f"{ds}#distribution-{fmt.pk}")
             g.add((ds, DCAT.distribution, dist))
             g.add((dist, RDF.type, DCAT.Distribution))
-            g.add((dist, DCAT.accessURL, _iri(access_url)))
+            g.add((dist, DCAT.accessURL, url))
+            g.add((url, RDF.type, RDFS.Resource))
             g.add((dist, DCTERMS.title, Literal(f"{asset.title} ({fmt.name})", lang="fr")))
-            media = URIRef(EU_FILE_TYPE + "".join(c for c in fmt.name.upper() if c.isalnum()))
-            g.add((dist, DCTERMS.format, media))
-            g.add((media, RDF.type, DCTERMS.MediaTypeOrExtent))
+            eu_code = EU_FILE_TYPE_CODES.get(fmt.name.upper())
+            if eu_code:
+                media = URIRef(EU_FILE_TYPE + eu_code)
+                g.add((dist, DCTERMS.format, media))
+                g.add((media, RDF.type, DCTERMS.MediaTypeOrExtent))
             if licence_ref is not None:
                 g.add((dist, DCTERMS.license, licence_ref))
     return g

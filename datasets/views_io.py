@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +30,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
@@ -378,14 +380,18 @@ def xlsx_response(
 
 
 def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> HttpResponse:
+    """One page of the DCAT-AP catalogue (network, or one ministry). `moissonnage=1`: the
+    catalogue to declare on data.gouv.fr, without the entries it already has. Every URI is
+    built on SITE_URL, so identifiers do not depend on the host name a request used; the
+    paging links keep the ministry and the harvest flag."""
     qs: QuerySet[DataAsset] = DataAsset.objects.all()
     title = "Inventaire des données du réseau des administrateurs ministériels des données"
-    ministry = None
     if ministry_code:
         ministry = get_object_or_404(Ministry, code=ministry_code)
         qs = qs.filter(ministry=ministry)
         title = f"Inventaire des données — {ministry.name}"
-    qs = exporting.dcat_queryset(qs)
+    harvest = query_flag(request.GET, "moissonnage")
+    qs = exporting.dcat_queryset(qs, harvest=harvest)
     try:
         size = int(request.GET.get("page_size", exporting.DCAT_PAGE_SIZE))
         page = int(request.GET.get("page", 1))
@@ -397,17 +403,33 @@ def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> 
     if page < 1 or page > last:
         raise Http404
     assets = list(qs[(page - 1) * size : page * size])
-    base = request.build_absolute_uri("/").rstrip("/")
-    path = request.build_absolute_uri(request.path)
+    base = settings.SITE_URL.rstrip("/")
+    path = base + request.path
+    kept = {
+        name: value
+        for name, value in (
+            # The API names the ministry in the query string (the pages, in their path).
+            ("ministere", ministry_code if request.GET.get("ministere") else ""),
+            ("moissonnage", "1" if harvest else ""),
+        )
+        if value
+    }
 
     def page_url(n: int) -> str:
-        return f"{path}?page={n}&page_size={size}"
+        return f"{path}?{urlencode({**kept, 'page': n, 'page_size': size})}"
 
+    description = f"Inventaire des données : {title}."
+    if harvest:
+        description += (
+            " Sans les entrées qui ont déjà un identifiant data.gouv.fr, pour que le moissonnage"
+            " ne les duplique pas."
+        )
     graph = exporting.dcat_graph(
         assets,
         base_url=base,
         catalog_url=path,
         title=title,
+        description=description,
         publisher_name="Réseau des administrateurs ministériels des données (DINUM)",
         page=page,
         page_size=size,
@@ -435,6 +457,9 @@ def export_page(request: HttpRequest) -> HttpResponse:
             "title": "Exporter l'inventaire",
             "ministries": list(ministries.only("code", "name")),
             "required_titles": exporting.REQUIRED_TITLES,
+            "harvest_url": settings.SITE_URL.rstrip("/")
+            + reverse("datasets:dcat_jsonld")
+            + "?moissonnage=1",
             "breadcrumb_data": {"current": "Exporter l'inventaire"},
         },
     )
@@ -460,11 +485,45 @@ def export_xlsx(request: HttpRequest) -> StreamingHttpResponse:
     )
 
 
-@require_GET
+@require_safe
+def public_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public page of a published entry: what the DCAT catalogue says of it, for anyone
+    (its URI in the catalogue, and the page data.gouv.fr links back to). A draft, or an entry
+    that does not exist: 404, the same answer."""
+    asset = get_object_or_404(
+        DataAsset.objects.filter(visibility=DataAsset.Visibility.PUBLISHED)
+        .select_related("organization", "ministry", "licence", "hvd_category")
+        .prefetch_related("formats"),
+        pk=pk,
+    )
+    access = access_for(request.user) if request.user.is_authenticated else None
+    return render(
+        request,
+        "datasets/public_entry.html",
+        {
+            "title": asset.title,
+            "asset": asset,
+            "formats": list(asset.formats.all()),
+            "datagouv_url": (
+                f"https://www.data.gouv.fr/fr/datasets/{quote(asset.datagouv_dataset_id, safe='')}/"
+                if asset.datagouv_dataset_id
+                else ""
+            ),
+            # Signed-in readers of the ministry's inventory get the way to the full entry.
+            "full_entry": access is not None
+            and (access.sees_all_ministries or asset.ministry_id in access.visible_ministry_ids),
+            "breadcrumb_data": {"current": asset.title[:80]},
+        },
+    )
+
+
+# GET and HEAD: data.gouv.fr's harvester sends a HEAD to learn the format of a source whose
+# address does not end in .jsonld or .ttl (one with a query string).
+@require_safe
 def dcat_network(request: HttpRequest, fmt: str) -> HttpResponse:
     return dcat_response(request, None, fmt)
 
 
-@require_GET
+@require_safe
 def dcat_ministry(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     return dcat_response(request, code, fmt)

@@ -35,6 +35,12 @@ COMPLETE = OpenApiParameter(
     "du schéma : sans `etendu`, le fichier se valide alors tel quel contre schema.json (avec "
     "`etendu`, les colonnes du portail s'y ajoutent).",
 )
+HARVEST = OpenApiParameter(
+    "moissonnage",
+    bool,
+    description="Le catalogue à déclarer sur data.gouv.fr : sans les entrées qui ont déjà un "
+    "identifiant data.gouv.fr, que le moissonnage dupliquerait.",
+)
 PAGE = OpenApiParameter("page", int, description="Page du catalogue (hydra:PagedCollection).")
 PAGE_SIZE = OpenApiParameter("page_size", int, description="Entrées par page (500 au plus).")
 
@@ -89,7 +95,7 @@ class _DcatView(APIView):
 
 @extend_schema(
     summary="Catalogue DCAT-AP (JSON-LD) des entrées publiées",
-    parameters=[MINISTRY, PAGE, PAGE_SIZE],
+    parameters=[MINISTRY, HARVEST, PAGE, PAGE_SIZE],
     responses={(200, "application/ld+json"): OpenApiResponse(OpenApiTypes.OBJECT)},
     tags=["inventaire"],
 )
@@ -99,7 +105,7 @@ class ExportJsonLdView(_DcatView):
 
 @extend_schema(
     summary="Catalogue DCAT-AP (Turtle) des entrées publiées",
-    parameters=[MINISTRY, PAGE, PAGE_SIZE],
+    parameters=[MINISTRY, HARVEST, PAGE, PAGE_SIZE],
     responses={(200, "text/turtle"): OpenApiResponse(OpenApiTypes.STR)},
     tags=["inventaire"],
 )

@@ -150,3 +150,13 @@ def test_create_and_extra_fields_pages_pass_axe(page, inventory, login_as, asser
     page.goto("/inventaire/champs/")
     assert page.get_by_role("heading", name="Champs propres au ministère").is_visible()
     assert_accessible(page)
+
+
+def test_public_page_of_a_published_entry_passes_axe(page, inventory, assert_accessible):
+    from datasets.models import DataAsset
+
+    DataAsset.objects.filter(pk=inventory["rne"].pk).update(visibility="PUBLISHED")
+    page.goto(f"/inventaire/catalogue/{inventory['rne'].pk}/")  # anonymous
+    assert page.get_by_role("heading", name="Répertoire national des élus", level=1).is_visible()
+    assert page.get_by_text("rne@interieur.gouv.fr").is_visible()
+    assert_accessible(page)

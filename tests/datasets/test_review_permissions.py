@@ -535,6 +535,19 @@ PAGE_CASES = [
         lambda w: "/inventaire/catalogue.jsonld",
         row_of(*[405] * len(ROLES)),
     ),
+    # The public page of an entry: anyone once it is published, nobody while it is a draft.
+    Case(
+        "public-entry",
+        "GET",
+        lambda w: f"/inventaire/catalogue/{w.asset.pk}/",
+        row_of(*[{"draft": 404, "pub": 200}] * len(ROLES)),
+    ),
+    Case(
+        "public-entry",
+        "POST",
+        lambda w: f"/inventaire/catalogue/{w.asset.pk}/",
+        row_of(*[405] * len(ROLES)),
+    ),
     Case(
         "dcat-ministry-jsonld",
         "GET",
