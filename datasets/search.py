@@ -1,8 +1,9 @@
 """French full-text search over inventory entries.
 
-PostgreSQL: the stored generated column `search_vector` (migration 0003; title A, acronym and
-keywords B, description, service and information system C) queried with
-`websearch_to_tsquery('french', q)`, ranked with `ts_rank_cd`; highlights come from `ts_headline`
+PostgreSQL: the stored generated column `search_vector` (migrations 0003 and 0010; title A,
+acronym and keywords B, description, service and information system C) queried with
+`websearch_to_tsquery('french_unaccent', q)` (French stemming after `unaccent`: « enquete »
+finds « enquête »), ranked with `ts_rank_cd`; highlights come from `ts_headline`
 computed for the visible page only. Other databases (SQLite for `make run`): `icontains` on the
 same fields, ordered by recency, highlights computed in Python.
 
@@ -44,14 +45,16 @@ def apply_search(qs: QuerySet[DataAsset], q: str, *, rank: bool = True) -> Query
         return qs
     if is_postgres():
         qs = qs.extra(  # noqa: S610 - parameterised; the column is not declared on the model
-            where=["datasets_dataasset.search_vector @@ websearch_to_tsquery('french', %s)"],
+            where=[
+                "datasets_dataasset.search_vector @@ websearch_to_tsquery('french_unaccent', %s)"
+            ],
             params=[q],
         )
         if rank:
             qs = qs.annotate(
                 search_rank=RawSQL(
                     "ts_rank_cd(datasets_dataasset.search_vector, "
-                    "websearch_to_tsquery('french', %s))",
+                    "websearch_to_tsquery('french_unaccent', %s))",
                     (q,),
                 )
             )
@@ -85,10 +88,10 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
         sql = (
             "SELECT id, "
             # The delimiters are removed from the text first, so <mark> always comes in pairs.
-            "ts_headline('french', translate(title, %s, ''), "
-            "websearch_to_tsquery('french', %s), %s), "
-            "ts_headline('french', translate(description, %s, ''), "
-            "websearch_to_tsquery('french', %s), %s) "
+            "ts_headline('french_unaccent', translate(title, %s, ''), "
+            "websearch_to_tsquery('french_unaccent', %s), %s), "
+            "ts_headline('french_unaccent', translate(description, %s, ''), "
+            "websearch_to_tsquery('french_unaccent', %s), %s) "
             "FROM datasets_dataasset WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
