@@ -12,7 +12,12 @@ What a caller sees of it, here once for both the page and the API:
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from django.db.models import DateField, DateTimeField
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.timezone import localtime
 
 from core.access import access_for
 from core.audit import history_for
@@ -125,3 +130,136 @@ def changes_of(entry: AuditEntry, show_internal: bool) -> list[tuple[str, str, A
         elif isinstance(pair, list) and len(pair) == 2:
             out.append((key, FIELD_LABELS.get(key, key), pair[0], pair[1]))
     return out
+
+
+# --- Values as the entry page shows them ------------------------------------------------------
+# The audit trail keeps values as stored (codes, ids, ISO dates), which the API returns as they
+# are; the page shows them as its forms name them: labels of choices, names of related rows
+# (one query per related table on the page, whatever the number of changes), French dates.
+
+_MODELS: tuple[tuple[str, Any], ...] = (
+    ("", DataAsset),
+    ("qualification.", OpenByDefaultAssessment),
+    ("reference.", ReferenceDataDesignation),
+)
+
+
+@cache
+def _field_kinds() -> dict[str, Any]:
+    """{history key: the model field it records}, for the fields of the three models."""
+    return {
+        prefix + f.name: f
+        for prefix, model in _MODELS
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+    } | {
+        prefix + f.attname: f
+        for prefix, model in _MODELS
+        for f in model._meta.concrete_fields
+        if f.is_relation
+    }
+
+
+def _related_names(changes: list[tuple[str, Any]]) -> dict[tuple[Any, str], str]:
+    """{(related model, str(id)): its name} of every related id in `changes`, one query per
+    related table."""
+    kinds = _field_kinds()
+    wanted: dict[Any, set[str]] = {}
+    codes: set[str] = set()
+    for key, value in changes:
+        field = kinds.get(key)
+        if field is not None and field.is_relation and value not in (None, ""):
+            wanted.setdefault(field.related_model, set()).add(str(value))
+        elif key == "qualification.grounds" and isinstance(value, list):
+            codes |= {str(g.get("code")) for g in value if isinstance(g, dict)}
+    names = {
+        (model, str(obj.pk)): str(obj)
+        for model, ids in wanted.items()
+        for obj in model._default_manager.filter(pk__in=[i for i in ids if i.isdigit()])
+    }
+    if codes:
+        from core.models import LegalGround
+
+        for code, label in LegalGround.objects.filter(code__in=codes).values_list("code", "label"):
+            names[(LegalGround, code)] = label
+    return names
+
+
+def _plain(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return " ; ".join(f"{k} : {_plain(v)}" for k, v in value.items())
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    return str(value)
+
+
+def _ground(value: Any, names: dict[tuple[Any, str], str]) -> str:
+    from core.models import LegalGround
+
+    if not isinstance(value, dict):
+        return _plain(value)
+    code = str(value.get("code", ""))
+    text = names.get((LegalGround, code), code)
+    if value.get("sub_reference"):
+        text += f" ({value['sub_reference']})"
+    if value.get("public_motive"):
+        text += f" — motif public : {value['public_motive']}"
+    if value.get("justification_internal"):
+        text += f" — justification interne : {value['justification_internal']}"
+    return text
+
+
+def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
+    """`value` of the history key `key` as the page shows it."""
+    if value in (None, "", [], {}):
+        return "—"
+    if key == "qualification.grounds" and isinstance(value, list):
+        return " ; ".join(_ground(v, names) for v in value)
+    field = _field_kinds().get(key)
+    if field is None:
+        return _plain(value)
+    if field.is_relation:
+        return names.get((field.related_model, str(value)), str(value))
+    if field.choices:
+        labels = {str(k): str(v) for k, v in field.flatchoices}
+        if isinstance(value, list):
+            return ", ".join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
+    if isinstance(value, str) and isinstance(field, DateTimeField):
+        moment = parse_datetime(value)
+        return localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else value
+    if isinstance(value, str) and isinstance(field, DateField):
+        day = parse_date(value)
+        return day.strftime("%d/%m/%Y") if day else value
+    return _plain(value)
+
+
+def page_rows(entries: list[AuditEntry], show_internal: bool) -> list[dict[str, Any]]:
+    """The entry page's history: each change's label and its (field label, before, after)."""
+    parsed = [(entry, changes_of(entry, show_internal)) for entry in entries]
+    names = _related_names(
+        [
+            (key, v)
+            for _, changes in parsed
+            for key, _, before, after in changes
+            for v in (before, after)
+        ]
+    )
+    return [
+        {
+            "entry": entry,
+            "label": action_label(entry.action),
+            "changes": [
+                (label, shown(key, before, names), shown(key, after, names))
+                for key, label, before, after in changes
+            ],
+            "revertible": revertible(entry),
+        }
+        for entry, changes in parsed
+    ]

@@ -262,21 +262,6 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _history_rows(entries: list[Any], show_internal: bool) -> list[dict[str, Any]]:
-    return [
-        {
-            "entry": entry,
-            "label": history.action_label(entry.action),
-            "changes": [
-                (label, _display(before), _display(after))
-                for _, label, before, after in history.changes_of(entry, show_internal)
-            ],
-            "revertible": history.revertible(entry),
-        }
-        for entry in entries
-    ]
-
-
 @login_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_detail(request.user, pk)
@@ -297,6 +282,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for code, value in (asset.extra or {}).items():
         if code not in known:
             extra_rows.append((code, _display(value)))
+    readable = history.may_read(request.user, asset)
     missing = [
         CATALOGUE_FIELD_LABELS.get(m, m)
         for m in missing_catalogue_fields(asset, status=assessment.status if assessment else None)
@@ -312,9 +298,11 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grounds": list(assessment.ground_links.all()) if assessment else [],
             "show_internal": show_internal,
             "can_edit": can_edit_asset(request.user, asset),
-            "history": _history_rows(history.entries_for(request.user, asset), show_internal),
-            "history_readable": history.may_read(request.user, asset),
-            "qualification_history": list(selectors.assessment_history(asset)),
+            "history": history.page_rows(history.entries_for(request.user, asset), show_internal),
+            "history_readable": readable,
+            # Like the changes: the qualifications' history belongs to the entry's ministry and
+            # DINUM (who proposed, refused and why), not to read-only readers of the network.
+            "qualification_history": list(selectors.assessment_history(asset)) if readable else [],
             "extra_rows": extra_rows,
             "missing": missing,
             "designation": getattr(asset, "reference_designation", None)

@@ -179,8 +179,13 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
     @extend_schema(responses=AssessmentHistorySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
-        """Every qualification ever saved for this entry, newest first."""
+        """Every qualification ever saved for this entry, newest first: like its changes,
+        reserved to the entry's ministry and DINUM (empty for other readers)."""
+        from datasets import history
+
         asset = self.get_object()
+        if not history.may_read(request.user, asset):
+            return Response([])
         rows = assessment_history(asset, limit=500)
         return Response(
             AssessmentHistorySerializer(rows, many=True, context={"request": request}).data

@@ -39,7 +39,8 @@ def test_correspondent_proposes_an_earlier_version(page, qualified, login_as, as
     assert page.get_by_role(
         "heading", name="Proposition de qualification en attente de validation"
     ).is_visible()
-    assert page.get_by_role("cell", name="15/01/2030").is_visible()
+    proposed = page.get_by_role("table", name="Changements proposés")
+    assert proposed.get_by_role("cell", name="15/01/2030").is_visible()
     assert_accessible(page)
     proposal = QualificationProposal.objects.get(asset_id=pk)
     assert proposal.status == "PENDING"

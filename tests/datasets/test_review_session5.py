@@ -1,0 +1,116 @@
+"""Session 5 review (browser audit): what the entry page shows to whom, and in which words."""
+
+import pytest
+
+from core.models import LegalGround
+from datasets import services
+from datasets.validation import GroundInput, QualificationInput
+from tests.datasets.factories import AssetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def qualified(organization, amd_user):
+    asset = AssetFactory(organization=organization, visibility="PUBLISHED", title="Registre")
+    services.asset_qualify(
+        actor=amd_user,
+        asset=asset,
+        qualification=QualificationInput(
+            status="NOT_COMMUNICABLE",
+            grounds=[
+                GroundInput(
+                    ground=LegalGround.objects.get(code="L311_6_1_VIE_PRIVEE"),
+                    justification_internal="Adresses personnelles",
+                    public_motive="Vie privée",
+                )
+            ],
+        ),
+        comment="Avis du DPD du 3 mars",
+    )
+    return asset
+
+
+def test_a_network_reader_does_not_read_the_qualification_history(viewer_client, qualified):
+    page = viewer_client.get(f"/inventaire/{qualified.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Avis du DPD du 3 mars" not in text
+    assert "L'historique des qualifications est réservé au ministère" in text
+    api = viewer_client.get(f"/api/v1/datasets/{qualified.pk}/history/")
+    assert api.status_code == 200 and api.json() == []
+
+
+def test_the_ministry_reads_it_with_french_status_labels(amd_client, qualified):
+    text = amd_client.get(f"/inventaire/{qualified.pk}/").content.decode()
+    assert "Avis du DPD du 3 mars" in text
+    table = text[text.index("Qualifications successives") :]
+    assert "Non communicable" in table[:3000]
+    assert "NOT_COMMUNICABLE" not in table[:3000]
+    api = amd_client.get(f"/api/v1/datasets/{qualified.pk}/history/").json()
+    assert [r["status"] for r in api][:1] == ["NOT_COMMUNICABLE"]
+
+
+def _page_queries(client, asset) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/inventaire/{asset.pk}/").status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_change_history_names_what_the_forms_name(amd_client, amd_user, organization):
+    import datetime
+
+    from core.models import Licence
+    from tests.factories import OrganizationFactory
+
+    asset = AssetFactory(organization=organization, title="Registre")
+    other = OrganizationFactory(ministry=organization.ministry, name="Service des archives")
+    licence = Licence.objects.order_by("pk").first()
+    services.asset_update(
+        actor=amd_user,
+        asset=asset,
+        data={
+            "organization": other,
+            "asset_type": "API",
+            "update_frequency": "ANNUELLE",
+            "last_updated_at": datetime.date(2026, 3, 9),
+            "licence": licence,
+        },
+        expected_version=asset.version,
+    )
+    text = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
+    history = text[text.index("Historique des modifications") :]
+    for shown in (
+        "Service des archives",
+        organization.name,
+        "Annuelle",
+        "09/03/2026",
+        licence.name,
+    ):
+        assert shown in history, shown
+    for raw in ("ANNUELLE", "2026-03-09", f"<td>{other.pk}</td>", "BASE_DE_DONNEES"):
+        assert raw not in history, raw
+    # Names are read once per related table, whatever the number of changes.
+    first = _page_queries(amd_client, asset)
+    for n in range(4):
+        asset.refresh_from_db()
+        services.asset_update(
+            actor=amd_user,
+            asset=asset,
+            data={"organization": organization if n % 2 else other, "title": f"Registre {n}"},
+            expected_version=asset.version,
+        )
+    assert _page_queries(amd_client, asset) == first
+
+
+def test_the_qualification_changes_name_their_grounds(amd_client, qualified):
+    text = amd_client.get(f"/inventaire/{qualified.pk}/").content.decode()
+    history = text[text.index("Historique des modifications") :]
+    ground = LegalGround.objects.get(code="L311_6_1_VIE_PRIVEE")
+    assert ground.label in history
+    assert "motif public : Vie privée" in history
+    assert "L311_6_1_VIE_PRIVEE" not in history and "public_motive" not in history
+    assert "Non communicable" in history
