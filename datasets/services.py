@@ -123,11 +123,17 @@ def _conflict_message(
         who = str(last.actor) if last.actor else "un import ou un traitement automatique"
         when = last.created_at
         day = timezone.localtime(when).strftime("%d/%m/%Y")
-        kept = " (votre saisie est conservée ci-dessous)" if kept_input else ""
+        # A form keeps what was typed: reloading it would lose that, so the user is sent to
+        # the new version instead (the page links it), then back to their kept input.
+        then = (
+            "Consultez la nouvelle version, puis refaites vos changements (votre saisie est "
+            "conservée ci-dessous)."
+            if kept_input
+            else "Rechargez la page pour voir la nouvelle version, puis refaites vos changements."
+        )
         return (
             f"{what} a été {changed} par {who} le {day} à {_local_hhmm(when)} entre-temps : vos "
-            "modifications n'ont pas été enregistrées. Rechargez la page pour voir la nouvelle "
-            f"version, puis refaites vos changements{kept}."
+            f"modifications n'ont pas été enregistrées. {then}"
         )
     return f"{what} a été {changed} entre-temps : rechargez la page puis refaites vos changements."
 
@@ -749,7 +755,11 @@ def assets_bulk_set_status(
             q.planned_date = planned_date
         result = v.validate_qualification(q, v.AssetContext.of(asset, list(asset.formats.all())))
         if not result.ok:
-            messages = "; ".join(m for ms in result.errors.values() for m in ms)
+            messages = " ".join(
+                m if m.rstrip().endswith((".", "!", "?")) else f"{m}."
+                for ms in result.errors.values()
+                for m in ms
+            )
             failures.append(f"« {asset.title[:60]} » : {messages}")
             continue
         assessment.status = status

@@ -393,7 +393,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "processings": _processings(asset.ministry_id),
         "definitions": selectors.extra_definitions(asset.ministry_id),
     }
-    conflict = False
+    conflict = ""
     if request.method == "POST":
         form = AssetForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -408,8 +408,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data.get("version") or 0,
                 )
             except services.ConcurrentEditError as exc:
-                conflict = True
-                form.add_error(None, exc.messages[0])
+                conflict = exc.messages[0]
             except ValidationError as exc:
                 attach_errors(form, exc, {"contact": "contact_service"})
             else:
@@ -529,7 +528,7 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
     show_internal = can_see_internal_justification(request.user, asset.ministry_id)
     existing = len(assessment.ground_links.all())
     rows = min(20, max(3, existing + 1))
-    conflict = False
+    conflict = ""
     if request.method == "POST":
         form = QualificationForm(
             request.POST,
@@ -550,8 +549,7 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                     comment=cd.get("comment") or "",
                 )
             except services.ConcurrentEditError as exc:
-                conflict = True
-                form.add_error(None, exc.messages[0])
+                conflict = exc.messages[0]
             except ValidationError as exc:
                 attach_errors(form, exc, {"licence": "status", "formats": "status"})
             else:
@@ -655,7 +653,7 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_detail(request.user, pk)
     ensure_can_edit_asset(request.user, asset)
     current = asset.reference_designation if _has_designation(asset) else None
-    conflict = False
+    conflict = ""
     if request.method == "POST":
         form = DesignationForm(request.POST)
         if form.is_valid():
@@ -677,8 +675,7 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data.get("version") or 0,
                 )
             except services.ConcurrentEditError as exc:
-                conflict = True
-                form.add_error(None, exc.messages[0])
+                conflict = exc.messages[0]
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
@@ -778,7 +775,7 @@ def _extra_fields_page(
 @login_required
 def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     definition = _definition(request, pk)
-    conflict = False
+    conflict = ""
     if request.method == "POST":
         form = ExtraFieldEditForm(request.POST, initial=_definition_initial(definition))
         if form.is_valid():
@@ -797,8 +794,7 @@ def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=cd.get("version") or 0,
                 )
             except services.ConcurrentEditError as exc:
-                conflict = True
-                form.add_error(None, exc.messages[0])
+                conflict = exc.messages[0]
                 definition = _definition(request, pk)
             except ValidationError as exc:
                 attach_errors(form, exc)

@@ -77,7 +77,7 @@ class ImportForm(DsfrBaseForm):
         label="Ministère", queryset=Ministry.objects.none(), empty_label=None
     )
     organisation = forms.CharField(
-        label="Organisation productrice par défaut (facultatif)",
+        label="Organisation productrice par défaut",
         required=False,
         max_length=300,
         help_text=(
@@ -321,11 +321,20 @@ def _definitions(ministry: Any) -> list[ExtraFieldDefinition]:
 
 
 def _filename(
-    ministry: Any, ext: str, filters: selectors.AssetFilters, *, conforming: bool = False
+    ministry: Any,
+    ext: str,
+    filters: selectors.AssetFilters,
+    *,
+    conforming: bool = False,
+    extended: bool = False,
 ) -> str:
     stamp = timezone.localdate().isoformat()
     scope = ministry.code if ministry is not None else "reseau"
-    suffix = ("-selection" if filters.active() else "") + ("-conforme" if conforming else "")
+    suffix = (
+        ("-selection" if filters.active() else "")
+        + ("-conforme" if conforming else "")
+        + ("-etendu" if extended else "")
+    )
     return f"inventaire-{scope}-{stamp}{suffix}.{ext}"
 
 
@@ -358,7 +367,7 @@ def csv_response(
         ),
         content_type="text/csv; charset=utf-8",
     )
-    name = _filename(ministry, "csv", filters, conforming=conforming)
+    name = _filename(ministry, "csv", filters, conforming=conforming, extended=extended)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -54,8 +54,9 @@ PStatus = QualificationProposal.Status
 
 class ProposalDecisionForm(DsfrBaseForm):
     comment = forms.CharField(
-        label="Commentaire (obligatoire pour refuser : l'auteur de la proposition le verra)",
+        label="Commentaire",
         required=False,
+        help_text="Obligatoire pour refuser : l'auteur de la proposition le recevra.",
         max_length=proposals.MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -112,7 +113,7 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
         len(pending.state.get("grounds") or []) if pending else len(assessment.ground_links.all())
     )
     rows = min(20, max(3, existing + 1))
-    conflict = False
+    conflict = ""
     if request.method == "POST":
         form = QualificationForm(
             request.POST,
@@ -133,8 +134,7 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
                     comment=cd.get("comment") or "",
                 )
             except services.ConcurrentEditError as exc:
-                conflict = True
-                form.add_error(None, exc.messages[0])
+                conflict = exc.messages[0]
             except ValidationError as exc:
                 attach_errors(form, exc, {"licence": "status", "formats": "status"})
             else:

@@ -225,11 +225,14 @@ def inventory_pagination(context: Mapping[str, Any], page_obj: Any) -> SafeStrin
         query["page"] = str(number)
         return f' href="?{_e(query.urlencode())}"'
 
+    # A link with nowhere to go is marked disabled, as the DSFR's pagination documents
+    # (django-dsfr's template leaves it out, and axe then measures its greyed-out contrast).
+    disabled = ' aria-disabled="true" role="link"'
     number, last = page_obj.number, page_obj.paginator.num_pages
-    first_href = href(1) if page_obj.has_previous() else ""
-    prev_href = href(page_obj.previous_page_number()) if page_obj.has_previous() else ""
-    next_href = href(page_obj.next_page_number()) if page_obj.has_next() else ""
-    last_href = href(last) if page_obj.has_next() else ""
+    first_href = href(1) if page_obj.has_previous() else disabled
+    prev_href = href(page_obj.previous_page_number()) if page_obj.has_previous() else disabled
+    next_href = href(page_obj.next_page_number()) if page_obj.has_next() else disabled
+    last_href = href(last) if page_obj.has_next() else disabled
     return mark_safe(  # noqa: S308 - the query string is escaped by _e, the rest is ours
         f'<nav role="navigation" class="fr-pagination" aria-label="{_e(gettext("Pagination"))}">'
         '<ul class="fr-pagination__list">'

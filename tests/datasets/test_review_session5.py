@@ -114,3 +114,45 @@ def test_the_qualification_changes_name_their_grounds(amd_client, qualified):
     assert "motif public : Vie privée" in history
     assert "L311_6_1_VIE_PRIVEE" not in history and "public_motive" not in history
     assert "Non communicable" in history
+
+
+def test_a_concurrent_edit_says_who_and_when_once_and_links_the_new_version(
+    amd_client, amd_user, organization
+):
+    asset = AssetFactory(organization=organization, title="Registre")
+    form = amd_client.get(f"/inventaire/{asset.pk}/modifier/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    services.asset_update(
+        actor=amd_user, asset=asset, data={"title": "Registre (v2)"}, expected_version=1
+    )
+    data.update(title="Ma saisie", organization=organization.pk, formats=[])
+    data["keywords"] = ", ".join(data.get("keywords") or [])
+    response = amd_client.post(f"/inventaire/{asset.pk}/modifier/", data)
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert text.count("a été modifiée par") == 1
+    assert "Consultez la nouvelle version" in text and "Rechargez" not in text
+    assert "Ouvrir la version actuelle (nouvel onglet)" in text
+    assert 'value="Ma saisie"' in text
+
+
+def test_a_refused_bulk_status_reads_as_sentences(amd_client, organization):
+    from datasets.models import DataAsset
+
+    asset = AssetFactory(organization=organization, title="Registre")
+    response = amd_client.post(
+        "/inventaire/actions/",
+        {"ids": [asset.pk], "action": "status", "status": "NOT_COMMUNICABLE"},
+        follow=True,
+    )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert ".;" not in text and "« Registre » :" in text
+    assert DataAsset.objects.get(pk=asset.pk).assessment.status == "TO_ASSESS"
+
+
+def test_the_extended_csv_has_its_own_file_name(amd_client, organization):
+    AssetFactory(organization=organization)
+    plain = amd_client.get("/inventaire/export.csv")["Content-Disposition"]
+    extended = amd_client.get("/inventaire/export.csv?etendu=1")["Content-Disposition"]
+    assert plain.endswith('.csv"') and "-etendu" not in plain
+    assert extended.endswith('-etendu.csv"')
