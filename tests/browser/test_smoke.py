@@ -53,3 +53,14 @@ def test_content_security_policy_uses_a_nonce_for_scripts(page):
     assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
     nonce = page.eval_on_selector("script[type=module]", "element => element.nonce")
     assert nonce and f"'nonce-{nonce}'" in policy
+
+
+def test_unknown_page_shows_the_french_404_page_which_passes_axe(page, assert_accessible):
+    response = page.goto("/cette-page-n-existe-pas/")
+    assert response is not None and response.status == 404
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("heading", level=1).inner_text() == "Page non trouvée"
+    page.wait_for_function("() => document.documentElement.hasAttribute('data-fr-js')")
+    assert_accessible(page)
+    page.get_by_role("link", name="Page d'accueil").click()
+    page.wait_for_url(lambda url: url.split("/", 3)[3] == "")  # the home page, "/"
