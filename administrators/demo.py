@@ -100,8 +100,15 @@ def load_demo(stdout: Any) -> None:
         stdout.write(f"  Annuaire introuvable ({path}) : ministères non chargés.")
 
     for email, first, last, role, short, kind in DEMO_ACCOUNTS:
+        # The network staff's accounts open the Django admin, as the README says (it is scoped
+        # by role: core/admin.py).
         user, created = User.objects.get_or_create(
-            email=email, defaults={"first_name": first, "last_name": last}
+            email=email,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "is_staff": role in ("CHIEF_DATA_OFFICER", "DINUM_STAFF"),
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
