@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
+from django.views import defaults as django_defaults
 from django.views.decorators.http import require_POST
 
 from administrators.models import Membership, Organization
@@ -226,3 +227,26 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         {"title": "Formulaire expiré"},
         status=403,
     )
+
+
+# --- Errors outside the views: JSON under /api/, the French pages elsewhere ------------------
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """An address no route matches (or a view's Http404): a REST client reads JSON, as from
+    the API's own views, a browser the French page (templates/404.html)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Aucune ressource de l'API à cette adresse."}, status=404)
+    return django_defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "Erreur interne du serveur : réessayez plus tard."}, status=500
+        )
+    return django_defaults.server_error(request)

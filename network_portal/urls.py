@@ -29,3 +29,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/, the French pages (templates/404.html, 500.html) elsewhere.
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -56,8 +56,11 @@ urlpatterns = [
     path("essai/panne/", _crash),
     path("essai/panne-base/", _crash_on_database),
     path("essai/requete-invalide/", _suspicious),
+    path("api/essai/panne/", _crash),
     *portal_urls.urlpatterns,
 ]
+handler404 = portal_urls.handler404
+handler500 = portal_urls.handler500
 
 
 @pytest.fixture(autouse=True)
@@ -219,3 +222,19 @@ def test_api_errors_stay_json(
         assert response.status_code == status
         assert response["Content-Type"] == "application/json"
         assert response.json()["detail"]
+
+
+def test_an_unknown_api_address_answers_json_404(amd_client, anon_client):
+    for client in (amd_client, anon_client):
+        response = client.get("/api/v1/pas-de-ressource/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"detail": "Aucune ressource de l'API à cette adresse."}
+
+
+def test_a_crash_under_api_answers_json_500(error_urls, failing_client):
+    response = failing_client.get("/api/essai/panne/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert "panne simulée" not in response.content.decode()
+    assert response.json()["detail"].startswith("Erreur interne")
