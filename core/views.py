@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.cache import never_cache
 from django.views import defaults as django_defaults
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from administrators.models import Membership, Organization
