@@ -527,14 +527,17 @@ def validate_qualification(q: QualificationInput, ctx: AssetContext) -> Validati
     for link in q.grounds:
         g = link.ground
         if g.pk in seen:
-            r.error("grounds", f"Le motif {g.code} est indiqué deux fois.")
+            r.error("grounds", f"Le motif « {g.label[:80]} » est indiqué deux fois.")
         seen.add(g.pk)
         if not g.active:
-            r.error("grounds", f"Le motif {g.code} n'est plus en vigueur : choisissez-en un autre.")
+            r.error(
+                "grounds",
+                f"Le motif « {g.label[:80]} » n'est plus en vigueur : choisissez-en un autre.",
+            )
         if g.requires_sub_reference and not link.sub_reference.strip():
             r.error(
                 "grounds",
-                f"Le motif {g.code} ({g.label[:60]}) exige une précision "
+                f"Le motif « {g.label[:80]} » exige une précision "
                 "(par exemple : secret statistique, secret fiscal).",
             )
         if len(link.public_motive) > 300:
@@ -572,7 +575,8 @@ def validate_qualification(q: QualificationInput, ctx: AssetContext) -> Validati
             if not g.occultable:
                 r.error(
                     "grounds",
-                    f"Le motif {g.code} signifie que l'occultation est impossible : il ne peut "
+                    f"Le motif « {g.label[:80]} » signifie que l'occultation est impossible : il "
+                    "ne peut "
                     "pas justifier une publication après occultation.",
                 )
         if not q.occultation_method:
@@ -651,12 +655,49 @@ def validate_qualification(q: QualificationInput, ctx: AssetContext) -> Validati
             "soumise à l'obligation de publication (D312-1-1-1). Statut suggéré : « Hors "
             "obligation » avec le motif SCOPE_L312_1_1_SEUIL, sauf publication volontaire (L312-1)."
         )
+    _coherence(r, q, status, grounds)
     # Justifications missing on other statuses: a warning (criterion O4 counts them)
     restricted = status in OpenByDefaultAssessment.RESTRICTED_STATUSES
     unjustified = any(not link.justification_internal.strip() for link in q.grounds)
     if status != Status.NOT_COMMUNICABLE and restricted and unjustified:
         r.warn("grounds", "Chaque motif devrait être justifié (critère O4 du score).")
     return r
+
+
+def _coherence(
+    r: ValidationResult, q: QualificationInput, status: str, grounds: list[LegalGround]
+) -> None:
+    """Choices that contradict the status without breaking a rule of §5: said, not refused
+    (an entry moving from one status to the next keeps its earlier dates and links for a
+    while), except a review planned before the decision it reviews."""
+    if q.occultation_method and status not in OpenByDefaultAssessment.OCCULTATION_STATUSES:
+        r.warn(
+            "occultation_method",
+            "Une méthode d'occultation n'a de sens que pour une publication après occultation : "
+            "changez de statut ou retirez-la.",
+        )
+    full_publication = {Status.TO_PUBLISH, Status.PUBLISHED}
+    secrets = [g for g in grounds if g.regime in {Regime.ABSOLU, Regime.INTERESSE}]
+    if status in full_publication and secrets:
+        r.warn(
+            "grounds",
+            f"Le motif « {secrets[0].label[:80]} » protège un secret : il contredit une "
+            "publication intégrale. Choisissez une publication après occultation, ou « Non "
+            "communicable ».",
+        )
+    closed = {Status.NOT_COMMUNICABLE, Status.OUT_OF_SCOPE}
+    if status in closed and (q.planned_date not in (None, "") or q.published_url):
+        r.warn(
+            "status",
+            "Une date de publication prévue ou un lien de publication ne vont pas avec un statut "
+            "qui exclut la publication : retirez-les, ou changez de statut.",
+        )
+    decided, review = _safe_date(q.decided_at), _safe_date(q.review_due)
+    if decided and review and review < decided:
+        r.error(
+            "review_due",
+            f"Le réexamen ({review:%d/%m/%Y}) ne peut précéder la décision ({decided:%d/%m/%Y}).",
+        )
 
 
 def _safe_date(value: Any) -> datetime.date | None:

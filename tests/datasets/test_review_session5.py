@@ -156,3 +156,64 @@ def test_the_extended_csv_has_its_own_file_name(amd_client, organization):
     extended = amd_client.get("/inventaire/export.csv?etendu=1")["Content-Disposition"]
     assert plain.endswith('.csv"') and "-etendu" not in plain
     assert extended.endswith('-etendu.csv"')
+
+
+# --- Qualifications that contradict themselves (browser audit) -------------------------------
+
+
+def _check(status, **over):
+    from datasets.validation import AssetContext, QualificationInput, validate_qualification
+
+    asset = AssetFactory()
+    return validate_qualification(
+        QualificationInput(status=status, **over), AssetContext.of(asset, [])
+    )
+
+
+def _secret(code="L311_6_1_SECRET_MEDICAL"):
+    return GroundInput(
+        ground=LegalGround.objects.get(code=code),
+        justification_internal="Dossiers médicaux",
+        public_motive="Secret médical",
+    )
+
+
+def test_a_secret_on_a_full_publication_is_said(db):
+    result = _check("TO_PUBLISH", planned_date="2031-01-01", grounds=[_secret()])
+    assert result.ok
+    assert any("contredit une publication intégrale" in m for m in result.warnings["grounds"])
+
+
+def test_an_occultation_method_without_occultation_is_said(db):
+    result = _check("TO_PUBLISH", planned_date="2031-01-01", occultation_method="CAVIARDAGE")
+    assert any("après occultation" in m for m in result.warnings["occultation_method"])
+
+
+def test_a_publication_date_or_link_on_a_closed_status_is_said(db):
+    result = _check(
+        "NOT_COMMUNICABLE",
+        grounds=[_secret()],
+        planned_date="2031-01-01",
+        published_url="https://data.exemple.gouv.fr/x",
+    )
+    assert result.ok
+    assert any("exclut la publication" in m for m in result.warnings["status"])
+
+
+def test_a_review_before_the_decision_is_refused(db):
+    result = _check(
+        "NOT_COMMUNICABLE",
+        grounds=[_secret()],
+        decided_at="2026-03-01",
+        review_due="2020-01-01",
+    )
+    assert result.errors["review_due"] == [
+        "Le réexamen (01/01/2020) ne peut précéder la décision (01/03/2026)."
+    ]
+
+
+def test_a_ground_given_twice_is_named_by_its_label(db):
+    ground = LegalGround.objects.get(code="L311_6_1_SECRET_MEDICAL")
+    result = _check("NOT_COMMUNICABLE", grounds=[_secret(), _secret()])
+    assert result.errors["grounds"][0] == f"Le motif « {ground.label[:80]} » est indiqué deux fois."
+    assert "L311_6_1_SECRET_MEDICAL" not in " ".join(result.errors["grounds"])
