@@ -4,9 +4,9 @@ Memory stays flat whatever the number of entries: rows are read as tuples with
 `.iterator(chunk_size=…)` (on PostgreSQL each row carries its format ids, so the query count
 does not grow with the entries; the extended export reads the grounds once per chunk) and
 written as they come (CSV lines built by `csv_line`, or openpyxl's write-only workbook for
-XLSX). Every text cell goes through `core.csv_safety.safe_cell` (a cell that starts
-with = + - @ is prefixed with an apostrophe; the import removes that apostrophe again, so the
-round trip is exact).
+XLSX). Every text cell that starts with = + - @ is neutralised: in CSV by
+`core.csv_safety.safe_cell` (an apostrophe before it, which the import removes again, so the
+round trip is exact), in XLSX as a text cell with the quote prefix (shown as typed, never run).
 
 - `csv`: the 17 Etalab columns in the schema's order, nothing else: it validates against
   schema.json (frictionless) when the entries are complete, and re-imports to the same records.
@@ -30,7 +30,7 @@ import datetime
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -297,6 +297,7 @@ def _rows(
     extended: bool,
     definitions: Sequence[ExtraFieldDefinition],
     internal_ministries: frozenset[int] | None,
+    neutralise: Callable[[str], Any] = safe_cell,
 ) -> Iterator[list[Any]]:
     yield from itertools.chain.from_iterable(
         _row_chunks(
@@ -304,6 +305,7 @@ def _rows(
             extended=extended,
             definitions=definitions,
             internal_ministries=internal_ministries,
+            neutralise=neutralise,
         )
     )
 
@@ -314,8 +316,10 @@ def _row_chunks(
     extended: bool,
     definitions: Sequence[ExtraFieldDefinition],
     internal_ministries: frozenset[int] | None,
+    neutralise: Callable[[str], Any] = safe_cell,
 ) -> Iterator[list[list[Any]]]:
-    """The cells of the rows, `CHUNK` rows at a time (each text cell neutralised)."""
+    """The cells of the rows, `CHUNK` rows at a time, each text that starts with a formula
+    trigger passed through `neutralise` (CSV: `safe_cell`'s apostrophe)."""
     licences = dict(Licence.objects.values_list("pk", "name"))
     fields = ETALAB_FIELDS + PORTAL_FIELDS if extended else ETALAB_FIELDS
     # PostgreSQL: each row carries its format ids, named from this table (a few dozen rows);
@@ -342,10 +346,10 @@ def _row_chunks(
                 internal = internal_ministries is None or ministry_id in internal_ministries
                 values += portal_values(row, grounds.get(row[0], []), internal=internal)
                 values += extra_values(_json(row[29]), definitions)
-            # safe_cell only where it can act (a text starting with a formula trigger).
+            # Only where it can act (a text starting with a formula trigger).
             out.append(
                 [
-                    safe_cell(v) if v and isinstance(v, str) and v[0] in _TRIGGERS else v
+                    neutralise(v) if v and isinstance(v, str) and v[0] in _TRIGGERS else v
                     for v in values
                 ]
             )
@@ -401,6 +405,8 @@ def stream_xlsx(
     internal_ministries: frozenset[int] | None = None,
 ) -> Iterator[bytes]:
     """An XLSX workbook built with openpyxl's write-only mode (rows are not kept in memory).
+    A text that starts with a formula trigger is a text cell with the quote prefix, not the
+    CSV's visible apostrophe.
 
     openpyxl writes the worksheet to a temporary file as rows come, then zips; the bytes are
     yielded in 64 KB pieces."""
@@ -408,13 +414,41 @@ def stream_xlsx(
 
     from openpyxl import Workbook
 
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Inventaire")
-    sheet.append(header(True, definitions))
+
+    def clean(value: Any) -> Any:
+        # XML 1.0 has no place for most control characters: one stored in one entry must not
+        # stop the whole export (openpyxl refuses the cell). Each becomes U+FFFD.
+        if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        return value
+
+    def as_text(value: str) -> Any:
+        # A text cell with Excel's quote prefix (what typing '=1+1 in Excel stores): shown and
+        # kept as typed, never run as a formula, and read back as the same text. openpyxl
+        # would otherwise write a text starting with "=" as a formula.
+        cell = WriteOnlyCell(sheet, value=clean(value))
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+
+    sheet.append(
+        cs.extended_header(
+            as_text(d.label) if d.label[:1] in _TRIGGERS else d.label for d in definitions
+        )
+    )
     for values in _rows(
-        qs, extended=True, definitions=definitions, internal_ministries=internal_ministries
+        qs,
+        extended=True,
+        definitions=definitions,
+        internal_ministries=internal_ministries,
+        neutralise=as_text,
     ):
-        sheet.append(values)
+        sheet.append([clean(v) for v in values])
     with tempfile.TemporaryFile() as tmp:
         workbook.save(tmp)
         tmp.seek(0)

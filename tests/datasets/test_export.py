@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -124,14 +125,25 @@ def test_xlsx_export_is_a_workbook_with_extra_fields(amd_client, ministry, asset
     DataAsset.objects.filter(pk=assets[0].pk).update(extra={"bureau": "B2"})
     response = amd_client.get(f"/inventaire/export.xlsx?ministere={ministry.code}")
     assert response.status_code == 200 and response.streaming
-    sheet = openpyxl.load_workbook(io.BytesIO(body(response)), read_only=True).active
+    data = body(response)
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("titre", "description") and rows[0][-1] == "Bureau"
     assert len(rows) == 4
     assert "B2" in [r[-1] for r in rows]
-    cells = [c for r in rows for c in r if isinstance(c, str)]
-    assert '\'=HYPERLINK("http://x")' in cells
-    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    # Formula-like texts are text cells with Excel's quote prefix: shown as typed (no visible
+    # apostrophe), never run, and no cell of the file is a formula.
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and 't="str"' not in sheet_xml
+    full = openpyxl.load_workbook(io.BytesIO(data)).active
+    triggered = [
+        c
+        for r in full.iter_rows()
+        for c in r
+        if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))
+    ]
+    assert {c.value for c in triggered} >= {'=HYPERLINK("http://x")', "-2+3"}
+    assert all(c.data_type == "s" and c.quotePrefix for c in triggered)
 
 
 @pytest.mark.django_db

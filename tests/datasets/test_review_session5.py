@@ -217,3 +217,19 @@ def test_a_ground_given_twice_is_named_by_its_label(db):
     result = _check("NOT_COMMUNICABLE", grounds=[_secret(), _secret()])
     assert result.errors["grounds"][0] == f"Le motif « {ground.label[:80]} » est indiqué deux fois."
     assert "L311_6_1_SECRET_MEDICAL" not in " ".join(result.errors["grounds"])
+
+
+def test_a_control_character_stored_in_an_entry_does_not_stop_the_xlsx_export(
+    amd_client, organization
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    AssetFactory(organization=organization, title="Registre", description="Avant\x07après")
+    AssetFactory(organization=organization, title="=Formule\x01")
+    response = amd_client.get("/inventaire/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = {c.value for row in sheet.iter_rows(min_row=2) for c in row}
+    assert "Avant\ufffdaprès" in values and "=Formule\ufffd" in values
