@@ -413,7 +413,6 @@ def stream_xlsx(
     import tempfile
 
     from openpyxl import Workbook
-
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
