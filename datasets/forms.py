@@ -20,6 +20,7 @@ from dsfr.utils import dsfr_input_class_attr
 
 from administrators.models import Organization
 from core.models import HvdCategory, LegalGround, Licence, NoAnonymisationCategory
+from datasets import validation as v
 from datasets.models import (
     AssetType,
     Criticality,
@@ -233,11 +234,15 @@ class AssetForm(DsfrBaseForm):
 
 
 def extra_form_field(d: ExtraFieldDefinition) -> forms.Field:
+    """The form field of a ministry-specific field: required when the definition is (so the
+    DSFR label carries no « (Optionnel) »), and checked by `validation.clean_extra_value`, whose
+    message is shown under the field's label (so it does not repeat it)."""
     kind = ExtraFieldDefinition.Kind
     common: dict[str, Any] = {
         "label": d.label,
-        "required": False,  # required-ness is checked by the service, with its message
+        "required": d.required,
         "help_text": escape(d.help_text) if d.help_text else "",
+        "validators": [_extra_value_validator(d)],
     }
     if d.kind == kind.CHOICE:
         return forms.ChoiceField(choices=EMPTY + [(c, c) for c in d.choices or []], **common)
@@ -248,6 +253,16 @@ def extra_form_field(d: ExtraFieldDefinition) -> forms.Field:
     if d.kind == kind.NUMBER:
         return forms.CharField(max_length=40, **common)
     return forms.CharField(max_length=2000, **common)
+
+
+def _extra_value_validator(d: ExtraFieldDefinition) -> Any:
+    def check(value: Any) -> None:
+        try:
+            v.clean_extra_value(d, value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from None
+
+    return check
 
 
 class QualificationForm(DsfrBaseForm):

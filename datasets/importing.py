@@ -7,7 +7,11 @@ the portal's qualification columns), or the 2016 State inventory `bases.json`.
 Every row goes through `datasets.validation` (the same rules as the forms and the API) and is
 classified: created, updated, unchanged or rejected (line, column, French reason). Nothing is
 guessed: an organisation is matched by SIRET, then by identifier, then by its exact normalised
-name within the ministry; anything else is reported as unmatched and the row is rejected.
+name within the ministry; anything else is reported as unmatched and the row is rejected. The
+import never changes an organisation (reference data): a SIRET, identifier or name of the file
+that differs from the directory's is reported as a warning on its row (`organisation_warnings`).
+A ministry-specific column absent from the file changes nothing on existing entries, but a new
+entry must carry every mandatory one (`_extra_values`).
 
 Idempotence: an entry is recognised by `DataAsset.import_key`, a stable hash of the normalised
 title and the organisation (computed too for entries created in the interface), and only the
@@ -19,7 +23,8 @@ re-reads the stored bytes and recomputes the plan (what was analysed has changed
 writes in bulk: entries, formats, qualifications,
 grounds, qualification history, audit entries and the compliance facts (`record_asset_state`).
 An error anywhere rolls everything back. Rejected rows are never written: the confirmation page
-says how many will be left aside.
+says how many will be left aside. A dry run with nothing to create or update needs no
+confirmation: the job ends at once (`closed_without_apply`).
 """
 
 from __future__ import annotations
@@ -66,7 +71,8 @@ from datasets.models import (
 from datasets.tabular import FileRejected, detect_format, read_table
 
 REPORT_MAX_ROWS = 10_000
-PROGRESS_EVERY = 500
+PROGRESS_EVERY = 500  # rows, at most, between two progress reports
+PROGRESS_REPORTS = 20  # reports over a file (more above PROGRESS_REPORTS x PROGRESS_EVERY rows)
 BASES_JSON_DESCRIPTION = (
     "Base de données recensée par la cartographie des données de l'État (2016)."
 )
@@ -431,6 +437,44 @@ def resolve_organization(
     )
 
 
+def organisation_warnings(
+    row: SourceRow, organization: Organization, *, matched_by: str = "nom_orga"
+) -> list[str]:
+    """What the row says of its organisation (SIRET, alternative id, and its name when it was
+    matched by one of those) that the portal does not hold. Organisations are reference data,
+    kept in the directory: the import never changes them, but it says so rather than drop the
+    file's values without a word (the export shows the portal's)."""
+    warnings = []
+    name = organization.name[:120]
+    given = row.cells.get("nom_orga", "").strip()
+    if matched_by != "nom_orga" and given and cs.normalise(given) != cs.normalise(name):
+        warnings.append(
+            f"nom_orga : « {given[:120]} » du fichier ignoré : la ligne est rattachée par son "
+            f"{'SIRET' if matched_by == 'siret_orga' else 'identifiant'} à l'organisation "
+            f"« {name} » du portail."
+        )
+    siret = _SPACES.sub("", row.cells.get("siret_orga", ""))
+    if siret and siret != (organization.siret or ""):
+        held = f"a le SIRET {organization.siret}" if organization.siret else "n'a pas de SIRET"
+        warnings.append(
+            f"siret_orga : SIRET {siret[:20]} du fichier ignoré : l'organisation « {name} » "
+            f"{held} dans le portail (l'import ne modifie pas les organisations ; corrigez "
+            "l'annuaire si besoin)."
+        )
+    id_alt = row.cells.get("id_alt_orga", "").strip()
+    stored = (organization.id_alt or "").strip()
+    if id_alt and id_alt.lower() != stored.lower():
+        held = (
+            f"a l'identifiant « {stored[:60]} »" if stored else "n'a pas d'identifiant alternatif"
+        )
+        warnings.append(
+            f"id_alt_orga : identifiant « {id_alt[:60]} » du fichier ignoré : l'organisation "
+            f"« {name} » {held} dans le portail (l'import ne modifie pas les organisations ; "
+            "corrigez l'annuaire si besoin)."
+        )
+    return warnings
+
+
 # --- Plan -----------------------------------------------------------------------------------------
 
 COLUMN_OF_FIELD = {c.field: c.name for c in cs.ETALAB_COLUMNS + cs.PORTAL_COLUMNS}
@@ -786,7 +830,8 @@ def build_plan(
     plan = Plan(ministry=ministry, source=source)
     columns = set(source.columns)
     seen: dict[str, int] = {}
-    extra_defs = {d.code: d for d in ctx.definitions}
+    new_formats: dict[str, str] = {}  # format key -> the name the first row writes it with
+    step = progress_step(total)
     # First pass: organisations, values and identity of every row.
     parsed: list[tuple[SourceRow, RowPlan]] = []
     for row in source.rows():
@@ -803,6 +848,8 @@ def build_plan(
             if org.unmatched_name:
                 plan.unmatched[org.unmatched_name] += 1
         rp.organization = org.organization
+        if org.organization is not None:
+            rp.warnings.extend(organisation_warnings(row, org.organization, matched_by=org.column))
         _parse_values(row, rp, ctx, columns)
         if rp.organization is not None and rp.title:
             rp.key = import_key(row.cells.get("titre", ""), rp.organization.pk)
@@ -822,25 +869,7 @@ def build_plan(
         rp.asset = existing
         if existing is not None:
             rp.current_formats = [f.name for f in ctx.asset_formats.get(existing.pk, [])]
-        if row.extra or source.extra_codes:
-            cleaned, extra_errors = v.validate_extra(
-                {c: row.extra.get(c, "") for c in source.extra_codes},
-                ctx.definitions
-                if existing is None
-                else [d for d in ctx.definitions if d.code in source.extra_codes],
-                previous=existing.extra if existing is not None else {},
-            )
-            for key, messages in extra_errors.items():
-                code = key.split(".", 1)[-1]
-                label = extra_defs[code].label if code in extra_defs else code
-                for message in messages:
-                    rp.error(label, message)
-            rp.extra = cleaned
-        elif existing is None and any(d.required and d.is_active for d in ctx.definitions):
-            _, extra_errors = v.validate_extra({}, ctx.definitions, previous={})
-            for key, messages in extra_errors.items():
-                for message in messages:
-                    rp.error(key.split(".", 1)[-1], message)
+        unfilled = _extra_values(row, rp, ctx, source, existing)
         data = dict(rp.values)
         data["organization"] = rp.organization
         if existing is None:
@@ -876,20 +905,115 @@ def build_plan(
                     rp.error(COLUMN_OF_FIELD.get(key, _Q_COLUMN.get(key, key)), message)
             for messages in result.warnings.values():
                 rp.warnings.extend(messages)
-        if rp.formats:
-            plan.new_formats.update(
-                n.strip() for n in rp.formats if cs.format_key(n) not in ctx.formats
-            )
+        if not rp.errors and existing is not None:
+            rp.changes = _compare(rp, existing)
+            # A mandatory field the entry has never had, left empty: it changes nothing, so a
+            # row that changes nothing else stays unchanged (with a reminder); a row that does
+            # change the entry must fill it, like the entry form (see `_extra_values`).
+            for label in unfilled:
+                if rp.changes:
+                    rp.error(
+                        label,
+                        "Ce champ est obligatoire : renseignez-le pour modifier cette entrée, "
+                        "qui n'a pas encore de valeur.",
+                    )
+                else:
+                    rp.warnings.append(
+                        f"{label} : champ obligatoire que cette entrée n'a pas encore ; "
+                        "à renseigner lors de sa prochaine modification."
+                    )
         if rp.errors:
             rp.action = "rejected"
+            rp.changes = []
         elif existing is None:
             rp.action = "created"
         else:
-            rp.changes = _compare(rp, existing)
             rp.action = "updated" if rp.changes else "unchanged"
-        if progress is not None and count % PROGRESS_EVERY == 0:
+        # Formats the portal does not know yet, from the rows that will write them only (a
+        # rejected row writes nothing; an unchanged one keeps the formats it has).
+        if rp.formats and (rp.action == "created" or "format" in rp.changes):
+            for name in rp.formats:
+                key = cs.format_key(name)
+                if key not in ctx.formats:
+                    new_formats.setdefault(key, name.strip()[:50])
+        if progress is not None and count % step == 0:
             progress(count, total)
+    plan.new_formats = set(new_formats.values())
     return plan
+
+
+def progress_step(total: int) -> int:
+    """Rows between two progress reports: about PROGRESS_REPORTS of them whatever the size (a
+    406-row file moves by 5 %), at most every PROGRESS_EVERY rows (each report is a write)."""
+    return max(1, min(PROGRESS_EVERY, total // PROGRESS_REPORTS))
+
+
+def _extra_values(
+    row: SourceRow, rp: RowPlan, ctx: _Context, source: Source, existing: DataAsset | None
+) -> list[str]:
+    """The row's ministry-specific fields (`rp.extra`), checked as the forms and the API check
+    them, with one rule of its own for the mandatory ones:
+
+    - a column absent from the file changes nothing: an existing entry keeps its stored value
+      (like an API update without `extra`), but a new entry must carry every mandatory value,
+      so it is rejected and the message asks for the column;
+    - a column present but empty is « no value »: rejected for a new entry, and for an existing
+      one that has a value (it would erase it). For an existing entry that never had one (the
+      field became mandatory after it was made), the row is checked against the rest of the
+      file: returned here (labels), the caller rejects the row if it changes the entry and
+      otherwise reports it unchanged with a reminder.
+    """
+    present = set(source.extra_codes)
+    active = [d for d in ctx.definitions if d.is_active]
+    checked = (
+        ctx.definitions if existing is None else [d for d in ctx.definitions if d.code in present]
+    )
+    previous = (existing.extra or {}) if existing is not None else {}
+    cleaned, errors = v.validate_extra(
+        {c: row.extra.get(c, "") for c in source.extra_codes},
+        checked,
+        previous=previous,
+        labelled=False,
+        check_required=False,
+    )
+    for key, messages in errors.items():
+        code = key.split(".", 1)[-1]
+        definition = next((d for d in ctx.definitions if d.code == code), None)
+        for message in messages:
+            rp.error(definition.label if definition is not None else code, message)
+    unfilled: list[str] = []
+    for d in active:
+        if not d.required or cleaned.get(d.code) not in (None, "") or f"extra.{d.code}" in errors:
+            continue
+        if d.code not in present:
+            if existing is None:
+                rp.error(d.label, _absent_required_message(source))
+            continue
+        if existing is None:
+            rp.error(d.label, "Ce champ est obligatoire.")
+        elif previous.get(d.code) not in (None, ""):
+            rp.error(
+                d.label,
+                "Ce champ est obligatoire : la cellule vide effacerait la valeur enregistrée "
+                f"(« {str(previous[d.code])[:60]} »).",
+            )
+        else:
+            unfilled.append(d.label)
+    if present or existing is None:
+        rp.extra = cleaned
+    return unfilled
+
+
+def _absent_required_message(source: Source) -> str:
+    if source.format == "json":
+        return (
+            "Ce champ est obligatoire pour créer une entrée, et un fichier bases.json ne peut pas "
+            "le porter : importez plutôt un CSV ou un XLSX avec cette colonne, renseignée."
+        )
+    return (
+        "Ce champ est obligatoire pour créer une entrée, et le fichier n'a pas cette colonne : "
+        "ajoutez-la et renseignez-la."
+    )
 
 
 _Q_COLUMN = {
@@ -977,10 +1101,13 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
     now = timezone.now()
     actor_obj = actor if getattr(actor, "pk", None) else None
     todo = [r for r in plan.rows if r.action in ("created", "updated")]
-    # Formats the file names that the portal does not know yet.
+    # Formats the portal does not know yet, named by the rows that write formats (those of
+    # `plan.new_formats`, which the dry run listed).
     known = {cs.format_key(f.name): f for f in Format.objects.all()}
     missing = {}
     for rp in todo:
+        if rp.action == "updated" and "format" not in rp.changes:
+            continue
         for name in rp.formats or []:
             key = cs.format_key(name)
             if key not in known and key not in missing:
@@ -1053,7 +1180,12 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
         else ()
     )
 
+    step = progress_step(len(todo))
+
     def describe(asset: DataAsset) -> None:
+        # Progress while the new entries are sent (the bulk of the time for a large file).
+        if progress is not None and assessments and len(assessments) % step == 0:
+            progress(len(assessments), len(todo))
         rp = next(pending)
         rp.asset = asset
         fields = _assessment_fields(rp.qualification) if rp.qualification else {}
@@ -1815,8 +1947,35 @@ def _analyse_job(job: ImportJob) -> dict[str, Any]:
         progress=job_progress(job.pk),
         total=total,
     )
-    store_plan(job, plan)
-    return plan_report(plan)
+    report = plan_report(plan)
+    if not nothing_to_apply(report):
+        store_plan(job, plan)
+    return report
+
+
+def nothing_to_apply(report: Mapping[str, Any]) -> bool:
+    """Whether a dry run found no entry to create or update: there is nothing to confirm."""
+    counts = report.get("counts", {})
+    return not (counts.get("created", 0) or counts.get("updated", 0))
+
+
+def closed_without_apply(report: dict[str, Any]) -> tuple[str, str]:
+    """The final state (and error) of a job whose dry run found nothing to write, which needs
+    no confirmation: « Importé » when the inventory already holds what the file describes (some
+    rows unchanged), « Échec » when every row is rejected. The report says so (`nothing_to_apply`)
+    and is shown as the import's result."""
+    report["applied"] = True
+    report["nothing_to_apply"] = True
+    report["written"] = {"created": 0, "updated": 0}
+    counts = report.get("counts", {})
+    if counts.get("unchanged", 0):
+        return ImportJob.State.APPLIED, ""
+    rejected = counts.get("rejected", 0)
+    return (
+        ImportJob.State.FAILED,
+        f"Aucune ligne du fichier ne peut être importée : {rejected} ligne(s) rejetée(s), "
+        "détaillées ci-dessous. Corrigez le fichier puis déposez-le à nouveau.",
+    )
 
 
 def apply_job(job: ImportJob, *, actor: Any, progress: ProgressFn | None = None) -> dict[str, Any]:

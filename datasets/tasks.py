@@ -2,7 +2,10 @@
 and the e-mails about qualification proposals (`notify_proposal_*`, sent at most once each).
 
 - `import_analyse(job_id)`: the dry run. Runs when the job is UPLOADED (or ANALYSING again after
-  a lost worker); does nothing once the job is analysed, applied, failed or cancelled.
+  a lost worker); does nothing once the job is analysed, applied, failed or cancelled. A dry run
+  that finds nothing to create or update ends the job at once (nothing to confirm): APPLIED when
+  some rows are already in the inventory as the file describes them, FAILED when all are
+  rejected (`importing.closed_without_apply`).
 - `import_apply(job_id, actor_id)`: the web process moves the job from ANALYSED to APPLYING
   when the administrator confirms; the task locks the job row, returns at once unless it is
   still APPLYING, and writes everything and the APPLIED state in the same transaction. A worker
@@ -25,7 +28,7 @@ from django.utils import timezone
 from administrators.models import Ministry
 from core.models import User
 from core.notifications import send_once
-from datasets.importing import analyse_job, apply_job
+from datasets.importing import analyse_job, apply_job, closed_without_apply, nothing_to_apply
 from datasets.models import ImportJob, QualificationProposal
 
 logger = logging.getLogger(__name__)
@@ -73,8 +76,18 @@ def import_analyse(job_id: int) -> None:
         )
         raise
     total = report["total"]
+    outcome: dict[str, Any] = {"state": State.ANALYSED}
+    if nothing_to_apply(report):  # nothing to confirm: the job ends here, its file dropped
+        state, error = closed_without_apply(report)
+        outcome = {
+            "state": state,
+            "error": error,
+            "finished_at": timezone.now(),
+            "payload": b"",
+            "normalised_plan": b"",
+        }
     ImportJob.objects.filter(pk=job_id, state=State.ANALYSING).update(
-        state=State.ANALYSED, report=report, progress_done=total, progress_total=total
+        report=report, progress_done=total, progress_total=total, **outcome
     )
 
 

@@ -243,17 +243,37 @@ def clean_extra_value(definition: ExtraFieldDefinition, raw: Any) -> Any:
     raise ValueError("Type de champ inconnu.")
 
 
+def _after_colon(text: str) -> str:
+    """`text` to follow « Label : » (its first letter in lower case, unless it is an acronym)."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def extra_required_message(definition: ExtraFieldDefinition) -> str:
+    """The message of a mandatory ministry-specific field left empty, naming it once."""
+    return f"Le champ « {definition.label} » est obligatoire."
+
+
 def validate_extra(
     values: Mapping[str, Any],
     definitions: Iterable[ExtraFieldDefinition],
     *,
     previous: Mapping[str, Any] | None = None,
+    labelled: bool = True,
+    check_required: bool = True,
 ) -> tuple[dict[str, Any], Errors]:
     """Clean `values` against the ministry's active definitions.
 
     Keys of retired definitions (and unknown keys already stored in `previous`) are kept as they
     were: retiring a field never loses a value. A key that matches no definition and was not
     stored before is refused.
+
+    Errors are keyed `extra.<code>`. Each message names the field once: by its label
+    (`labelled`, for the API and the services, whose key is only the code), or not at all for a
+    caller that shows the label next to it (the import report's column). `check_required`:
+    whether an active mandatory field left without a value is an error here (the import states
+    its own rule, see `datasets.importing`).
     """
     errors: Errors = {}
     defs = {d.code: d for d in definitions}
@@ -272,23 +292,28 @@ def validate_extra(
         try:
             cleaned = clean_extra_value(definition, raw)
         except ValueError as exc:
-            _add(errors, f"extra.{code}", f"{definition.label} : {exc}")
+            message = str(exc)
+            if labelled:
+                message = f"{definition.label} : {_after_colon(message)}"
+            _add(errors, f"extra.{code}", message)
             continue
         if cleaned is None:
             result.pop(code, None)
         else:
             result[code] = cleaned
-    for definition in defs.values():
-        if (
-            definition.is_active
-            and definition.required
-            and result.get(definition.code) in (None, "")
-        ):
-            _add(
-                errors,
-                f"extra.{definition.code}",
-                f"{definition.label} : ce champ est obligatoire.",
-            )
+    if check_required:
+        for definition in defs.values():
+            if (
+                definition.is_active
+                and definition.required
+                and result.get(definition.code) in (None, "")
+                and f"extra.{definition.code}" not in errors
+            ):
+                _add(
+                    errors,
+                    f"extra.{definition.code}",
+                    extra_required_message(definition) if labelled else "Ce champ est obligatoire.",
+                )
     return result, errors
 
 

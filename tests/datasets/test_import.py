@@ -80,6 +80,11 @@ def analyse(amd_user, ministry, data, filename="inventaire.csv", default_organiz
 
 
 def apply(job, user):
+    if job.report.get("nothing_to_apply"):
+        # Nothing to create or update: the dry run closed the job, there is nothing to confirm.
+        assert job.state in (ImportJob.State.APPLIED, ImportJob.State.FAILED)
+        assert not confirm_import(job, user)
+        return job
     assert confirm_import(job, user)
     import_apply(job.pk, user.pk)
     job.refresh_from_db()
@@ -541,6 +546,7 @@ def test_special_characters_survive_the_bulk_insert(amd_user, ministry, organiza
 def test_analysis_reports_progress_every_n_rows(amd_user, ministry, organization, monkeypatch):
     seen = []
     monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(importing, "PROGRESS_REPORTS", 2)
     original = importing.job_progress
 
     def spy(job_id):
