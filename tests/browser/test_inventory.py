@@ -160,3 +160,16 @@ def test_public_page_of_a_published_entry_passes_axe(page, inventory, assert_acc
     assert page.get_by_role("heading", name="Répertoire national des élus", level=1).is_visible()
     assert page.get_by_text("rne@interieur.gouv.fr").is_visible()
     assert_accessible(page)
+
+
+def test_a_form_with_errors_moves_the_focus_to_their_summary(page, inventory, login_as):
+    login_as(page, inventory["amd"])
+    page.goto(f"/inventaire/{inventory['rne'].pk}/modifier/")
+    page.get_by_label("Titre").fill("")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state("load")
+    summary = page.get_by_role("alert").filter(has_text="Le formulaire contient des erreurs")
+    assert summary.is_visible()
+    page.wait_for_function("document.activeElement.classList.contains('portal-error-summary')")
+    summary.get_by_role("link", name="Titre").click()
+    assert page.evaluate("location.hash") == "#id_title"

@@ -233,3 +233,18 @@ def test_a_control_character_stored_in_an_entry_does_not_stop_the_xlsx_export(
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = {c.value for row in sheet.iter_rows(min_row=2) for c in row}
     assert "Avant\ufffdaprès" in values and "=Formule\ufffd" in values
+
+
+def test_a_form_sent_back_with_errors_starts_with_their_summary(amd_client, organization):
+    response = amd_client.post(
+        "/inventaire/nouvelle/",
+        {"title": "", "organization": organization.pk, "url": "javascript:alert(1)"},
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    summary = text[text.index('class="fr-alert fr-alert--error fr-mb-3w portal-error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert "Le formulaire contient des erreurs" in summary
+    assert 'À corriger : <a href="#id_title">Titre</a>' in summary
+    assert 'href="#id_description"' in summary
+    assert text.index("portal-error-summary") < text.index('id="id_title"')
