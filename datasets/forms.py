@@ -84,6 +84,16 @@ def attach_errors(
             form.add_error(None, message)
 
 
+def keep_after_conflict(form: forms.Form, version: int) -> None:
+    """A save refused because someone saved first: the form keeps the user's input and now
+    carries the version stored, so that sending it again — after reading the other change,
+    which the page links — saves it over that change knowingly. Sending the old version again
+    would only be refused again."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(version)
+    form.data = data
+
+
 class AssetForm(DsfrBaseForm):
     organization = forms.ModelChoiceField(
         label="Organisation productrice", queryset=Organization.objects.none()

@@ -181,7 +181,6 @@ def proposal_submit(
     read_pending: int | None = None,
     comment: str = "",
     unchanged_message: str = "",
-    from_form: bool = True,
 ) -> tuple[QualificationProposal, v.ValidationResult]:
     """Store `qualification` as the entry's pending proposal (nothing is applied).
 
@@ -190,8 +189,8 @@ def proposal_submit(
     `read_pending`: the pending proposal the proposer's form started from (0: none) — it is
     superseded; when another one was submitted since, nothing is written. None (API): the
     caller's own pending proposal is superseded, someone else's is not.
-    `unchanged_message`, `from_form`: the wording of the refusals for a caller that did not
-    type the qualification (`proposal_submit_revert`).
+    `unchanged_message`: the wording of the refusal for a caller that did not type the
+    qualification (`proposal_submit_revert`).
     """
     ensure_can_edit_asset(actor, asset)
     if can_qualify_asset(actor, asset):
@@ -205,9 +204,7 @@ def proposal_submit(
     assessment = _lock_assessment(asset)
     if based_on_version is not None and assessment.version != based_on_version:
         raise services.ConcurrentEditError(
-            services._conflict_message(
-                asset, "La qualification de cette entrée", kept_input=from_form
-            ),
+            services._conflict_message(asset, "La qualification de cette entrée"),
             code="concurrent_edit",
         )
     links = list(assessment.ground_links.select_related("ground"))
@@ -307,7 +304,6 @@ def proposal_submit_revert(
             f"La version du {when} est identique à la qualification actuelle : il n'y a rien "
             "à proposer."
         ),
-        from_form=False,
     )
 
 

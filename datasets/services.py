@@ -112,30 +112,24 @@ def _conflict_message(
     *,
     changed: str = "modifiée",
     actions: Sequence[str] = (),
-    kept_input: bool = True,
 ) -> str:
-    """Who changed `target` last and when (its audit trail, or only `actions` of it)."""
+    """Who changed `target` last and when (its audit trail, or only `actions` of it). The
+    same words for a page and the API: a page that keeps the user's input says what to do
+    with it."""
     history = history_for(target)
     if actions:
         history = history.filter(action__in=actions)
     last = history.first()
+    then = "vos modifications n'ont pas été enregistrées. Relisez la nouvelle version avant de "
+    then += "refaire vos changements."
     if last is not None:
         who = str(last.actor) if last.actor else "un import ou un traitement automatique"
         when = last.created_at
         day = timezone.localtime(when).strftime("%d/%m/%Y")
-        # A form keeps what was typed: reloading it would lose that, so the user is sent to
-        # the new version instead (the page links it), then back to their kept input.
-        then = (
-            "Consultez la nouvelle version, puis refaites vos changements (votre saisie est "
-            "conservée ci-dessous)."
-            if kept_input
-            else "Rechargez la page pour voir la nouvelle version, puis refaites vos changements."
-        )
         return (
-            f"{what} a été {changed} par {who} le {day} à {_local_hhmm(when)} entre-temps : vos "
-            f"modifications n'ont pas été enregistrées. {then}"
+            f"{what} a été {changed} par {who} le {day} à {_local_hhmm(when)} entre-temps : {then}"
         )
-    return f"{what} a été {changed} entre-temps : rechargez la page puis refaites vos changements."
+    return f"{what} a été {changed} entre-temps : {then}"
 
 
 def _revert_conflict(what: str) -> str:
@@ -952,12 +946,9 @@ def _field_snapshot(definition: ExtraFieldDefinition) -> dict[str, Any]:
     return {k: val for k, val in snapshot(definition).items() if k != "version"}
 
 
-def _field_conflict(
-    definition: ExtraFieldDefinition, *, kept_input: bool = True
-) -> ConcurrentEditError:
+def _field_conflict(definition: ExtraFieldDefinition) -> ConcurrentEditError:
     return ConcurrentEditError(
-        _conflict_message(definition, "Ce champ", changed="modifié", kept_input=kept_input),
-        code="concurrent_edit",
+        _conflict_message(definition, "Ce champ", changed="modifié"), code="concurrent_edit"
     )
 
 
@@ -965,8 +956,6 @@ def _field_write(
     definition: ExtraFieldDefinition,
     expected_version: int | None,
     fields: Sequence[str],
-    *,
-    kept_input: bool = True,
 ) -> None:
     """`UPDATE … WHERE id = %s AND version = %s` of `fields`, as for an entry."""
     qs = ExtraFieldDefinition.objects.filter(pk=definition.pk)
@@ -975,7 +964,7 @@ def _field_write(
     now = timezone.now()
     columns = {name: getattr(definition, name) for name in fields}
     if not qs.update(**columns, version=F("version") + 1, updated_at=now):
-        raise _field_conflict(definition, kept_input=kept_input)
+        raise _field_conflict(definition)
     base = expected_version if expected_version is not None else definition.version
     definition.version = base + 1
     definition.updated_at = now
@@ -1037,13 +1026,13 @@ def extra_field_retire(
     Refused without writing when the field changed since `expected_version` (None: no check)."""
     ensure_can_manage_extra_fields(actor, definition.ministry_id)
     if expected_version is not None and definition.version != expected_version:
-        raise _field_conflict(definition, kept_input=False)
+        raise _field_conflict(definition)
     before = definition.retired_at
     after = None if restore else (before or timezone.now())
     if after == before:
         return definition
     definition.retired_at = after
-    _field_write(definition, expected_version, ("retired_at",), kept_input=False)
+    _field_write(definition, expected_version, ("retired_at",))
     audit_record(
         actor=actor,
         action="extra_field.restored" if restore else "extra_field.retired",

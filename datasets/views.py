@@ -31,6 +31,7 @@ from datasets.forms import (
     QualificationForm,
     WizardForm,
     attach_errors,
+    keep_after_conflict,
     list_filter_query,
 )
 from datasets.models import (
@@ -409,6 +410,9 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.ConcurrentEditError as exc:
                 conflict = exc.messages[0]
+                keep_after_conflict(
+                    form, DataAsset.objects.values_list("version", flat=True).get(pk=asset.pk)
+                )
             except ValidationError as exc:
                 attach_errors(form, exc, {"contact": "contact_service"})
             else:
@@ -550,6 +554,12 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.ConcurrentEditError as exc:
                 conflict = exc.messages[0]
+                keep_after_conflict(
+                    form,
+                    OpenByDefaultAssessment.objects.values_list("version", flat=True).get(
+                        asset_id=asset.pk
+                    ),
+                )
             except ValidationError as exc:
                 attach_errors(form, exc, {"licence": "status", "formats": "status"})
             else:
@@ -676,6 +686,13 @@ def asset_designation(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.ConcurrentEditError as exc:
                 conflict = exc.messages[0]
+                keep_after_conflict(
+                    form,
+                    ReferenceDataDesignation.objects.filter(asset_id=asset.pk)
+                    .values_list("version", flat=True)
+                    .first()
+                    or 0,
+                )
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
@@ -796,6 +813,7 @@ def extra_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.ConcurrentEditError as exc:
                 conflict = exc.messages[0]
                 definition = _definition(request, pk)
+                keep_after_conflict(form, definition.version)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:

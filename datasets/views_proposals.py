@@ -30,7 +30,7 @@ from dsfr.forms import DsfrBaseForm
 
 from core.access import access_for
 from datasets import proposals, selectors, services
-from datasets.forms import QualificationForm, attach_errors
+from datasets.forms import QualificationForm, attach_errors, keep_after_conflict
 from datasets.models import DataAsset, OpenByDefaultAssessment, QualificationProposal
 from datasets.permissions import (
     can_edit_asset,
@@ -135,6 +135,12 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
                 )
             except services.ConcurrentEditError as exc:
                 conflict = exc.messages[0]
+                keep_after_conflict(
+                    form,
+                    OpenByDefaultAssessment.objects.values_list("version", flat=True).get(
+                        asset_id=asset.pk
+                    ),
+                )
             except ValidationError as exc:
                 attach_errors(form, exc, {"licence": "status", "formats": "status"})
             else:

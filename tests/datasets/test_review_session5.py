@@ -131,9 +131,20 @@ def test_a_concurrent_edit_says_who_and_when_once_and_links_the_new_version(
     assert response.status_code == 409
     text = response.content.decode()
     assert text.count("a été modifiée par") == 1
-    assert "Consultez la nouvelle version" in text and "Rechargez" not in text
     assert "Ouvrir la version actuelle (nouvel onglet)" in text
+    assert "enregistrez à nouveau : vos valeurs la remplaceront" in text
     assert 'value="Ma saisie"' in text
+    asset.refresh_from_db()
+    assert asset.title == "Registre (v2)"  # the second save did not pass
+    # The kept form now carries the stored version: sent again, knowingly, it is saved
+    # (sending the old version again would only be refused again).
+    kept = response.context["form"]
+    assert kept["version"].value() == str(asset.version)
+    data["version"] = kept["version"].value()
+    again = amd_client.post(f"/inventaire/{asset.pk}/modifier/", data)
+    assert again.status_code == 302
+    asset.refresh_from_db()
+    assert asset.title == "Ma saisie"
 
 
 def test_a_refused_bulk_status_reads_as_sentences(amd_client, organization):
