@@ -23,7 +23,7 @@ COPY . .
 
 # Static files are collected (hashed names, compressed) at build time: whitenoise serves them.
 # The settings need a secret to load; this one exists only during the build.
-RUN SECRET_KEY=collectstatic-build-only ALLOWED_HOSTS=localhost \
+RUN SECRET_KEY=collectstatic-build-only ALLOWED_HOSTS=localhost SITE_URL=http://localhost \
         python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p var/media \
     && chown -R portal:portal var \

@@ -27,7 +27,15 @@ if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY doit être défini en production.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The portal's public address: e-mail links, calendar files and every URI of the DCAT catalogue
+# (identifiers data.gouv.fr keeps). A production that forgot it would publish localhost.
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise environ.ImproperlyConfigured(
+        "SITE_URL doit être défini en production : l'adresse publique du portail, par exemple "
+        "https://portail-amd.numerique.gouv.fr (liens des courriels, identifiants du catalogue "
+        "DCAT)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

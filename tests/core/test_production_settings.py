@@ -19,6 +19,7 @@ def production_env(**overrides):
         DEBUG="false",
         SECRET_KEY="x7Jq!production-like-secret-0123456789-abcdefghijklmnopqrstuvwxyzABCD",
         ALLOWED_HOSTS="portail-amd.numerique.gouv.fr",
+        SITE_URL="https://portail-amd.numerique.gouv.fr",
         DATABASE_URL=os.environ.get(
             "DATABASE_URL", "postgres://portal:portal@127.0.0.1:5432/portal"
         ),
@@ -61,6 +62,16 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY doit être défini en production." in result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    """Every URI of the DCAT catalogue is built on SITE_URL: a production without it would
+    publish localhost identifiers to data.gouv.fr."""
+    env = production_env()
+    env.pop("SITE_URL")
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SITE_URL doit être défini en production" in result.stderr
 
 
 def test_production_hardening_values():
