@@ -39,16 +39,24 @@ def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    # Created in the schema the column's expression resolves it in (the current one), then its
+    # mapping set every time: a configuration of that name made by hand, or left half-made,
+    # would otherwise keep accents silently.
     schema_editor.execute(
         f"""
         DO $$ BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{CONFIG}') THEN
+            IF NOT EXISTS (
+                SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+                WHERE c.cfgname = '{CONFIG}' AND n.nspname = current_schema()
+            ) THEN
                 CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = french);
-                ALTER TEXT SEARCH CONFIGURATION {CONFIG}
-                    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem;
             END IF;
         END $$;
         """
+    )
+    schema_editor.execute(
+        f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} "
+        "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem"
     )
     _rebuild(schema_editor, CONFIG)
 
