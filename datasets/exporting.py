@@ -511,6 +511,7 @@ EU_FILE_TYPE_CODES = {
 # DCAT-AP HVD uses (http://data.europa.eu/bna/asd487ae75), by the codes of
 # core/data/hvd_categories.json.
 EU_HVD_CATEGORY = "http://data.europa.eu/bna/"
+HVD_REGULATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
 HVD_CATEGORY_CODES = {
     "GEOSPATIAL": "c_ac64a52d",
     "EARTH_OBS_ENV": "c_dd313021",
@@ -546,6 +547,11 @@ def dcat_queryset(qs: QuerySet[DataAsset], *, harvest: bool = False) -> QuerySet
         .prefetch_related("formats")
         .order_by("pk")
     )
+
+
+def datagouv_url(dataset_id: str) -> str:
+    """The page of a data.gouv.fr dataset, from its id or slug."""
+    return f"https://www.data.gouv.fr/fr/datasets/{quote(dataset_id, safe='')}/"
 
 
 def dcat_entry_uri(base_url: str, pk: int) -> str:
@@ -624,6 +630,7 @@ def dcat_graph(
     agents: dict[int, BNode] = {}
     licences: set[str] = set()
     dcatap = Namespace("http://data.europa.eu/r5r/")
+    ELI = Namespace("http://data.europa.eu/eli/ontology#")
     for asset in assets:
         ds = URIRef(dcat_entry_uri(base_url, asset.pk))
         g.add((catalog, DCAT.dataset, ds))
@@ -644,13 +651,17 @@ def dcat_graph(
             g.add((agent, FOAF.name, Literal(org.name, lang="fr")))
         g.add((ds, DCTERMS.publisher, agent))
         email = asset.contact_service or asset.contact_person
-        if email:
+        if email or asset.service:
             contact = BNode()
             g.add((ds, DCAT.contactPoint, contact))
             g.add((contact, RDF.type, vcard.Kind))
-            g.add((contact, vcard.hasEmail, _iri(f"mailto:{email}")))
+            if email:
+                g.add((contact, vcard.hasEmail, _iri(f"mailto:{email}")))
             if asset.service:
                 g.add((contact, vcard.fn, Literal(asset.service, lang="fr")))
+        if asset.datagouv_dataset_id:
+            # The dataset data.gouv.fr already has for this entry (the public page links it).
+            g.add((ds, DCTERMS.isReferencedBy, URIRef(datagouv_url(asset.datagouv_dataset_id))))
         if asset.first_published_at:
             g.add((ds, DCTERMS.issued, Literal(asset.first_published_at, datatype=XSD.date)))
         if asset.last_updated_at:
@@ -669,20 +680,25 @@ def dcat_graph(
         if hvd is not None and hvd.code in HVD_CATEGORY_CODES:
             category = URIRef(EU_HVD_CATEGORY + HVD_CATEGORY_CODES[hvd.code])
             g.add((ds, dcatap.hvdCategory, category))
+            # DCAT-AP HVD: a high-value dataset names the regulation that makes it one.
+            g.add((ds, dcatap.applicableLegislation, URIRef(HVD_REGULATION)))
+            g.add((URIRef(HVD_REGULATION), RDF.type, ELI.LegalResource))
             g.add((category, RDF.type, SKOS.Concept))
             g.add((category, SKOS.prefLabel, Literal(hvd.label, lang="fr")))
         # The entry's own link, or else its public page on the portal.
         access_url = asset.url or str(ds)
         g.add((ds, DCAT.landingPage, _iri(access_url)))
         g.add((_iri(access_url), RDF.type, FOAF.Document))
-        licence_ref = None
-        if asset.licence is not None and asset.licence.url:
-            licence_ref = _iri(asset.licence.url)
+        licence_ref: Any = None
+        if asset.licence is not None:
+            # A licence of the table without an address is still named (a blank node).
+            licence_ref = _iri(asset.licence.url) if asset.licence.url else BNode()
             # On the dataset as well (DCAT allows it on any resource): an entry without
             # formats has no distribution, and would otherwise lose its licence.
             g.add((ds, DCTERMS.license, licence_ref))
             if asset.licence.url not in licences:
-                licences.add(asset.licence.url)
+                if asset.licence.url:
+                    licences.add(asset.licence.url)
                 g.add((licence_ref, RDF.type, DCTERMS.LicenseDocument))
                 g.add((licence_ref, DCTERMS.title, Literal(asset.licence.name, lang="fr")))
         formats = list(asset.formats.all())

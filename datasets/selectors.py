@@ -1030,3 +1030,16 @@ def editable_ministries(user: Any) -> QuerySet[Ministry]:
 
 def with_filters(filters: AssetFilters, **changes: Any) -> AssetFilters:
     return replace(filters, **changes)
+
+
+def public_asset(pk: int) -> DataAsset:
+    """A published entry with what its public page and the DCAT catalogue show (404 for a
+    draft or a missing entry: the same answer)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        DataAsset.objects.filter(visibility=DataAsset.Visibility.PUBLISHED)
+        .select_related("organization", "ministry", "licence", "hvd_category")
+        .prefetch_related("formats"),
+        pk=pk,
+    )

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -499,12 +499,7 @@ def public_entry(request: HttpRequest, pk: int) -> HttpResponse:
     """The public page of a published entry: what the DCAT catalogue says of it, for anyone
     (its URI in the catalogue, and the page data.gouv.fr links back to). A draft, or an entry
     that does not exist: 404, the same answer."""
-    asset = get_object_or_404(
-        DataAsset.objects.filter(visibility=DataAsset.Visibility.PUBLISHED)
-        .select_related("organization", "ministry", "licence", "hvd_category")
-        .prefetch_related("formats"),
-        pk=pk,
-    )
+    asset = selectors.public_asset(pk)
     access = access_for(request.user) if request.user.is_authenticated else None
     return render(
         request,
@@ -514,7 +509,7 @@ def public_entry(request: HttpRequest, pk: int) -> HttpResponse:
             "asset": asset,
             "formats": list(asset.formats.all()),
             "datagouv_url": (
-                f"https://www.data.gouv.fr/fr/datasets/{quote(asset.datagouv_dataset_id, safe='')}/"
+                exporting.datagouv_url(asset.datagouv_dataset_id)
                 if asset.datagouv_dataset_id
                 else ""
             ),

@@ -222,6 +222,9 @@ def test_acronym_and_high_value_category_are_exported(anon_client, organization)
     assert graph.value(ds, URIRef("http://data.europa.eu/r5r/hvdCategory")) == URIRef(
         "http://data.europa.eu/bna/c_e1da4e07"
     )
+    assert graph.value(ds, URIRef("http://data.europa.eu/r5r/applicableLegislation")) == URIRef(
+        "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+    )
 
 
 def test_every_hvd_category_of_the_reference_table_has_its_eu_code():
@@ -313,8 +316,10 @@ def test_readers_of_the_inventory_get_a_link_to_the_full_entry(
     network_reader = login(user_with(Membership.Role.VIEWER, None))
     reader = network_reader.get(f"/inventaire/catalogue/{theirs.pk}/").content.decode()
     assert "Voir la fiche complète" in reader
-    full = amd_client.get(f"/inventaire/{theirs.pk}/").status_code
-    assert ("Voir la fiche complète" in other_admin) == (full == 200)
+    assert network_reader.get(f"/inventaire/{theirs.pk}/").status_code == 200
+    # An administrator of another ministry does not open the full entry: no link to it.
+    assert amd_client.get(f"/inventaire/{theirs.pk}/").status_code == 404
+    assert "Voir la fiche complète" not in other_admin
 
 
 def test_the_public_page_costs_the_same_queries_with_one_or_many_formats(anon_client, organization):
@@ -325,7 +330,8 @@ def test_the_public_page_costs_the_same_queries_with_one_or_many_formats(anon_cl
         with CaptureQueriesContext(connection) as ctx:
             assert anon_client.get(f"/inventaire/catalogue/{asset.pk}/").status_code == 200
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1]
+    # The entry with its organisation, ministry, licence and category, then its formats.
+    assert counts == [2, 2]
 
 
 def test_the_export_page_gives_the_address_to_declare_on_data_gouv_fr(amd_client, organization):
@@ -342,3 +348,28 @@ def test_an_organisation_is_named_without_a_dead_link(anon_client, organization)
     named = {str(graph.value(p, URIRef("http://xmlns.com/foaf/0.1/name"))) for p in publishers}
     assert organization.name in named
     assert not [p for p in publishers if isinstance(p, URIRef) and "/organisations/" in str(p)]
+
+
+def test_the_public_page_shows_what_the_catalogue_says(anon_client, organization):
+    """Service without e-mail, licence without address, data.gouv.fr dataset: on the page
+    and in the catalogue alike."""
+    licence = Licence.objects.create(name="Licence maison", url="")
+    asset = published(
+        organization,
+        service="Bureau des archives",
+        contact_service="",
+        contact_person="",
+        licence=licence,
+        datagouv_dataset_id="5b7ffc618b4c4169d30727e0",
+    )
+    page = anon_client.get(f"/inventaire/catalogue/{asset.pk}/").content.decode()
+    graph = parse(anon_client.get("/inventaire/catalogue.ttl"))
+    ds = URIRef(f"{SITE}/inventaire/catalogue/{asset.pk}/")
+    vcard = Namespace("http://www.w3.org/2006/vcard/ns#")
+    contact = graph.value(ds, DCAT.contactPoint)
+    assert str(graph.value(contact, vcard.fn)) == "Bureau des archives" in page
+    assert graph.value(contact, vcard.hasEmail) is None
+    assert str(graph.value(graph.value(ds, DCTERMS.license), DCTERMS.title)) == "Licence maison"
+    assert "Licence maison" in page
+    dataset = "https://www.data.gouv.fr/fr/datasets/5b7ffc618b4c4169d30727e0/"
+    assert str(graph.value(ds, DCTERMS.isReferencedBy)) == dataset and dataset in page
