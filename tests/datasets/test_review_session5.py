@@ -259,3 +259,30 @@ def test_a_form_sent_back_with_errors_starts_with_their_summary(amd_client, orga
     assert 'À corriger : <a href="#id_title">Titre</a>' in summary
     assert 'href="#id_description"' in summary
     assert text.index("portal-error-summary") < text.index('id="id_title"')
+
+
+def test_the_qualification_form_starts_with_its_error_summary(amd_client, organization):
+    asset = AssetFactory(organization=organization)
+    response = amd_client.post(
+        f"/inventaire/{asset.pk}/qualification/", {"status": "NOT_COMMUNICABLE", "version": 1}
+    )
+    text = response.content.decode()
+    assert "portal-error-summary" in text
+    summary = text[text.index("portal-error-summary") :]
+    summary = summary[: summary.index("</div>")]
+    assert 'À corriger : <a href="#id_obligation_basis">' in summary
+    # Before the fields it lists (the form is long: 3,600 px).
+    assert text.index("portal-error-summary") < text.index('id="id_obligation_basis"')
+
+
+def test_a_radio_group_in_the_summary_links_to_its_first_button():
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Choice(forms.Form):
+        answer = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+    form = Choice(data={})
+    assert not form.is_valid()
+    html = render_to_string("partials/form_error_summary.html", {"form": form})
+    assert '<a href="#id_answer_0">Answer</a>' in html
