@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -89,7 +89,7 @@ def keep_after_conflict(form: forms.Form, version: int) -> None:
     carries the version stored, so that sending it again — after reading the other change,
     which the page links — saves it over that change knowingly. Sending the old version again
     would only be refused again."""
-    data = form.data.copy()
+    data = cast(QueryDict, form.data).copy()
     data[form.add_prefix("version")] = str(version)
     form.data = data
 

@@ -22,7 +22,13 @@ from django.utils.timezone import localtime
 from core.access import access_for
 from core.audit import history_for
 from core.models import AuditEntry
-from datasets.models import DataAsset, OpenByDefaultAssessment, ReferenceDataDesignation
+from datasets.models import (
+    DataAsset,
+    ExtraFieldDefinition,
+    InternalUse,
+    OpenByDefaultAssessment,
+    ReferenceDataDesignation,
+)
 from datasets.permissions import can_edit_asset
 
 FIELD_LABELS: dict[str, str] = {
@@ -160,23 +166,37 @@ def _field_kinds() -> dict[str, Any]:
     }
 
 
-def _related_names(changes: list[tuple[str, Any]]) -> dict[tuple[Any, str], str]:
+# JSON lists whose items are codes of a choice list.
+_LIST_CHOICES: dict[str, Any] = {"internal_uses": InternalUse}
+
+
+def _related_names(
+    changes: list[tuple[str, Any]], ministry_id: int | None = None
+) -> dict[tuple[Any, str], str]:
     """{(related model, str(id)): its name} of every related id in `changes`, one query per
-    related table."""
+    related table; the ministry's own fields by code (`ExtraFieldDefinition`, code)."""
     kinds = _field_kinds()
     wanted: dict[Any, set[str]] = {}
     codes: set[str] = set()
+    extra_codes: set[str] = set()
     for key, value in changes:
         field = kinds.get(key)
         if field is not None and field.is_relation and value not in (None, ""):
             wanted.setdefault(field.related_model, set()).add(str(value))
         elif key == "qualification.grounds" and isinstance(value, list):
             codes |= {str(g.get("code")) for g in value if isinstance(g, dict)}
+        elif key == "extra" and isinstance(value, dict):
+            extra_codes |= set(value)
     names = {
         (model, str(obj.pk)): str(obj)
         for model, ids in wanted.items()
         for obj in model._default_manager.filter(pk__in=[i for i in ids if i.isdigit()])
     }
+    if extra_codes and ministry_id is not None:
+        rows = ExtraFieldDefinition.objects.filter(ministry_id=ministry_id, code__in=extra_codes)
+        for code, label, kind in rows.values_list("code", "label", "kind"):
+            names[(ExtraFieldDefinition, code)] = label
+            names[(ExtraFieldDefinition.Kind, code)] = kind
     if codes:
         from core.models import LegalGround
 
@@ -215,12 +235,35 @@ def _ground(value: Any, names: dict[tuple[Any, str], str]) -> str:
     return text
 
 
+def _extra(values: dict[str, Any], names: dict[tuple[Any, str], str]) -> str:
+    """The ministry's own fields by their label, dates in French, yes/no."""
+    parts = []
+    for code, value in values.items():
+        label = names.get((ExtraFieldDefinition, code), code)
+        kind = names.get((ExtraFieldDefinition.Kind, code))
+        day = _safe_day(value) if kind == ExtraFieldDefinition.Kind.DATE else None
+        parts.append(f"{label} : {day.strftime('%d/%m/%Y') if day else _plain(value)}")
+    return " ; ".join(parts)
+
+
+def _safe_day(value: Any) -> Any:
+    try:
+        return parse_date(str(value))
+    except ValueError:
+        return None
+
+
 def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
     """`value` of the history key `key` as the page shows it."""
     if value in (None, "", [], {}):
         return "—"
     if key == "qualification.grounds" and isinstance(value, list):
         return " ; ".join(_ground(v, names) for v in value)
+    if key == "extra" and isinstance(value, dict):
+        return _extra(value, names)
+    if key in _LIST_CHOICES and isinstance(value, list):
+        labels = {str(k): str(v) for k, v in _LIST_CHOICES[key].choices}
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
     field = _field_kinds().get(key)
     if field is None:
         return _plain(value)
@@ -240,8 +283,11 @@ def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
     return _plain(value)
 
 
-def page_rows(entries: list[AuditEntry], show_internal: bool) -> list[dict[str, Any]]:
-    """The entry page's history: each change's label and its (field label, before, after)."""
+def page_rows(
+    entries: list[AuditEntry], show_internal: bool, ministry_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The entry page's history: each change's label and its (field label, before, after).
+    `ministry_id`: the entry's, whose own fields are named by their label."""
     parsed = [(entry, changes_of(entry, show_internal)) for entry in entries]
     names = _related_names(
         [
@@ -249,7 +295,8 @@ def page_rows(entries: list[AuditEntry], show_internal: bool) -> list[dict[str, 
             for _, changes in parsed
             for key, _, before, after in changes
             for v in (before, after)
-        ]
+        ],
+        ministry_id,
     )
     return [
         {

@@ -299,7 +299,9 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grounds": list(assessment.ground_links.all()) if assessment else [],
             "show_internal": show_internal,
             "can_edit": can_edit_asset(request.user, asset),
-            "history": history.page_rows(history.entries_for(request.user, asset), show_internal),
+            "history": history.page_rows(
+                history.entries_for(request.user, asset), show_internal, asset.ministry_id
+            ),
             "history_readable": readable,
             # Like the changes: the qualifications' history belongs to the entry's ministry and
             # DINUM (who proposed, refused and why), not to read-only readers of the network.

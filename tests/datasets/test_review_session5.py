@@ -51,6 +51,12 @@ def test_the_ministry_reads_it_with_french_status_labels(amd_client, qualified):
     assert [r["status"] for r in api][:1] == ["NOT_COMMUNICABLE"]
 
 
+# Session, user, roles (2), the entry with its designation, formats and grounds (4), its own
+# fields, the change history, one query per related table its changes name (licences,
+# organisations: 2), the qualification history and the proposals (2).
+ENTRY_PAGE_QUERIES = 14
+
+
 def _page_queries(client, asset) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -103,7 +109,7 @@ def test_the_change_history_names_what_the_forms_name(amd_client, amd_user, orga
             data={"organization": organization if n % 2 else other, "title": f"Registre {n}"},
             expected_version=asset.version,
         )
-    assert _page_queries(amd_client, asset) == first
+    assert _page_queries(amd_client, asset) == first == ENTRY_PAGE_QUERIES
 
 
 def test_the_qualification_changes_name_their_grounds(amd_client, qualified):
@@ -286,3 +292,24 @@ def test_a_radio_group_in_the_summary_links_to_its_first_button():
     assert not form.is_valid()
     html = render_to_string("partials/form_error_summary.html", {"form": form})
     assert '<a href="#id_answer_0">Answer</a>' in html
+
+
+def test_the_history_names_internal_uses_and_own_fields(amd_client, amd_user, organization):
+    from tests.datasets.factories import ExtraFieldFactory
+
+    ExtraFieldFactory(
+        ministry=organization.ministry, code="revue", label="Date de revue", kind="DATE"
+    )
+    asset = AssetFactory(organization=organization, title="Registre")
+    services.asset_update(
+        actor=amd_user,
+        asset=asset,
+        data={"internal_uses": ["PILOTAGE"]},
+        extra={"revue": "2026-03-09"},
+        expected_version=asset.version,
+    )
+    text = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
+    history = text[text.index("Historique des modifications") :]
+    assert "Date de revue : 09/03/2026" in history
+    assert "revue : 2026-03-09" not in history
+    assert "PILOTAGE" not in history
