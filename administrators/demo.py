@@ -110,9 +110,13 @@ def load_demo(stdout: Any) -> None:
                 "is_staff": role in ("CHIEF_DATA_OFFICER", "DINUM_STAFF"),
             },
         )
+        staff = role in ("CHIEF_DATA_OFFICER", "DINUM_STAFF")
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        elif staff and not user.is_staff:  # a demo database loaded before this rule
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
         ministry = _ministry(short) if short else None
         if short and ministry is None:
             stdout.write(f"  Compte {email} sans rôle : ministère « {short} » absent.")
