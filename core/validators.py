@@ -7,6 +7,12 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 
+def _ascii_digits(value: str, length: int) -> bool:
+    """Exactly `length` digits 0-9. `str.isdigit` alone also accepts "¹" or "٣" (which `int`
+    then refuses, or reads as another digit): an identifier is written in ASCII digits."""
+    return len(value) == length and value.isascii() and value.isdigit()
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -26,7 +32,7 @@ _LA_POSTE_SIREN = "356000000"
 def validate_siren(value: str) -> None:
     if not value:
         return
-    if len(value) != 9 or not value.isdigit():
+    if not _ascii_digits(value, 9):
         raise ValidationError(_("Le SIREN doit comporter exactement 9 chiffres."), code="siren")
     if not _luhn_ok(value):
         raise ValidationError(
@@ -39,7 +45,7 @@ def validate_siren(value: str) -> None:
 def validate_siret(value: str) -> None:
     if not value:
         return
-    if len(value) != 14 or not value.isdigit():
+    if not _ascii_digits(value, 14):
         raise ValidationError(_("Le SIRET doit comporter exactement 14 chiffres."), code="siret")
     if value.startswith(_LA_POSTE_SIREN):
         ok = sum(int(c) for c in value) % 5 == 0

@@ -5,11 +5,14 @@ export columns, plus one column per ministry-specific field matched on its label
 the portal's qualification columns), or the 2016 State inventory `bases.json`.
 
 Every row goes through `datasets.validation` (the same rules as the forms and the API) and is
-classified: created, updated, unchanged or rejected (line, column, French reason). Nothing is
-guessed: an organisation is matched by SIRET, then by identifier, then by its exact normalised
-name within the ministry; anything else is reported as unmatched and the row is rejected. The
-import never changes an organisation (reference data): a SIRET, identifier or name of the file
-that differs from the directory's is reported as a warning on its row (`organisation_warnings`).
+classified: created, updated, unchanged or rejected (line, column, French reason). First, each
+text of the row gets line feeds for its line breaks, and is refused if it holds a control
+character or a lone surrogate (`_clean_texts`): what the dry run accepts, the database takes.
+Nothing is guessed: an organisation is matched by SIRET, then by identifier, then by its exact
+normalised name within the ministry; anything else is reported as unmatched and the row is
+rejected. The import never changes an organisation (reference data): a SIRET, identifier or name
+of the file that differs from the directory's is reported as a warning on its row
+(`organisation_warnings`).
 A ministry-specific column absent from the file changes nothing on existing entries, but a new
 entry must carry every mandatory one (`_extra_values`).
 
@@ -80,6 +83,11 @@ _MINISTRY_PHRASE = re.compile(r"du (Minist[èe]re [^.]+)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _EMAIL_SEPARATOR = re.compile(r"[,;\s]")
 _EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
+# A character that `_clean_texts` looks at: a carriage return (a line break, written as a line
+# feed) or one that `validation.forbidden_character` refuses. One search over the whole row
+# finds none in almost every row.
+_SUSPECT_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
+_LINE_BREAKS = re.compile(r"\r\n?")
 
 ProgressFn = Callable[[int, int], None]
 
@@ -88,8 +96,13 @@ ProgressFn = Callable[[int, int], None]
 
 
 def import_key(title: str, organization_id: int) -> str:
-    """Stable identity of an entry for imports: normalised title + organisation."""
-    raw = f"{organization_id}|{cs.normalise(title)}"
+    """Stable identity of an entry for imports: normalised title (`validation.title_identity`:
+    every letter and digit, Latin or not) + organisation."""
+    return _key(v.title_identity(title), organization_id)
+
+
+def _key(identity: str, organization_id: int) -> str:
+    raw = f"{organization_id}|{identity}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -104,6 +117,7 @@ class SourceRow:
     org_candidates: list[str] | None = None  # bases.json: every listed manager, in order
     ministry_hint: str = ""  # bases.json: the ministry named in the comment
     error: str = ""
+    error_column: str = ""
 
 
 @dataclass
@@ -258,9 +272,26 @@ def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
         if not isinstance(base, dict):
             yield SourceRow(line=index, cells={"titre": str(name)}, error="Entrée illisible.")
             continue
-        managers = base.get("gestionnaire") or []
-        if isinstance(managers, str):
-            managers = [managers]
+        managers = _text_list(base.get("gestionnaire"))
+        if managers is None:
+            yield SourceRow(
+                line=index,
+                cells={"titre": str(name)},
+                error="« gestionnaire » doit être le nom de l'organisation (un texte) ou une "
+                "liste de noms.",
+                error_column="gestionnaire",
+            )
+            continue
+        datasets = _text_list(base.get("datasets"))
+        if datasets is None:
+            yield SourceRow(
+                line=index,
+                cells={"titre": str(name)},
+                error="« datasets » doit être l'identifiant d'un jeu de données de data.gouv.fr "
+                "(un texte) ou une liste d'identifiants.",
+                error_column="datasets",
+            )
+            continue
         comment = _text(base.get("commentaire"))
         description = _text(base.get("description")) or comment or BASES_JSON_DESCRIPTION
         category = re.search(r"fait partie de la catégorie (.+?) du Minist", comment)
@@ -270,28 +301,39 @@ def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
                 process.append(f"{label} : {_text(base[key])}")
         if base.get("textes"):
             process.append(f"Textes : {_text(base['textes'])}")
-        datasets = base.get("datasets") or []
         url = _text(base.get("lien") or base.get("url"))
         if not url and datasets:
             url = f"https://www.data.gouv.fr/fr/datasets/{datasets[0]}/"
         cells = {
             "titre": str(name).strip(),
             "description": description,
-            "nom_orga": str(managers[0]).strip() if managers else "",
+            "nom_orga": managers[0].strip() if managers else "",
             "url": url,
             "acronyme": _text(base.get("acronyme")),
             "mots_cles": category.group(1).strip() if category else "",
             "processus_collecte": "\n".join(process),
-            "identifiant_datagouv": str(datasets[0]) if datasets else "",
+            "identifiant_datagouv": datasets[0] if datasets else "",
             "type": AssetType.BASE_DE_DONNEES,
         }
         hint = _MINISTRY_PHRASE.search(comment)
         yield SourceRow(
             line=index,
             cells=cells,
-            org_candidates=[str(m).strip() for m in managers if str(m).strip()],
+            org_candidates=[m.strip() for m in managers if m.strip()],
             ministry_hint=hint.group(1).strip() if hint else "",
         )
+
+
+def _text_list(value: Any) -> list[str] | None:
+    """A bases.json value that names one thing or several (« gestionnaire », « datasets »): a
+    text or a list of texts (the 2016 file has both), as a list; None for anything else."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [item for item in value if item.strip()]
+    return None
 
 
 BASES_JSON_COLUMNS = [
@@ -307,7 +349,32 @@ BASES_JSON_COLUMNS = [
 ]
 
 
+MAX_JSON_DEPTH = 20  # nested objects and lists; bases.json has 4 (base, « textes », list)
+
+
+def _json_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether objects and lists nest deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = (b for _, b in _pairs(item))
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _bases_json_source(data: bytes) -> Source:
+    too_deep = FileRejected(
+        f"Le fichier JSON imbrique plus de {MAX_JSON_DEPTH} niveaux d'objets ou de listes : ce "
+        "n'est pas un fichier bases.json de la cartographie 2016.",
+        code="json",
+    )
     try:
         bases = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -315,6 +382,10 @@ def _bases_json_source(data: bytes) -> Source:
             "Le fichier JSON est illisible (il doit être encodé en UTF-8 et bien formé).",
             code="json",
         ) from exc
+    except RecursionError as exc:  # thousands of nested lists: the decoder gives up
+        raise too_deep from exc
+    if _json_too_deep(bases):
+        raise too_deep
     if not isinstance(bases, dict) or not bases:
         raise FileRejected(
             "Le fichier JSON doit être un objet dont chaque clé est le nom d'une base (format "
@@ -556,14 +627,20 @@ class _Context:
         self.needs_assessment = bool(cs.QUALIFICATION_COLUMNS & set(source.columns))
         self.formats_by_id = {f.pk: f for f in self.formats.values()}
         # Identity of every entry of the ministry (cheap tuples); full rows only for matches.
+        # The key of an entry's current title first, then the key it was imported with (its
+        # title may have changed since, or the key was computed by an earlier version of
+        # `import_key`): an entry is never found by another one's stored key.
         self.key_to_id: dict[str, int] = {}
         rows = DataAsset.objects.filter(ministry=ministry).values_list(
             "pk", "title", "organization_id", "import_key"
         )
+        stored: list[tuple[str, int]] = []
         for pk, title, organization_id, key in rows.iterator(chunk_size=5000):
             self.key_to_id.setdefault(import_key(title, organization_id), pk)
             if key:
-                self.key_to_id.setdefault(key, pk)
+                stored.append((key, pk))
+        for key, pk in stored:
+            self.key_to_id.setdefault(key, pk)
         self.assets: dict[int, DataAsset] = {}
         self.asset_formats: dict[int, list[Format]] = {}
 
@@ -647,7 +724,12 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
             )
         values["licence"] = licence
     if "format" in columns:
-        plan.formats = cs.split_list(cells.get("format", ""))
+        # One format once, whatever its case (« CSV,csv »): formats are compared by
+        # `cs.format_key`, an entry holds each once.
+        formats: dict[str, str] = {}
+        for name in cs.split_list(cells.get("format", "")):
+            formats.setdefault(cs.format_key(name), name)
+        plan.formats = list(formats.values())
         for name in plan.formats:
             if len(name) > 50:
                 plan.error("format", f"Le format « {name[:60]}… » dépasse 50 caractères.")
@@ -727,7 +809,7 @@ def _qualification(
         # ground's own recorded text; any other text replaces them.
         distinct: list[str] = []
         for g in sorted(old.values(), key=lambda g: g.ground.code):  # the exports' order
-            text = g.justification_internal.strip()
+            text = _lf(g.justification_internal.strip())
             if text and text not in distinct:
                 distinct.append(text)
         if justification is not None and justification in ("", " / ".join(distinct)):
@@ -761,7 +843,7 @@ def _qualification(
         q.occultation_method or "",
         v.parse_date(q.planned_date) if not plan.errors else None,
         q.published_url or "",
-        tuple(sorted((g.ground.code, g.justification_internal) for g in q.grounds)),
+        tuple(sorted((g.ground.code, _lf(g.justification_internal)) for g in q.grounds)),
     )
     plan.qualification_changed = before != after
 
@@ -777,7 +859,7 @@ def _qualification_tuple(
         assessment.occultation_method or "",
         assessment.planned_date,
         assessment.published_url or "",
-        tuple(sorted((k.ground.code, k.justification_internal) for k in links)),
+        tuple(sorted((k.ground.code, _lf(k.justification_internal)) for k in links)),
     )
 
 
@@ -793,6 +875,20 @@ def _max_lengths(plan: RowPlan) -> None:
             plan.error(COLUMN_OF_FIELD.get(name, name), f"Ce texte dépasse {limit} caractères.")
 
 
+def _lf(text: str) -> str:
+    """`text` with \\n for line breaks (see `_clean_texts`)."""
+    return _LINE_BREAKS.sub("\n", text) if "\r" in text else text
+
+
+def _same(current: Any, value: Any) -> bool:
+    """Whether a stored value and the file's are the same. Texts are compared line breaks
+    aside: the import writes \\n (`_clean_texts`), the forms may have stored \\r\\n."""
+    if not isinstance(value, str):
+        return bool(current == value)
+    current = current or ""
+    return bool(current == value or (isinstance(current, str) and _lf(current) == value))
+
+
 def _compare(plan: RowPlan, asset: DataAsset) -> list[str]:
     changed: list[str] = []
     for name, value in plan.values.items():
@@ -803,7 +899,7 @@ def _compare(plan: RowPlan, asset: DataAsset) -> list[str]:
         elif name in ("first_published_at", "last_updated_at"):
             if v.parse_date(value) != current:
                 changed.append(COLUMN_OF_FIELD[name])
-        elif (current or "") != (value or "") if isinstance(value, str) else current != value:
+        elif not _same(current, value):
             changed.append(COLUMN_OF_FIELD.get(name, name))
     if plan.formats is not None:
         current_formats = sorted(cs.format_key(n) for n in plan.current_formats)
@@ -811,7 +907,7 @@ def _compare(plan: RowPlan, asset: DataAsset) -> list[str]:
             changed.append("format")
     if plan.extra is not None and plan.extra != (asset.extra or {}):
         for code in sorted(set(plan.extra) | set(asset.extra or {})):
-            if plan.extra.get(code) != (asset.extra or {}).get(code):
+            if not _same((asset.extra or {}).get(code), plan.extra.get(code)):
                 changed.append(code)
     if plan.qualification_changed:
         changed.append("qualification")
@@ -834,11 +930,18 @@ def build_plan(
     step = progress_step(total)
     # First pass: organisations, values and identity of every row.
     parsed: list[tuple[SourceRow, RowPlan]] = []
+    labels = {d.code: d.label for d in ctx.definitions}
     for row in source.rows():
-        rp = RowPlan(line=row.line, title=row.cells.get("titre", "").strip()[:200])
+        rp = RowPlan(line=row.line, title="")
         plan.rows.append(rp)
-        if row.error:  # unreadable as a row (or a repeated base): nothing more to say about it
-            rp.error("", row.error)
+        clean = _clean_texts(row, rp, labels)
+        rp.title = row.cells.get("titre", "").strip()[:200]
+        if not clean or row.error:
+            # Unreadable as a row (or a repeated base), or a text no entry may hold: nothing
+            # more to say about it. What the report quotes of it loses the forbidden characters.
+            if row.error:
+                rp.error(row.error_column, v.replace_forbidden(row.error))
+            rp.title = v.replace_forbidden(rp.title)
             rp.action = "rejected"
             continue
         parsed.append((row, rp))
@@ -851,8 +954,11 @@ def build_plan(
         if org.organization is not None:
             rp.warnings.extend(organisation_warnings(row, org.organization, matched_by=org.column))
         _parse_values(row, rp, ctx, columns)
-        if rp.organization is not None and rp.title:
-            rp.key = import_key(row.cells.get("titre", ""), rp.organization.pk)
+        # A title without a letter or a digit has no identity (« !!! », « ??? »): it matches
+        # nothing and `validate_asset_fields` rejects it.
+        identity = v.title_identity(row.cells.get("titre", ""))
+        if rp.organization is not None and identity:
+            rp.key = _key(identity, rp.organization.pk)
             if rp.key in seen:
                 rp.error(
                     "titre",
@@ -940,6 +1046,31 @@ def build_plan(
             progress(count, total)
     plan.new_formats = set(new_formats.values())
     return plan
+
+
+def _clean_texts(row: SourceRow, rp: RowPlan, labels: Mapping[str, str]) -> bool:
+    """Normalise the line breaks of every text of the row (\\r\\n and \\r become \\n: what a
+    spreadsheet gives back of an exported text, so a re-import changes nothing) and reject each
+    column holding a character no text may hold (`validation.forbidden_character`), as the forms
+    and the API do. False if the row is rejected."""
+    texts = [*row.cells.values(), *row.extra.values(), *(row.org_candidates or ())]
+    if _SUSPECT_CHARS.search("\n".join(texts)) is None:
+        return True
+    ok = True
+    for cells, named in ((row.cells, None), (row.extra, labels)):
+        for column, text in cells.items():
+            if "\r" in text:
+                text = cells[column] = _LINE_BREAKS.sub("\n", text)
+            message = v.forbidden_character(text)
+            if message is not None:
+                rp.error(named.get(column, column) if named is not None else column, message)
+                ok = False
+    for candidate in row.org_candidates or ():
+        message = v.forbidden_character(candidate)
+        if message is not None and ok:  # the first one is the nom_orga cell, already reported
+            rp.error("nom_orga", message)
+            ok = False
+    return ok
 
 
 def progress_step(total: int) -> int:
@@ -1246,7 +1377,7 @@ def apply_plan(plan: Plan, *, actor: Any, progress: ProgressFn | None = None) ->
             if name in ("first_published_at", "last_updated_at"):
                 value = v.parse_date(value)
             current = getattr(asset, name)
-            if current != value:
+            if not _same(current, value):
                 changes[name] = [_audit_value(current), _audit_value(value)]
                 setattr(asset, name, value)
                 changed_fields.add(DataAsset._meta.get_field(name).name)
@@ -2019,7 +2150,7 @@ def import_job_create(
         kind=ImportJob.Kind.INVENTORY,
         ministry=ministry,
         target_id=default_organization.pk if default_organization is not None else None,
-        filename=filename[:255],
+        filename=v.replace_forbidden(filename)[:255],
         payload=data,
         size=len(data),
         created_by=actor if getattr(actor, "pk", None) else None,

@@ -39,6 +39,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and other OLE compound f
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_COLUMNS = 200
 MAX_ZIP_MEMBERS = 5_000
+# The longest CSV cell read (Python's default limit, set again before each read: a library may
+# have raised this process-wide setting). Far beyond any text of an entry (20,000 characters).
+MAX_CSV_CELL = 131_072
 # Telltales of UTF-8 text decoded as Windows-1252 ("Ã©" for "é", "â€™" for "’").
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e]|â€")
 
@@ -244,19 +247,57 @@ class Table:
             yield from _numbered(rows)
         else:
             assert isinstance(self._data, str)
+            csv.field_size_limit(MAX_CSV_CELL)
             reader = csv.reader(io.StringIO(self._data, newline=""), delimiter=self.delimiter)
+            records = _Counted(reader)
             try:
-                next(reader, None)
-                yield from _numbered(reader)
+                next(records, None)
+                yield from _numbered(records)
             except csv.Error as exc:
-                raise FileRejected(
-                    _("Le fichier CSV est mal formé près de la ligne %(line)d : %(error)s.")
-                    % {"line": reader.line_num, "error": exc},
-                    code="csv",
-                ) from exc
+                raise _csv_error(exc, records.count + 1) from exc
 
     def count(self) -> int:
         return sum(1 for _ in self)
+
+
+class _Counted:
+    """The rows of a CSV reader, counted (the spreadsheet's line of a row that cannot be read is
+    the count plus one; the reader's own `line_num` counts the line breaks inside cells too)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.count = 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> list[str]:
+        row: list[str] = next(self.reader)
+        self.count += 1
+        return row
+
+
+def _csv_error(exc: csv.Error, line: int) -> FileRejected:
+    """A French refusal for what Python's csv module could not read (its messages are English)."""
+    if "field larger than field limit" in str(exc):
+        return FileRejected(
+            _(
+                "Le fichier CSV est illisible à la ligne %(line)d : une cellule y dépasse "
+                "%(limit)s caractères, au-delà de la limite. Raccourcissez-la, ou vérifiez "
+                "qu'un guillemet n'y est pas resté ouvert (le reste du fichier serait alors lu "
+                "comme une seule cellule)."
+            )
+            % {"line": line, "limit": f"{MAX_CSV_CELL:_}".replace("_", "\u00a0")},
+            code="csv",
+        )
+    return FileRejected(
+        _(
+            "Le fichier CSV est mal formé à la ligne %(line)d (guillemet mal placé ou non "
+            "refermé ?) : corrigez-la puis déposez à nouveau le fichier."
+        )
+        % {"line": line},
+        code="csv",
+    )
 
 
 def _numbered(rows: Any) -> Iterator[Row]:
@@ -291,6 +332,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
         text, encoding = decode_text(data)
         first_line = text.lstrip("\ufeff").split("\n", 1)[0]
         delimiter = detect_delimiter(first_line)
+        csv.field_size_limit(MAX_CSV_CELL)
         try:
             header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except (StopIteration, csv.Error) as exc:

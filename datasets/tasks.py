@@ -30,6 +30,7 @@ from core.models import User
 from core.notifications import send_once
 from datasets.importing import analyse_job, apply_job, closed_without_apply, nothing_to_apply
 from datasets.models import ImportJob, QualificationProposal
+from datasets.validation import replace_forbidden
 
 logger = logging.getLogger(__name__)
 
@@ -54,40 +55,42 @@ def import_analyse(job_id: int) -> None:
     job = ImportJob.objects.select_related("ministry").filter(pk=job_id).first()
     if job is None:  # deleted in the meantime: nothing left to analyse
         return
+    # Everything up to the final write of the report is inside the try: whatever fails, the
+    # job ends FAILED with a French message, never left ANALYSING.
     try:
         report = analyse_job(job)
+        total = report["total"]
+        outcome: dict[str, Any] = {"state": State.ANALYSED}
+        if nothing_to_apply(report):  # nothing to confirm: the job ends here, its file dropped
+            state, error = closed_without_apply(report)
+            outcome = {
+                "state": state,
+                "error": error,
+                "finished_at": timezone.now(),
+                "payload": b"",
+                "normalised_plan": b"",
+            }
+        with transaction.atomic():  # a savepoint: a refused write leaves the connection usable
+            ImportJob.objects.filter(pk=job_id, state=State.ANALYSING).update(
+                report=report, progress_done=total, progress_total=total, **outcome
+            )
     except ValidationError as exc:
-        ImportJob.objects.filter(pk=job_id).update(
-            state=State.FAILED,
-            error=_messages(exc),
-            finished_at=timezone.now(),
-            payload=b"",
-            normalised_plan=b"",
-        )
-        return
+        _fail_analysis(job_id, _messages(exc))
     except Exception:
         logger.exception("Analyse de l'import %s en échec", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            state=State.FAILED,
-            error="L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé.",
-            finished_at=timezone.now(),
-            payload=b"",
-            normalised_plan=b"",
+        _fail_analysis(
+            job_id, "L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé."
         )
         raise
-    total = report["total"]
-    outcome: dict[str, Any] = {"state": State.ANALYSED}
-    if nothing_to_apply(report):  # nothing to confirm: the job ends here, its file dropped
-        state, error = closed_without_apply(report)
-        outcome = {
-            "state": state,
-            "error": error,
-            "finished_at": timezone.now(),
-            "payload": b"",
-            "normalised_plan": b"",
-        }
+
+
+def _fail_analysis(job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id, state=State.ANALYSING).update(
-        report=report, progress_done=total, progress_total=total, **outcome
+        state=State.FAILED,
+        error=replace_forbidden(message),
+        finished_at=timezone.now(),
+        payload=b"",
+        normalised_plan=b"",
     )
 
 
@@ -151,7 +154,7 @@ def _fail(job_id: int, message: str) -> None:
     # A failed job is never resumed (a new upload is needed): the file is not kept.
     ImportJob.objects.filter(pk=job_id, state=State.APPLYING).update(
         state=State.FAILED,
-        error=message,
+        error=replace_forbidden(message),
         finished_at=timezone.now(),
         payload=b"",
         normalised_plan=b"",

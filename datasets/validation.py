@@ -27,6 +27,7 @@ import contextlib
 import datetime
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -166,16 +167,75 @@ def check_date(errors: Errors, key: str, value: Any) -> datetime.date | None:
         return None
 
 
-# Characters below U+0020 other than tab, line feed and carriage return.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What no text of the portal may hold: characters below U+0020 other than tab, line feed and
+# carriage return (NUL, BEL, escape…: invisible, refused by PostgreSQL or by XML), and lone
+# surrogates (halves of a character, which a JSON "\ud800" can carry but no UTF-8 text can).
+# One regular expression per text: the import checks every cell of every row with it.
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def _utc_today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
 
 
-def _has_control_chars(text: str) -> bool:
-    return _CONTROL_CHARS.search(text) is not None
+def forbidden_character(text: str) -> str | None:
+    """The French message refusing `text` if it holds a character no text may hold (see
+    `_FORBIDDEN_CHARS`), naming the first one; None if it holds none."""
+    match = _FORBIDDEN_CHARS.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return (
+            f"Ce texte contient un caractère invalide (U+{code:04X}, moitié d'un caractère "
+            "Unicode) : retirez-le."
+        )
+    return (
+        f"Ce texte contient un caractère de contrôle invisible (U+{code:04X}) non autorisé : "
+        "retirez-le."
+    )
+
+
+def replace_forbidden(text: str) -> str:
+    """`text` with each forbidden character shown as U+FFFD (to quote it in a message)."""
+    return _FORBIDDEN_CHARS.sub("\ufffd", text)
+
+
+def check_text(errors: Errors, key: str, value: Any) -> bool:
+    """Refuse a text (or a list of texts) holding a forbidden character; True if it was."""
+    if isinstance(value, str):
+        message = forbidden_character(value)
+    elif isinstance(value, list | tuple):
+        message = next(
+            (m for item in value if isinstance(item, str) and (m := forbidden_character(item))),
+            None,
+        )
+    else:
+        return False
+    if message is None:
+        return False
+    _add(errors, key, message)
+    return True
+
+
+# The identity of a title, for the import (`datasets.importing.import_key`): case, accents,
+# punctuation and spacing aside, every letter and digit kept, Latin or not.
+_NOT_WORD = re.compile(r"[\W_]+")
+_NON_ASCII_SYMBOL = re.compile(r"[^\w\x00-\x7f]")
+_LATIN_MARKS = re.compile(r"[\u0300-\u036f]+")  # the accents of Latin letters, decomposed
+
+
+def title_identity(title: str) -> str:
+    """`title` in lower case, without accents, each run of anything else than letters and
+    digits as one space ("" when it has neither). Non-ASCII punctuation is dropped and ASCII
+    punctuation becomes a space, as `catalogue_schema.normalise` does for Latin titles, so an
+    entry keeps its identity; but « 日本語 » and « 中文 » stay two titles."""
+    if not title.isascii():
+        title = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", title))
+        if not title.isascii():  # other scripts, other marks, or punctuation: the general case
+            bare = "".join([c for c in title if not unicodedata.combining(c)])
+            return _NOT_WORD.sub(" ", _NON_ASCII_SYMBOL.sub("", bare.casefold())).strip()
+    return _NOT_WORD.sub(" ", title.lower()).strip()
 
 
 # --- Extra (ministry-specific) fields ------------------------------------------------------
@@ -198,6 +258,9 @@ def clean_extra_value(definition: ExtraFieldDefinition, raw: Any) -> Any:
         text = str(raw)
         if len(text) > 2000:
             raise ValueError("Le texte ne doit pas dépasser 2 000 caractères.")
+        message = forbidden_character(text)
+        if message is not None:
+            raise ValueError(message)
         return text
     if definition.kind == kind.CHOICE:
         text = str(raw).strip()
@@ -354,7 +417,8 @@ def validate_asset_fields(
     """Field-level checks of an entry's values (model field names; FK values as instances).
 
     HTML or script in a text field is accepted and stored as text: templates always escape it.
-    Control characters (other than tabs and line breaks) are refused.
+    Control characters (other than tabs and line breaks) and lone surrogates are refused in
+    every text (`forbidden_character`), and a title needs a letter or a digit.
     """
     errors: Errors = {}
 
@@ -368,14 +432,36 @@ def validate_asset_fields(
         value = data.get(name)
         if value and len(str(value)) > limit:
             _add(errors, name, f"Ce texte ne doit pas dépasser {limit} caractères.")
-    for name in ("title", "description", "service", "source_system", "acronym", "geo_coverage"):
-        value = data.get(name)
-        if isinstance(value, str) and _has_control_chars(value):
-            _add(errors, name, "Ce texte contient des caractères de contrôle non autorisés.")
+    # Every text (and list of texts: keywords, personal data categories), whatever its field:
+    # one search over all of them (the import checks thousands of rows), then field by field.
+    texts: list[str] = []
+    for value in data.values():
+        if value.__class__ is str:
+            texts.append(value)
+        elif isinstance(value, list | tuple):
+            texts.extend(item for item in value if isinstance(item, str))
+    refused: set[str] = set()
+    if _FORBIDDEN_CHARS.search("\n".join(texts)) is not None:
+        refused = {name for name, value in data.items() if check_text(errors, name, value)}
+    title = data.get("title")
+    if (
+        isinstance(title, str)
+        and title.strip()
+        and "title" not in refused
+        and not title_identity(title)
+    ):
+        _add(
+            errors,
+            "title",
+            "Le titre doit contenir au moins une lettre ou un chiffre (une entrée est reconnue "
+            "par son titre).",
+        )
     for name in ("url", "sample_url"):
-        check_url(errors, name, data.get(name))
+        if name not in refused:
+            check_url(errors, name, data.get(name))
     for name in ("contact_service", "contact_person"):
-        check_email(errors, name, data.get(name))
+        if name not in refused:
+            check_email(errors, name, data.get(name))
     for name in ("first_published_at", "last_updated_at"):
         if present(name):
             parsed = check_date(errors, name, data.get(name))
@@ -540,7 +626,16 @@ def validate_qualification(q: QualificationInput, ctx: AssetContext) -> Validati
         r.error("personal_data_basis", "Ce fondement n'existe pas.")
     for name in ("planned_date", "published_at", "decided_at", "review_due"):
         check_date(r.errors, name, getattr(q, name))
-    check_url(r.errors, "published_url", q.published_url)
+    for name in ("sectoral_reference", "personal_data_reference", "decided_by", "cada_avis_ref"):
+        check_text(r.errors, name, getattr(q, name))
+    for link in q.grounds:
+        check_text(
+            r.errors,
+            "grounds",
+            [link.sub_reference, link.justification_internal, link.public_motive],
+        )
+    if not check_text(r.errors, "published_url", q.published_url):
+        check_url(r.errors, "published_url", q.published_url)
     if q.obligation_basis == Basis.SECTORAL_LAW and not q.sectoral_reference.strip():
         r.error(
             "sectoral_reference",

@@ -97,7 +97,8 @@ def _default_organization(ministry: Ministry, text: str) -> Any:
         return None
     index = OrganizationIndex(ministry)
     digits = text.replace(" ", "")
-    cells = {"siret_orga": digits} if digits.isdigit() else {"nom_orga": text}
+    # ASCII digits only: "¹" or "٣" pass `str.isdigit` but are no SIRET (a name is looked up).
+    cells = {"siret_orga": digits} if digits.isascii() and digits.isdigit() else {"nom_orga": text}
     result = resolve_organization(SourceRow(line=0, cells=cells), index, None)
     if result.organization is None:
         raise ValidationError(result.error)
