@@ -32,6 +32,7 @@ from django.utils.translation import get_language
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
+from core.validators import whole_number
 from datasets.models import (
     AssessmentGround,
     AssessmentHistory,
@@ -190,7 +191,8 @@ class AssetFilters:
             return out[:50]
 
         def ints(key: str) -> list[int]:
-            return [int(v) for v in getlist(key) if v.isdigit()][:50]
+            numbers = (whole_number(v, 9) for v in getlist(key))
+            return [n for n in numbers if n is not None][:50]
 
         statuses = OpenByDefaultAssessment.Status.values
         extra: dict[str, list[str]] = {}

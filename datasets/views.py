@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from administrators.models import Ministry
 from core.access import access_for
 from core.side_connection import beside, side_allowed
+from core.validators import whole_number
 from datasets import history, selectors, services, views_proposals, wizard
 from datasets.forms import (
     AssetForm,
@@ -207,7 +208,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or reverse("datasets:list")
     if not back.startswith("/inventaire/"):
         back = reverse("datasets:list")
-    ids = [int(i) for i in request.POST.getlist("ids") if str(i).isdigit()]
+    numbers = (whole_number(i, 9) for i in request.POST.getlist("ids"))
+    ids = [n for n in numbers if n is not None]
     if not ids:
         messages.error(request, "Sélectionnez au moins une entrée.")
         return redirect(back)
@@ -338,10 +340,11 @@ def asset_create(request: HttpRequest) -> HttpResponse:
     orgs = selectors.editable_organizations(request.user)
     ministry_ids = sorted(set(orgs.values_list("ministry_id", flat=True)))
     raw = request.GET.get("ministry") or request.POST.get("ministry")
-    if raw and str(raw).isdigit():
-        if int(raw) not in ministry_ids:
+    number = whole_number(raw or "", 9)
+    if number is not None:
+        if number not in ministry_ids:
             raise Http404
-        ministry = get_object_or_404(Ministry, pk=int(raw))
+        ministry = get_object_or_404(Ministry, pk=number)
     elif len(ministry_ids) == 1:
         ministry = Ministry.objects.get(pk=ministry_ids[0])
     else:
@@ -451,7 +454,7 @@ def asset_delete(request: HttpRequest, pk: int) -> HttpResponse:
             services.asset_delete(
                 actor=request.user,
                 asset=asset,
-                expected_version=int(raw) if raw.isdigit() else 0,
+                expected_version=whole_number(raw, 9) or 0,
             )
         except services.ConcurrentEditError as exc:
             conflict = exc.messages[0]
@@ -871,7 +874,7 @@ def extra_field_retire(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             definition=definition,
             restore=restore,
-            expected_version=int(raw) if raw.isdigit() else 0,
+            expected_version=whole_number(raw, 9) or 0,
         )
     except services.ConcurrentEditError as exc:
         return _extra_fields_page(request, definition.ministry, ExtraFieldForm(), exc.messages[0])

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
 from core.access import access_for
+from core.validators import whole_number
 from datasets import proposals, selectors, services
 from datasets.forms import QualificationForm, attach_errors, keep_after_conflict
 from datasets.models import DataAsset, OpenByDefaultAssessment, QualificationProposal
@@ -64,7 +65,7 @@ class ProposalDecisionForm(DsfrBaseForm):
 
 def _int(raw: Any) -> int | None:
     text = str(raw or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return whole_number(text, 9)
 
 
 # --- The correspondent's qualification page --------------------------------------------------

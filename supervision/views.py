@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from administrators.models import Ministry
 from core.access import access_for
 from core.csv_safety import safe_row
+from core.validators import whole_number
 from datasets.models import ImportJob
 from datasets.tabular import read_upload
 from supervision import charts, compliance, importing, selectors, services
@@ -687,11 +688,12 @@ def roadmap_import(request: HttpRequest, pk: int) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     job = None
     if request.method == "POST" and request.POST.get("job"):
-        if not request.POST["job"].isdigit():
+        job_id = whole_number(request.POST["job"], 9)
+        if job_id is None:
             raise Http404
         job = get_object_or_404(
             ImportJob,
-            pk=int(request.POST["job"]),
+            pk=job_id,
             ministry_id=roadmap.ministry_id,
             target_id=roadmap.pk,
             kind=ImportJob.Kind.ROADMAP,

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from core.pagination import PortalCursorPagination
 from core.permissions import IsAuthenticatedWithTokenScope
+from core.validators import whole_number
 from datasets import proposals, services
 from datasets.models import QualificationProposal
 from datasets.permissions import can_see_internal_justification
@@ -134,9 +135,10 @@ class QualificationProposalViewSet(viewsets.ReadOnlyModelViewSet[QualificationPr
             for name in ("ministry", "asset"):
                 raw = params.get(name)
                 if raw:
-                    if not raw.isdigit():
+                    number = whole_number(raw, 9)
+                    if number is None:
                         raise serializers.ValidationError({name: ["Un nombre entier est attendu."]})
-                    qs = qs.filter(**{f"{name}_id": int(raw)})
+                    qs = qs.filter(**{f"{name}_id": number})
         return qs
 
     def _answer(self, proposal: QualificationProposal) -> Response:

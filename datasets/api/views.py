@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from administrators.models import Ministry
 from core.access import access_for
 from core.pagination import PortalCursorPagination
+from core.validators import whole_number
 from datasets import services
 from datasets.api.proposals import ProposalSerializer
 from datasets.api.serializers import (
@@ -428,9 +429,9 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
         qs = ExtraFieldDefinition.objects.order_by("ministry_id", "order", "label")
         if not access.sees_all_ministries:
             qs = qs.filter(ministry_id__in=access.visible_ministry_ids)
-        ministry = self.request.query_params.get("ministry")
-        if ministry and ministry.isdigit():
-            qs = qs.filter(ministry_id=int(ministry))
+        ministry = whole_number(self.request.query_params.get("ministry") or "", 9)
+        if ministry is not None:
+            qs = qs.filter(ministry_id=ministry)
         return qs
 
     def _ministry(self) -> Ministry:
@@ -440,8 +441,9 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
             raise PermissionDenied(
                 "Seuls la DINUM et les administrateurs du ministère définissent ses champs propres."
             )
-        if raw and raw.isdigit():
-            ministry = Ministry.objects.for_user(self.request.user).filter(pk=int(raw)).first()
+        number = whole_number(raw or "", 9)
+        if number is not None:
+            ministry = Ministry.objects.for_user(self.request.user).filter(pk=number).first()
             if ministry is None:
                 raise Http404
             return ministry

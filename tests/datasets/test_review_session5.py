@@ -313,3 +313,25 @@ def test_the_history_names_internal_uses_and_own_fields(amd_client, amd_user, or
     assert "Date de revue : 09/03/2026" in history
     assert "revue : 2026-03-09" not in history
     assert "PILOTAGE" not in history
+
+
+@pytest.mark.parametrize("odd", ["¹²", "٣", "9" * 30, "-1", " 7"])
+def test_odd_numbers_in_parameters_never_give_a_server_error(
+    amd_client, api_client, organization, odd
+):
+    """`str.isdigit` accepts "¹" (which int() refuses) and any length (which PostgreSQL's
+    integer refuses): each answered 500 somewhere (fuzzing)."""
+    asset = AssetFactory(organization=organization)
+    answers = [
+        amd_client.get("/inventaire/", {"organization": odd}),
+        amd_client.get("/inventaire/nouvelle/", {"ministry": odd}),
+        amd_client.post("/inventaire/actions/", {"ids": [odd], "action": "status"}),
+        amd_client.post(f"/inventaire/{asset.pk}/supprimer/", {"version": odd}),
+        api_client.get("/api/v1/datasets/extra-fields/", {"ministry": odd}),
+        api_client.get("/api/v1/datasets/qualification-proposals/", {"asset": odd}),
+    ]
+    for response in answers:
+        assert response.status_code < 500, response.request
+    from datasets.models import DataAsset
+
+    assert DataAsset.objects.filter(pk=asset.pk).exists()  # the odd version deleted nothing
