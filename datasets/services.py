@@ -165,7 +165,9 @@ def _check_lengths(errors: dict[str, list[str]], data: Mapping[str, Any]) -> Non
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Unknown keys refused; strings stripped; dates parsed."""
+    """Unknown keys refused; line breaks as LF (a browser sends CR LF, an XLSX gives LF back:
+    the same text must compare equal after a round trip, as the import stores it); strings
+    stripped but the long texts."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -173,12 +175,11 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
         )
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, str) and key not in (
-            "description",
-            "field_list",
-            "collection_process",
-        ):
-            value = value.strip()
+        if isinstance(value, str):
+            if "\r" in value:
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
+            if key not in ("description", "field_list", "collection_process"):
+                value = value.strip()
         out[key] = value
     return out
 

@@ -335,3 +335,15 @@ def test_odd_numbers_in_parameters_never_give_a_server_error(
     from datasets.models import DataAsset
 
     assert DataAsset.objects.filter(pk=asset.pk).exists()  # the odd version deleted nothing
+
+
+def test_a_description_typed_in_a_browser_is_stored_with_lf_line_breaks(amd_user, organization):
+    asset = AssetFactory(organization=organization, title="Registre")
+    services.asset_update(
+        actor=amd_user,
+        asset=asset,
+        data={"description": "Ligne 1\r\nLigne 2\rLigne 3"},
+        expected_version=asset.version,
+    )
+    asset.refresh_from_db()
+    assert asset.description == "Ligne 1\nLigne 2\nLigne 3"
