@@ -205,13 +205,14 @@ def _related_names(
     return names
 
 
-def _plain(value: Any) -> str:
+def plain(value: Any) -> str:
+    """A stored value in words: « — » when empty, lists and mappings joined, oui/non."""
     if value in (None, "", [], {}):
         return "—"
     if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
+        return ", ".join(plain(v) for v in value)
     if isinstance(value, dict):
-        return " ; ".join(f"{k} : {_plain(v)}" for k, v in value.items())
+        return " ; ".join(f"{k} : {plain(v)}" for k, v in value.items())
     if value is True:
         return "oui"
     if value is False:
@@ -223,7 +224,7 @@ def _ground(value: Any, names: dict[tuple[Any, str], str]) -> str:
     from core.models import LegalGround
 
     if not isinstance(value, dict):
-        return _plain(value)
+        return plain(value)
     code = str(value.get("code", ""))
     text = names.get((LegalGround, code), code)
     if value.get("sub_reference"):
@@ -242,7 +243,7 @@ def _extra(values: dict[str, Any], names: dict[tuple[Any, str], str]) -> str:
         label = names.get((ExtraFieldDefinition, code), code)
         kind = names.get((ExtraFieldDefinition.Kind, code))
         day = _safe_day(value) if kind == ExtraFieldDefinition.Kind.DATE else None
-        parts.append(f"{label} : {day.strftime('%d/%m/%Y') if day else _plain(value)}")
+        parts.append(f"{label} : {day.strftime('%d/%m/%Y') if day else plain(value)}")
     return " ; ".join(parts)
 
 
@@ -266,7 +267,7 @@ def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
         return ", ".join(labels.get(str(v), str(v)) for v in value)
     field = _field_kinds().get(key)
     if field is None:
-        return _plain(value)
+        return plain(value)
     if field.is_relation:
         return names.get((field.related_model, str(value)), str(value))
     if field.choices:
@@ -280,7 +281,7 @@ def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
     if isinstance(value, str) and isinstance(field, DateField):
         day = parse_date(value)
         return day.strftime("%d/%m/%Y") if day else value
-    return _plain(value)
+    return plain(value)
 
 
 def page_rows(

@@ -251,20 +251,6 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 # --- Entry page -----------------------------------------------------------------------------
 
 
-def _display(value: Any) -> str:
-    if value in (None, "", [], {}):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(_display(v) for v in value)
-    if isinstance(value, dict):
-        return " ; ".join(f"{k} : {_display(v)}" for k, v in value.items())
-    if value is True:
-        return "oui"
-    if value is False:
-        return "non"
-    return str(value)
-
-
 @login_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     asset = selectors.asset_detail(request.user, pk)
@@ -279,12 +265,12 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             extra_rows.append(
                 (
                     d.label + (" (champ retiré)" if not d.is_active else ""),
-                    _display(asset.extra[d.code]),
+                    history.plain(asset.extra[d.code]),
                 )
             )
     for code, value in (asset.extra or {}).items():
         if code not in known:
-            extra_rows.append((code, _display(value)))
+            extra_rows.append((code, history.plain(value)))
     readable = history.may_read(request.user, asset)
     missing = [
         CATALOGUE_FIELD_LABELS.get(m, m)
