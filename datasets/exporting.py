@@ -591,13 +591,15 @@ def dcat_graph(
 
     hydra = Namespace("http://www.w3.org/ns/hydra/core#")
     vcard = Namespace("http://www.w3.org/2006/vcard/ns#")
-    g = Graph()
+    # Only the prefixes the catalogue uses (rdflib would declare some thirty by default).
+    g = Graph(bind_namespaces="core")
     g.bind("dcat", DCAT)
     g.bind("dct", DCTERMS)
     g.bind("foaf", FOAF)
     g.bind("hydra", hydra)
     g.bind("vcard", vcard)
     g.bind("dcatap", "http://data.europa.eu/r5r/")
+    g.bind("skos", SKOS)
     catalog = URIRef(catalog_url)
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.title, Literal(title, lang="fr")))
