@@ -238,3 +238,12 @@ def test_a_crash_under_api_answers_json_500(error_urls, failing_client):
     assert response["Content-Type"] == "application/json"
     assert "panne simulée" not in response.content.decode()
     assert response.json()["detail"].startswith("Erreur interne")
+
+
+def test_an_api_object_out_of_reach_says_not_found_in_french_without_naming_the_model(
+    amd_client, other_ministry
+):
+    other = AssetFactory(organization=OrganizationFactory(ministry=other_ministry))
+    response = amd_client.get(f"/api/v1/datasets/{other.pk}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Non trouvé."}
