@@ -536,17 +536,39 @@ def _iri(value: str) -> Any:
 
 
 def dcat_queryset(qs: QuerySet[DataAsset], *, harvest: bool = False) -> QuerySet[DataAsset]:
-    """Published entries, in a stable order for paging. `harvest`: without the entries that
-    already have a data.gouv.fr identifier (data.gouv.fr harvesting them would duplicate them:
-    its harvester cannot attach a harvested entry to an existing dataset)."""
+    """Published entries (the inventory's metadata, open or not, as catalogue.data.gouv.fr
+    shows them), in a stable order for paging. `harvest`: what data.gouv.fr should list, the
+    open data only: entries whose qualification says published, and not those that already
+    have a data.gouv.fr identifier (its harvester cannot attach a harvested entry to an
+    existing dataset: it would duplicate them)."""
     qs = qs.filter(visibility=DataAsset.Visibility.PUBLISHED)
     if harvest:
-        qs = qs.filter(datagouv_dataset_id="")
+        qs = qs.filter(
+            datagouv_dataset_id="",
+            assessment__status__in=OpenByDefaultAssessment.PUBLISHED_STATUSES,
+        )
     return (
-        qs.select_related("organization", "licence", "ministry", "hvd_category")
+        qs.select_related("organization", "licence", "ministry", "hvd_category", "assessment")
         .prefetch_related("formats")
         .order_by("pk")
     )
+
+
+# dct:accessRights from the openness status (EU access-right vocabulary): published data is
+# public, data that may not be communicated is not; the other statuses say nothing yet.
+EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
+ACCESS_RIGHTS = {
+    OpenByDefaultAssessment.Status.PUBLISHED: "PUBLIC",
+    OpenByDefaultAssessment.Status.PUBLISHED_AFTER_OCCULTATION: "PUBLIC",
+    OpenByDefaultAssessment.Status.NOT_COMMUNICABLE: "NON_PUBLIC",
+}
+ACCESS_RIGHT_LABELS = {"PUBLIC": "Publique", "NON_PUBLIC": "Non publique"}
+
+
+def access_right(asset: DataAsset) -> str | None:
+    """The EU access-right code of an entry (PUBLIC, NON_PUBLIC), or None."""
+    assessment = getattr(asset, "assessment", None)
+    return ACCESS_RIGHTS.get(assessment.status) if assessment is not None else None
 
 
 def datagouv_url(dataset_id: str) -> str:
@@ -678,6 +700,11 @@ def dcat_graph(
             g.add((ds, DCTERMS.spatial, place))
             g.add((place, RDF.type, DCTERMS.Location))
             g.add((place, SKOS.prefLabel, Literal(asset.geo_coverage, lang="fr")))
+        right = access_right(asset)
+        if right:
+            rights = URIRef(EU_ACCESS_RIGHT + right)
+            g.add((ds, DCTERMS.accessRights, rights))
+            g.add((rights, RDF.type, DCTERMS.RightsStatement))
         hvd = asset.hvd_category
         if hvd is not None and hvd.code in HVD_CATEGORY_CODES:
             category = URIRef(EU_HVD_CATEGORY + HVD_CATEGORY_CODES[hvd.code])

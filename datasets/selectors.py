@@ -1041,7 +1041,7 @@ def public_asset(pk: int) -> DataAsset:
 
     return get_object_or_404(
         DataAsset.objects.filter(visibility=DataAsset.Visibility.PUBLISHED)
-        .select_related("organization", "ministry", "licence", "hvd_category")
+        .select_related("organization", "ministry", "licence", "hvd_category", "assessment")
         .prefetch_related("formats"),
         pk=pk,
     )

@@ -431,8 +431,8 @@ def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> 
     description = f"Inventaire des données : {title}."
     if harvest:
         description += (
-            " Sans les entrées qui ont déjà un identifiant data.gouv.fr, pour que le moissonnage"
-            " ne les duplique pas."
+            " Les données ouvertes seulement (qualification « publiée »), sans les entrées qui"
+            " ont déjà un identifiant data.gouv.fr, pour que le moissonnage ne les duplique pas."
         )
     graph = exporting.dcat_graph(
         assets,
@@ -509,6 +509,7 @@ def public_entry(request: HttpRequest, pk: int) -> HttpResponse:
             "title": asset.title,
             "asset": asset,
             "formats": list(asset.formats.all()),
+            "access": exporting.ACCESS_RIGHT_LABELS.get(exporting.access_right(asset) or ""),
             "datagouv_url": (
                 exporting.datagouv_url(asset.datagouv_dataset_id)
                 if asset.datagouv_dataset_id

@@ -127,11 +127,18 @@ def test_a_ministry_walk_stays_in_the_ministry_and_sees_each_entry_once(
                 assert "ministere=interieur" in str(link)
 
 
+def _open(asset):
+    from datasets.models import OpenByDefaultAssessment
+
+    OpenByDefaultAssessment.objects.filter(asset=asset).update(status="PUBLISHED")
+    return asset
+
+
 def test_the_harvest_catalogue_leaves_out_entries_data_gouv_fr_already_has(
     anon_client, organization
 ):
-    kept = [published(organization) for _ in range(3)]
-    known = published(organization, datagouv_dataset_id="5b7ffc618b4c4169d30727e0")
+    kept = [_open(published(organization)) for _ in range(3)]
+    known = _open(published(organization, datagouv_dataset_id="5b7ffc618b4c4169d30727e0"))
     full = identifiers(harvest(anon_client, "/inventaire/catalogue.ttl?page_size=2"))
     assert len(full) == 4
     pages = harvest(anon_client, "/inventaire/catalogue.ttl?moissonnage=1&page_size=2")
@@ -373,3 +380,35 @@ def test_the_public_page_shows_what_the_catalogue_says(anon_client, organization
     assert "Licence maison" in page
     dataset = "https://www.data.gouv.fr/fr/datasets/5b7ffc618b4c4169d30727e0/"
     assert str(graph.value(ds, DCTERMS.isReferencedBy)) == dataset and dataset in page
+
+
+def test_the_harvest_catalogue_holds_open_data_only_and_says_who_may_access_what(
+    anon_client, organization
+):
+    from datasets.models import OpenByDefaultAssessment
+
+    statuses = {
+        "PUBLISHED": "PUBLIC",
+        "PUBLISHED_AFTER_OCCULTATION": "PUBLIC",
+        "NOT_COMMUNICABLE": "NON_PUBLIC",
+        "TO_PUBLISH": None,
+        "TO_ASSESS": None,
+    }
+    assets = {}
+    for status in statuses:
+        asset = published(organization)
+        OpenByDefaultAssessment.objects.filter(asset=asset).update(status=status)
+        assets[status] = asset
+    graph = parse(anon_client.get("/inventaire/catalogue.ttl"))
+    eu = "http://publications.europa.eu/resource/authority/access-right/"
+    for status, right in statuses.items():
+        ds = URIRef(f"{SITE}/inventaire/catalogue/{assets[status].pk}/")
+        got = graph.value(ds, DCTERMS.accessRights)
+        assert got == (URIRef(eu + right) if right else None), status
+    harvested = identifiers(harvest(anon_client, "/inventaire/catalogue.ttl?moissonnage=1"))
+    assert sorted(harvested) == sorted(
+        f"{SITE}/inventaire/catalogue/{assets[s].pk}/"
+        for s in ("PUBLISHED", "PUBLISHED_AFTER_OCCULTATION")
+    )
+    page = anon_client.get(f"/inventaire/catalogue/{assets['NOT_COMMUNICABLE'].pk}/")
+    assert "Non publique" in page.content.decode()
