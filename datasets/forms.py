@@ -302,9 +302,17 @@ class QualificationForm(DsfrBaseForm):
         label="Référence (texte ou accord des personnes)", max_length=300, required=False
     )
     planned_date = forms.DateField(
-        label="Date de publication prévue", required=False, widget=DATE_WIDGET
+        label="Date de publication prévue",
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="Obligatoire pour « À publier » et « À publier après occultation ».",
     )
-    published_url = forms.CharField(label="Lien de publication", max_length=1000, required=False)
+    published_url = forms.CharField(
+        label="Lien de publication",
+        max_length=1000,
+        required=False,
+        help_text="Obligatoire pour « Publié » et « Publié après occultation ».",
+    )
     published_at = forms.DateField(label="Publié le", required=False, widget=DATE_WIDGET)
     decided_by = forms.CharField(label="Décidé par", max_length=200, required=False)
     decided_at = forms.DateField(label="Décidé le", required=False, widget=DATE_WIDGET)

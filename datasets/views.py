@@ -552,7 +552,12 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                     ),
                 )
             except ValidationError as exc:
-                attach_errors(form, exc, {"licence": "status", "formats": "status"})
+                attach_errors(
+                    form,
+                    exc,
+                    # A rule about the grounds is read next to the first ground's row.
+                    {"licence": "status", "formats": "status", "grounds": "ground_0"},
+                )
             else:
                 announce(request, result)
                 messages.success(request, "La qualification a été enregistrée.")

@@ -143,7 +143,12 @@ def proposal_form(request: HttpRequest, asset: DataAsset) -> HttpResponse:
                     ),
                 )
             except ValidationError as exc:
-                attach_errors(form, exc, {"licence": "status", "formats": "status"})
+                attach_errors(
+                    form,
+                    exc,
+                    # A rule about the grounds is read next to the first ground's row.
+                    {"licence": "status", "formats": "status", "grounds": "ground_0"},
+                )
             else:
                 announce(request, result)
                 messages.success(

@@ -347,3 +347,28 @@ def test_a_description_typed_in_a_browser_is_stored_with_lf_line_breaks(amd_user
     )
     asset.refresh_from_db()
     assert asset.description == "Ligne 1\nLigne 2\nLigne 3"
+
+
+def test_a_rule_about_the_grounds_is_shown_at_the_first_ground(amd_client, organization):
+    asset = AssetFactory(organization=organization)
+    form = amd_client.get(f"/inventaire/{asset.pk}/qualification/").context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: v for k, v in data.items() if v is not None}
+    data.update(status="NOT_COMMUNICABLE", rows=form.row_count)
+    response = amd_client.post(f"/inventaire/{asset.pk}/qualification/", data)
+    text = response.content.decode()
+    summary = text[text.index("portal-error-summary") :]
+    summary = summary[: summary.index("</div>")]
+    assert 'À corriger : <a href="#id_ground_0">' in summary
+    assert (
+        response.context["form"]
+        .errors["ground_0"][0]
+        .startswith("Un statut « Non communicable » exige")
+    )
+
+
+def test_the_wizard_starts_with_the_error_summary(amd_client, organization):
+    asset = AssetFactory(organization=organization)
+    response = amd_client.post(f"/inventaire/{asset.pk}/qualification/assistant/", {"answer": ""})
+    text = response.content.decode()
+    assert 'À corriger : <a href="#id_answer_0">Votre réponse</a>' in text
