@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -270,6 +271,17 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Exports -----------------------------------------------------------------------------------
 
 
+def _ministry_or_404(code: str) -> Ministry:
+    """The ministry of a `ministere` parameter. A code is a slug: anything else (a NUL byte
+    reached PostgreSQL and answered 500) is an unknown ministry."""
+    if not _SLUG.fullmatch(code):
+        raise Http404
+    return get_object_or_404(Ministry, code=code)
+
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
 def export_scope(
     user: Any, ministry_code: str | None, filters: selectors.AssetFilters
 ) -> tuple[QuerySet[DataAsset], Any]:
@@ -282,8 +294,8 @@ def export_scope(
     qs = selectors.matching_assets(user, filters)
     ministry = None
     if ministry_code:
-        ministry = Ministry.objects.filter(code=ministry_code).first()
-        if ministry is None or not access.can_view_ministry(ministry.pk):
+        ministry = _ministry_or_404(ministry_code)
+        if not access.can_view_ministry(ministry.pk):
             raise Http404
         qs = qs.filter(ministry=ministry)
     return qs, ministry
@@ -397,7 +409,7 @@ def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> 
     qs: QuerySet[DataAsset] = DataAsset.objects.all()
     title = "Inventaire des données du réseau des administrateurs ministériels des données"
     if ministry_code:
-        ministry = get_object_or_404(Ministry, code=ministry_code)
+        ministry = _ministry_or_404(ministry_code)
         qs = qs.filter(ministry=ministry)
         title = f"Inventaire des données — {ministry.name}"
     harvest = query_flag(request.GET, "moissonnage")

@@ -372,3 +372,23 @@ def test_the_wizard_starts_with_the_error_summary(amd_client, organization):
     response = amd_client.post(f"/inventaire/{asset.pk}/qualification/assistant/", {"answer": ""})
     text = response.content.decode()
     assert 'À corriger : <a href="#id_answer_0">Votre réponse</a>' in text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/datasets/export.jsonld",
+        "/api/v1/datasets/export.ttl",
+        "/api/v1/datasets/export.csv",
+        "/api/v1/datasets/export.xlsx",
+        "/inventaire/export.csv",
+        "/inventaire/export.xlsx",
+    ],
+)
+def test_a_nul_byte_in_the_ministry_of_an_export_is_an_unknown_ministry(
+    api_client, amd_client, path, organization
+):
+    """Found by schemathesis: the code reached PostgreSQL, which refuses NUL (500)."""
+    client = api_client if path.startswith("/api/") else amd_client
+    for odd in ("\x00", "a\x00b", "x" * 300, "é/../"):
+        assert client.get(path, {"ministere": odd}).status_code == 404, (path, odd)

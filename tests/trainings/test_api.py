@@ -470,3 +470,12 @@ def test_course_title_with_a_line_break_is_refused_in_french(dinum_user):
     from trainings.models import TrainingCourse
 
     assert not TrainingCourse.objects.filter(code="ligne").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", ["%2B16:00", "-19:50", "%2B23:59"])
+def test_a_session_filter_with_a_far_time_zone_offset_is_read_in_utc(client, offset):
+    """Found by schemathesis: Python reads offsets up to ±24 h, PostgreSQL only ±15:59 (500)."""
+    for name in ("start_before", "start_after"):
+        response = client.get(f"/api/v1/training-sessions/?{name}=2026-01-01T00:00:00{offset}")
+        assert response.status_code == 200, (name, offset)

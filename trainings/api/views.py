@@ -7,6 +7,7 @@ network staff and viewers. Writes go through the services; a token writes only w
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from django.db.models import QuerySet
@@ -114,10 +115,20 @@ class TrainingCourseViewSet(_RW):
         )
 
 
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC: Python reads offsets up to ±24 h, PostgreSQL's
+    timestamptz only up to ±15:59 (« +16:00 » answered 500)."""
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().filter(qs, value)
+
+
 class SessionFilter(filters.FilterSet):
     course = filters.CharFilter(field_name="course__code")
-    start_after = filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
-    start_before = filters.IsoDateTimeFilter(field_name="start", lookup_expr="lte")
+    start_after = UtcDateTimeFilter(field_name="start", lookup_expr="gte")
+    start_before = UtcDateTimeFilter(field_name="start", lookup_expr="lte")
     mine = filters.BooleanFilter(method="filter_mine", label="Sessions dont je suis formateur")
 
     class Meta:
