@@ -91,7 +91,9 @@ class MandateSerializer(serializers.ModelSerializer):
     person = PersonSerializer(
         help_text="À la création : la personne est retrouvée par son courriel, sinon créée."
     )
-    ministry_code = serializers.CharField(source="ministry.code", read_only=True, default=None)
+    ministry_code = serializers.CharField(
+        source="ministry.code", read_only=True, default=None, allow_null=True
+    )
     is_current = serializers.BooleanField(read_only=True)
 
     class Meta:

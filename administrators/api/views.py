@@ -58,17 +58,18 @@ class MinistryViewSet(_NetworkViewSet):
             has_current_titular=current_titular_exists()
         )
 
+    # A write answers with the row as a read gives it (`has_current_titular` is annotated).
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        serializer.instance = services.ministry_create(
-            actor=self.request.user, data=serializer.validated_data
-        )
+        ministry = services.ministry_create(actor=self.request.user, data=serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=ministry.pk)
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        serializer.instance = services.ministry_update(
+        ministry = services.ministry_update(
             actor=self.request.user,
             ministry=cast(Ministry, serializer.instance),
             data=serializer.validated_data,
         )
+        serializer.instance = self.get_queryset().get(pk=ministry.pk)
 
 
 @extend_schema_view(

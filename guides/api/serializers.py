@@ -24,7 +24,7 @@ class PublishedVersionSerializer(serializers.ModelSerializer):
 
 
 class GuideSerializer(serializers.ModelSerializer):
-    published_version = PublishedVersionSerializer(read_only=True)
+    published_version = PublishedVersionSerializer(read_only=True, allow_null=True)
     needs_review = serializers.BooleanField(read_only=True)
     licence: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="spdx_id", read_only=True

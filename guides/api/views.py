@@ -91,7 +91,7 @@ class GuideViewSet(
         summary="Versions d'un guide (publiées et archivées ; toutes pour l'équipe DINUM)",
         responses=GuideVersionSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request: Request, slug: str | None = None) -> Response:
         guide = self.get_object()
         qs = selectors.version_queryset(request.user, guide)
@@ -127,21 +127,24 @@ class GuideVersionViewSet(
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
         refs = d.pop("legal_references", None)
-        serializer.instance = services.guide_version_create(
+        version = services.guide_version_create(
             actor=self.request.user,
             legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
             **d,
         )
+        serializer.instance = self.get_queryset().get(pk=version.pk)
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
         refs = d.pop("legal_references", None)
-        serializer.instance = services.guide_version_update(
+        version = services.guide_version_update(
             actor=self.request.user,
             version=cast(GuideVersion, serializer.instance),
             legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
             **d,
         )
+        # As a read gives it (`needs_review` is annotated).
+        serializer.instance = self.get_queryset().get(pk=version.pk)
 
     @extend_schema(
         summary="Faire avancer une version (relecture, publication, archivage) — équipe DINUM",

@@ -205,6 +205,10 @@ def test_api_version_workflow(dinum_client):
     )
     assert r.status_code == 201, r.content
     vid = r.json()["id"]
+    # As a read gives it (schemathesis: a write's answer left out `needs_review`).
+    assert r.json()["needs_review"] is False
+    r = dinum_client.patch(f"/api/v1/guide-versions/{vid}/", {"body": "Nouveau !"}, format="json")
+    assert r.status_code == 200 and r.json()["needs_review"] is False
     for status in ("EN_RELECTURE", "PUBLIEE"):
         r = dinum_client.post(
             f"/api/v1/guide-versions/{vid}/transition/", {"status": status}, format="json"

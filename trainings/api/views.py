@@ -205,7 +205,7 @@ class TrainingSessionViewSet(_RW):
         summary="Inscriptions de la session (ses formateurs, équipe DINUM)",
         responses=RegistrationSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def registrations(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         from trainings.permissions import can_edit_session
