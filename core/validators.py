@@ -15,8 +15,9 @@ def _ascii_digits(value: str, length: int) -> bool:
 
 def whole_number(text: object, max_digits: int = 18) -> int | None:
     """The number a query or form parameter holds (an id, a version), or None: ASCII digits
-    only and at most `max_digits` of them. `str.isdigit` accepts "¹" (which `int` refuses: a
-    500) and any length (which PostgreSQL's integer refuses: a 500 too)."""
+    only and at most `max_digits` of them — 18 fit any bigint id; a version (integer column)
+    asks for 9. `str.isdigit` accepts "¹" (which `int` refuses: a 500) and any length (which
+    PostgreSQL refuses beyond its column: a 500 too)."""
     value = str(text)
     if 0 < len(value) <= max_digits and value.isascii() and value.isdigit():
         return int(value)

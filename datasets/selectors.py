@@ -191,7 +191,7 @@ class AssetFilters:
             return out[:50]
 
         def ints(key: str) -> list[int]:
-            numbers = (whole_number(v, 9) for v in getlist(key))
+            numbers = (whole_number(v) for v in getlist(key))
             return [n for n in numbers if n is not None][:50]
 
         statuses = OpenByDefaultAssessment.Status.values

@@ -208,7 +208,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or reverse("datasets:list")
     if not back.startswith("/inventaire/"):
         back = reverse("datasets:list")
-    numbers = (whole_number(i, 9) for i in request.POST.getlist("ids"))
+    numbers = (whole_number(i) for i in request.POST.getlist("ids"))
     ids = [n for n in numbers if n is not None]
     if not ids:
         messages.error(request, "Sélectionnez au moins une entrée.")
@@ -326,7 +326,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
     orgs = selectors.editable_organizations(request.user)
     ministry_ids = sorted(set(orgs.values_list("ministry_id", flat=True)))
     raw = request.GET.get("ministry") or request.POST.get("ministry")
-    number = whole_number(raw or "", 9)
+    number = whole_number(raw or "")
     if number is not None:
         if number not in ministry_ids:
             raise Http404

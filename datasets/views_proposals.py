@@ -65,7 +65,7 @@ class ProposalDecisionForm(DsfrBaseForm):
 
 def _int(raw: Any) -> int | None:
     text = str(raw or "").strip()
-    return whole_number(text, 9)
+    return whole_number(text)
 
 
 # --- The correspondent's qualification page --------------------------------------------------

@@ -688,7 +688,7 @@ def roadmap_import(request: HttpRequest, pk: int) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     job = None
     if request.method == "POST" and request.POST.get("job"):
-        job_id = whole_number(request.POST["job"], 9)
+        job_id = whole_number(request.POST["job"])
         if job_id is None:
             raise Http404
         job = get_object_or_404(

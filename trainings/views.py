@@ -317,7 +317,7 @@ def session_registrations(request: HttpRequest, pk: int) -> HttpResponse:
                 session=session,
                 present_ids=[
                     n
-                    for n in (whole_number(i, 9) for i in request.POST.getlist("present"))
+                    for n in (whole_number(i) for i in request.POST.getlist("present"))
                     if n is not None
                 ],
             )

@@ -135,7 +135,7 @@ class QualificationProposalViewSet(viewsets.ReadOnlyModelViewSet[QualificationPr
             for name in ("ministry", "asset"):
                 raw = params.get(name)
                 if raw:
-                    number = whole_number(raw, 9)
+                    number = whole_number(raw)
                     if number is None:
                         raise serializers.ValidationError({name: ["Un nombre entier est attendu."]})
                     qs = qs.filter(**{f"{name}_id": number})

@@ -429,7 +429,7 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
         qs = ExtraFieldDefinition.objects.order_by("ministry_id", "order", "label")
         if not access.sees_all_ministries:
             qs = qs.filter(ministry_id__in=access.visible_ministry_ids)
-        ministry = whole_number(self.request.query_params.get("ministry") or "", 9)
+        ministry = whole_number(self.request.query_params.get("ministry") or "")
         if ministry is not None:
             qs = qs.filter(ministry_id=ministry)
         return qs
@@ -441,7 +441,7 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
             raise PermissionDenied(
                 "Seuls la DINUM et les administrateurs du ministère définissent ses champs propres."
             )
-        number = whole_number(raw or "", 9)
+        number = whole_number(raw or "")
         if number is not None:
             ministry = Ministry.objects.for_user(self.request.user).filter(pk=number).first()
             if ministry is None:

@@ -132,7 +132,7 @@ class GuideVersionViewSet(
             legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
             **d,
         )
-        serializer.instance = self.get_queryset().get(pk=version.pk)
+        serializer.instance = selectors.versions_visible(self.request.user).get(pk=version.pk)
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
@@ -143,8 +143,8 @@ class GuideVersionViewSet(
             legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
             **d,
         )
-        # As a read gives it (`needs_review` is annotated).
-        serializer.instance = self.get_queryset().get(pk=version.pk)
+        # As a read gives it (`needs_review` is annotated), whatever the query's filters.
+        serializer.instance = selectors.versions_visible(self.request.user).get(pk=version.pk)
 
     @extend_schema(
         summary="Faire avancer une version (relecture, publication, archivage) — équipe DINUM",

@@ -1,10 +1,18 @@
 // A form sent back with errors: the keyboard focus goes to its error summary (RGAA 11.11),
 // whose links lead to each field. A file rather than an inline script: the CSP allows it.
-// On "load", after the browser has scrolled to an anchor of the address (#jetons…), which
-// would otherwise keep the focus on the page.
-window.addEventListener("load", function () {
+// As soon as the page is read; when the address has an anchor (#jetons…), once more after the
+// browser has scrolled to it, unless the user has moved the focus meanwhile.
+document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".portal-error-summary");
-  if (summary) {
-    summary.focus();
+  if (!summary) {
+    return;
+  }
+  summary.focus();
+  if (window.location.hash) {
+    window.addEventListener("load", function () {
+      if (document.activeElement === summary || document.activeElement === document.body) {
+        summary.focus();
+      }
+    });
   }
 });

@@ -126,4 +126,7 @@ def test_second_titular_shows_a_french_error_in_the_browser(page, network, login
     page.get_by_label("Prénom").fill("Second")
     page.locator("#id_last_name").fill("Titulaire")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text("déjà un administrateur ministériel des données titulaire").count() >= 1
+    # Waits for the page sent back (count() alone could read the page being left).
+    refusal = page.get_by_text("déjà un administrateur ministériel des données titulaire")
+    refusal.first.wait_for()
+    assert refusal.count() >= 1

@@ -392,3 +392,14 @@ def test_a_nul_byte_in_the_ministry_of_an_export_is_an_unknown_ministry(
     client = api_client if path.startswith("/api/") else amd_client
     for odd in ("\x00", "a\x00b", "x" * 300, "é/../"):
         assert client.get(path, {"ministere": odd}).status_code == 404, (path, odd)
+
+
+def test_ids_of_ten_digits_and_more_are_still_read(amd_client, organization):
+    """The parameter helper caps at 18 digits (any bigint id), not 9 (review)."""
+    from core.validators import whole_number
+    from datasets.selectors import AssetFilters
+
+    assert whole_number("1234567890") == 1234567890
+    assert whole_number("9" * 18) == int("9" * 18)
+    assert whole_number("9" * 19) is None
+    assert AssetFilters.from_query({"organization": "1234567890"}).organization == [1234567890]

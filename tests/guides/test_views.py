@@ -303,3 +303,16 @@ def test_version_endpoints_cost_the_same_queries_at_1_and_12_versions(dinum_clie
     small = counts()
     grow(11, 1)
     assert counts() == small
+
+
+def test_api_version_created_under_another_guide_filter_answers_201(dinum_client):
+    """Review: the answer re-read the version through the list's ?guide= filter (500)."""
+    guide = published_guide()
+    other = published_guide()
+    r = dinum_client.post(
+        f"/api/v1/guide-versions/?guide={other.slug}",
+        {"guide": guide.slug, "version": "1.1.0", "body": "Nouveau.", "changelog": "Mise à jour."},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["guide"] == guide.slug

@@ -479,3 +479,11 @@ def test_a_session_filter_with_a_far_time_zone_offset_is_read_in_utc(client, off
     for name in ("start_before", "start_after"):
         response = client.get(f"/api/v1/training-sessions/?{name}=2026-01-01T00:00:00{offset}")
         assert response.status_code == 200, (name, offset)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_session_filter_at_the_edge_of_time_is_refused_in_french(client, moment):
+    response = client.get(f"/api/v1/training-sessions/?start_after={moment}")
+    assert response.status_code == 400
+    assert response.json() == {"start": ["Date hors des limites acceptées."]}

@@ -17,7 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -121,7 +121,12 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 
     def filter(self, qs: Any, value: Any) -> Any:
         if value is not None:
-            value = value.astimezone(datetime.UTC)
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError as exc:  # year 1 or 9999 once shifted to UTC
+                raise ValidationError(
+                    {self.field_name: ["Date hors des limites acceptées."]}
+                ) from exc
         return super().filter(qs, value)
 
 
