@@ -16,12 +16,13 @@ from functools import cache
 from typing import Any
 
 from django.db.models import DateField, DateTimeField
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.timezone import localtime
 
 from core.access import access_for
 from core.audit import history_for
-from core.models import AuditEntry
+from core.models import AuditEntry, LegalGround
+from core.validators import whole_number
 from datasets.models import (
     DataAsset,
     ExtraFieldDefinition,
@@ -30,6 +31,7 @@ from datasets.models import (
     ReferenceDataDesignation,
 )
 from datasets.permissions import can_edit_asset
+from datasets.validation import safe_date
 
 FIELD_LABELS: dict[str, str] = {
     f.name: str(getattr(f, "verbose_name", f.name))
@@ -190,7 +192,9 @@ def _related_names(
     names = {
         (model, str(obj.pk)): str(obj)
         for model, ids in wanted.items()
-        for obj in model._default_manager.filter(pk__in=[i for i in ids if i.isdigit()])
+        for obj in model._default_manager.filter(
+            pk__in=[n for n in map(whole_number, ids) if n is not None]
+        )
     }
     if extra_codes and ministry_id is not None:
         rows = ExtraFieldDefinition.objects.filter(ministry_id=ministry_id, code__in=extra_codes)
@@ -198,8 +202,6 @@ def _related_names(
             names[(ExtraFieldDefinition, code)] = label
             names[(ExtraFieldDefinition.Kind, code)] = kind
     if codes:
-        from core.models import LegalGround
-
         for code, label in LegalGround.objects.filter(code__in=codes).values_list("code", "label"):
             names[(LegalGround, code)] = label
     return names
@@ -221,8 +223,6 @@ def plain(value: Any) -> str:
 
 
 def _ground(value: Any, names: dict[tuple[Any, str], str]) -> str:
-    from core.models import LegalGround
-
     if not isinstance(value, dict):
         return plain(value)
     code = str(value.get("code", ""))
@@ -242,16 +242,9 @@ def _extra(values: dict[str, Any], names: dict[tuple[Any, str], str]) -> str:
     for code, value in values.items():
         label = names.get((ExtraFieldDefinition, code), code)
         kind = names.get((ExtraFieldDefinition.Kind, code))
-        day = _safe_day(value) if kind == ExtraFieldDefinition.Kind.DATE else None
+        day = safe_date(value) if kind == ExtraFieldDefinition.Kind.DATE else None
         parts.append(f"{label} : {day.strftime('%d/%m/%Y') if day else plain(value)}")
     return " ; ".join(parts)
-
-
-def _safe_day(value: Any) -> Any:
-    try:
-        return parse_date(str(value))
-    except ValueError:
-        return None
 
 
 def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
@@ -276,10 +269,13 @@ def shown(key: str, value: Any, names: dict[tuple[Any, str], str]) -> str:
             return ", ".join(labels.get(str(v), str(v)) for v in value)
         return labels.get(str(value), str(value))
     if isinstance(value, str) and isinstance(field, DateTimeField):
-        moment = parse_datetime(value)
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
         return localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else value
     if isinstance(value, str) and isinstance(field, DateField):
-        day = parse_date(value)
+        day = safe_date(value)
         return day.strftime("%d/%m/%Y") if day else value
     return plain(value)
 

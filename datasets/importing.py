@@ -87,7 +87,6 @@ _EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
 # feed) or one that `validation.forbidden_character` refuses. One search over the whole row
 # finds none in almost every row.
 _SUSPECT_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
-_LINE_BREAKS = re.compile(r"\r\n?")
 
 ProgressFn = Callable[[int, int], None]
 
@@ -809,7 +808,7 @@ def _qualification(
         # ground's own recorded text; any other text replaces them.
         distinct: list[str] = []
         for g in sorted(old.values(), key=lambda g: g.ground.code):  # the exports' order
-            text = _lf(g.justification_internal.strip())
+            text = v.lf(g.justification_internal.strip())
             if text and text not in distinct:
                 distinct.append(text)
         if justification is not None and justification in ("", " / ".join(distinct)):
@@ -843,7 +842,7 @@ def _qualification(
         q.occultation_method or "",
         v.parse_date(q.planned_date) if not plan.errors else None,
         q.published_url or "",
-        tuple(sorted((g.ground.code, _lf(g.justification_internal)) for g in q.grounds)),
+        tuple(sorted((g.ground.code, v.lf(g.justification_internal)) for g in q.grounds)),
     )
     plan.qualification_changed = before != after
 
@@ -859,7 +858,7 @@ def _qualification_tuple(
         assessment.occultation_method or "",
         assessment.planned_date,
         assessment.published_url or "",
-        tuple(sorted((k.ground.code, _lf(k.justification_internal)) for k in links)),
+        tuple(sorted((k.ground.code, v.lf(k.justification_internal)) for k in links)),
     )
 
 
@@ -875,18 +874,13 @@ def _max_lengths(plan: RowPlan) -> None:
             plan.error(COLUMN_OF_FIELD.get(name, name), f"Ce texte dépasse {limit} caractères.")
 
 
-def _lf(text: str) -> str:
-    """`text` with \\n for line breaks (see `_clean_texts`)."""
-    return _LINE_BREAKS.sub("\n", text) if "\r" in text else text
-
-
 def _same(current: Any, value: Any) -> bool:
     """Whether a stored value and the file's are the same. Texts are compared line breaks
     aside: the import writes \\n (`_clean_texts`), the forms may have stored \\r\\n."""
     if not isinstance(value, str):
         return bool(current == value)
     current = current or ""
-    return bool(current == value or (isinstance(current, str) and _lf(current) == value))
+    return bool(current == value or (isinstance(current, str) and v.lf(current) == value))
 
 
 def _compare(plan: RowPlan, asset: DataAsset) -> list[str]:
@@ -1060,7 +1054,7 @@ def _clean_texts(row: SourceRow, rp: RowPlan, labels: Mapping[str, str]) -> bool
     for cells, named in ((row.cells, None), (row.extra, labels)):
         for column, text in cells.items():
             if "\r" in text:
-                text = cells[column] = _LINE_BREAKS.sub("\n", text)
+                text = cells[column] = v.lf(text)
             message = v.forbidden_character(text)
             if message is not None:
                 rp.error(named.get(column, column) if named is not None else column, message)

@@ -176,8 +176,7 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, str):
-            if "\r" in value:
-                value = value.replace("\r\n", "\n").replace("\r", "\n")
+            value = v.lf(value)
             if key not in ("description", "field_list", "collection_process"):
                 value = value.strip()
         out[key] = value

@@ -178,6 +178,15 @@ def _utc_today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
 
 
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+
+def lf(text: str) -> str:
+    """`text` with LF for every line break (CR LF from a browser, CR): the form every text is
+    stored in, so that a text exported and read back (an XLSX gives LF) compares equal."""
+    return _LINE_BREAKS.sub("\n", text) if "\r" in text else text
+
+
 def forbidden_character(text: str) -> str | None:
     """The French message refusing `text` if it holds a character no text may hold (see
     `_FORBIDDEN_CHARS`), naming the first one; None if it holds none."""
@@ -703,7 +712,7 @@ def validate_qualification(q: QualificationInput, ctx: AssetContext) -> Validati
             r.error("occultation_method", "Indiquez la méthode d'occultation.")
     # Rule 4
     if status in OpenByDefaultAssessment.TO_PUBLISH_STATUSES:
-        planned = _safe_date(q.planned_date)
+        planned = safe_date(q.planned_date)
         if q.planned_date in (None, ""):
             r.error("planned_date", "Indiquez la date de publication prévue.")
         elif planned and planned < timezone.localdate():
@@ -812,7 +821,7 @@ def _coherence(
             "Une date de publication prévue ou un lien de publication ne vont pas avec un statut "
             "qui exclut la publication : retirez-les, ou changez de statut.",
         )
-    decided, review = _safe_date(q.decided_at), _safe_date(q.review_due)
+    decided, review = safe_date(q.decided_at), safe_date(q.review_due)
     if decided and review and review < decided:
         r.error(
             "review_due",
@@ -820,7 +829,8 @@ def _coherence(
         )
 
 
-def _safe_date(value: Any) -> datetime.date | None:
+def safe_date(value: Any) -> datetime.date | None:
+    """`parse_date`, None instead of an error (a date already stored, read back)."""
     try:
         return parse_date(value)
     except (ValueError, TypeError):

@@ -10,16 +10,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db.models import QuerySet
 from django.http import (
     Http404,
@@ -36,6 +35,7 @@ from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
 from core.access import access_for
+from core.notifications import absolute_url
 from datasets import exporting, selectors
 from datasets.forms import list_filter_query
 from datasets.importing import OrganizationIndex, SourceRow, import_job_create, resolve_organization
@@ -274,12 +274,9 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def _ministry_or_404(code: str) -> Ministry:
     """The ministry of a `ministere` parameter. A code is a slug: anything else (a NUL byte
     reached PostgreSQL and answered 500) is an unknown ministry."""
-    if not _SLUG.fullmatch(code):
+    if len(code) > 64 or not slug_re.match(code):
         raise Http404
     return get_object_or_404(Ministry, code=code)
-
-
-_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 def export_scope(
@@ -425,8 +422,8 @@ def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> 
     if page < 1 or page > last:
         raise Http404
     assets = list(qs[(page - 1) * size : page * size])
-    base = settings.SITE_URL.rstrip("/")
-    path = base + request.path
+    base = absolute_url("").rstrip("/")
+    path = absolute_url(request.path)
     kept = {
         name: value
         for name, value in (
@@ -479,9 +476,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
             "title": "Exporter l'inventaire",
             "ministries": list(ministries.only("code", "name")),
             "required_titles": exporting.REQUIRED_TITLES,
-            "harvest_url": settings.SITE_URL.rstrip("/")
-            + reverse("datasets:dcat_jsonld")
-            + "?moissonnage=1",
+            "harvest_url": absolute_url(reverse("datasets:dcat_jsonld")) + "?moissonnage=1",
             "breadcrumb_data": {"current": "Exporter l'inventaire"},
         },
     )
