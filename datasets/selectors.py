@@ -659,21 +659,37 @@ def asset_facets(
     full-text query, when it has them already."""
     if filters.q and hits is None:
         hits = search_hits(user, filters)
-    access = access_for(user)
     # Read once: the cache key and the names of a miss belong to the same generation (and a
     # read of Redis is saved).
     generation = hits.generation if hits and hits.generation is not None else _generation()
-    kind = f"facets2{'-broad' if hits and hits.broad else ''}"
-    key = _cache_key(kind, user, filters, generation)
-    cached = cache.get(key)
-    if cached is not None:
-        return _unpacked(cached)
+    key = _facets_key(user, filters, hits, generation)
+    found = _cached_facets(key)
+    if found is not None:
+        return found
+    access = access_for(user)
     if not filters.active() and (access.is_network_staff or not access.network_viewer):
         facets = _unfiltered_facets(user, generation)
     else:
         facets = _compute_facets(user, filters, hits, generation)
     cache.set(key, _packed(facets), FACET_CACHE_SECONDS)
     return facets
+
+
+def cached_asset_facets(user: Any, filters: AssetFilters) -> list[Facet] | None:
+    """The facets of a list without full-text query when they are cached (None otherwise):
+    the list page then reads its rows inline rather than beside the facets' computation."""
+    return _cached_facets(_facets_key(user, filters, None, _generation()))
+
+
+def _facets_key(user: Any, filters: AssetFilters, hits: SearchHits | None, generation: int) -> str:
+    return _cache_key(
+        f"facets2{'-broad' if hits and hits.broad else ''}", user, filters, generation
+    )
+
+
+def _cached_facets(key: str) -> list[Facet] | None:
+    packed = cache.get(key)
+    return _unpacked(packed) if packed is not None else None
 
 
 # Facets are cached as plain tuples: unpickling ~150 dataclass instances cost ~1 ms on every

@@ -101,10 +101,12 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     hits = selectors.search_hits(request.user, filters) if filters.q else None
     broad = hits is not None and hits.broad
     estimated = hits is not None and hits.estimated
-    # Without a full-text query, the total may come from the facets: read first, while the
-    # requested page's rows are read on the side connection (kept if the page exists). With
-    # one, the facets are built while the page's highlights are computed (below).
+    # Without a full-text query, the total may come from the facets. Cached, they are read
+    # at once; otherwise they are counted while the requested page's rows are read on the side
+    # connection (kept if the page exists). With a full-text query, the facets are built while
+    # the page's highlights are computed (below).
     requested = _requested_page(request)
+    facets = selectors.cached_asset_facets(request.user, filters) if hits is None else None
     early_rows = (
         beside(
             selectors.asset_page_rows,
@@ -114,10 +116,11 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             offset=(requested - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
-        if hits is None and requested <= MAX_PAGES and side_allowed()
+        if hits is None and facets is None and requested <= MAX_PAGES and side_allowed()
         else None
     )
-    facets = selectors.asset_facets(request.user, filters) if hits is None else None
+    if hits is None and facets is None:
+        facets = selectors.asset_facets(request.user, filters)
     estimate = None
     if hits is not None and hits.estimated:
         # Broad on the planner's estimate: SEARCH_FACET_SAMPLE matches are known to exist (read
