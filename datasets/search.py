@@ -3,7 +3,8 @@
 PostgreSQL: the stored generated column `search_vector` (migrations 0003 and 0010; title A,
 acronym and keywords B, description, service and information system C) queried with
 `websearch_to_tsquery('french_unaccent', q)` (French stemming after `unaccent`: « enquete »
-finds « enquête »), ranked with `ts_rank_cd`; highlights come from `ts_headline`
+finds « enquête ») or the same query with its words' final « s » or « x » dropped (migration
+0011: « élu » finds « élus », « cancers » finds « cancer »), ranked with `ts_rank_cd`; highlights come from `ts_headline`
 computed for the visible page only. Other databases (SQLite for `make run`): `icontains` on the
 same fields, ordered by recency, highlights computed in Python.
 
@@ -38,6 +39,49 @@ def normalise_query(q: str | None) -> str:
     return " ".join((q or "").split())[:MAX_QUERY_LENGTH]
 
 
+# The query as typed, or with its words' final « s »/« x » dropped, which the stored vector
+# also holds (migration 0011). Two parameters: the two `query_forms`.
+TSQUERY = (
+    "(websearch_to_tsquery('french_unaccent', %s) || websearch_to_tsquery('french_unaccent', %s))"
+)
+# Highlights also mark the plural of a singular word (« élu » in « élus »): a third parameter,
+# `_plural_words(query)`.
+_HEADLINE_TSQUERY = TSQUERY[:-1] + " || websearch_to_tsquery('french_unaccent', %s))"
+# Letters of French words: the rule of migration 0011's `portal_singulars`.
+LETTERS = "a-zA-ZÀ-ÖØ-öø-ÿŒœÆæ"
+_WORD = re.compile(f"[{LETTERS}]+")
+_ENDS_IN_S = re.compile(f"([{LETTERS}]{{2,}})[sSxX](?![{LETTERS}])")
+
+
+_EXCLUDED_PLURAL = re.compile(f"(?:^|(?<=\\s))-([{LETTERS}]{{2,}})[sSxX](?![{LETTERS}])")
+
+
+def singular_words(q: str) -> str:
+    """`q` with the final « s » or « x » of its words of three letters or more dropped."""
+    return _ENDS_IN_S.sub(r"\1", q)
+
+
+def query_forms(q: str) -> tuple[str, str]:
+    """The two forms of a query the search matches (either one): as typed, and with its words'
+    final « s »/« x » dropped. A word excluded in the plural (« -cancers ») is excluded in the
+    singular too, in both forms (otherwise the typed form would let « cancer » through)."""
+    typed = _EXCLUDED_PLURAL.sub(lambda m: f"{m.group(0)} -{m.group(1)}", q)
+    return typed, singular_words(typed)
+
+
+def _plural_words(q: str) -> str:
+    """`q` with an « s » after each word of two letters or more that does not end in s or x
+    (« or », the query language's operator, left alone)."""
+
+    def plural(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 2 or word[-1] in "sSxX" or word.lower() == "or":
+            return word
+        return word + "s"
+
+    return _WORD.sub(plural, q)
+
+
 def apply_search(qs: QuerySet[DataAsset], q: str, *, rank: bool = True) -> QuerySet[DataAsset]:
     """Filter `qs` by the query; with `rank`, annotate `search_rank` (PostgreSQL only)."""
     q = normalise_query(q)
@@ -45,17 +89,13 @@ def apply_search(qs: QuerySet[DataAsset], q: str, *, rank: bool = True) -> Query
         return qs
     if is_postgres():
         qs = qs.extra(  # noqa: S610 - parameterised; the column is not declared on the model
-            where=[
-                "datasets_dataasset.search_vector @@ websearch_to_tsquery('french_unaccent', %s)"
-            ],
-            params=[q],
+            where=[f"datasets_dataasset.search_vector @@ {TSQUERY}"],
+            params=list(query_forms(q)),
         )
         if rank:
             qs = qs.annotate(
-                search_rank=RawSQL(
-                    "ts_rank_cd(datasets_dataasset.search_vector, "
-                    "websearch_to_tsquery('french_unaccent', %s))",
-                    (q,),
+                search_rank=RawSQL(  # noqa: S611 - constant SQL, parameterised
+                    f"ts_rank_cd(datasets_dataasset.search_vector, {TSQUERY})", query_forms(q)
                 )
             )
         return qs
@@ -85,19 +125,21 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
         return {}
     if is_postgres():
         options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
+        # The delimiters are removed from the text first, so <mark> always comes in pairs.
         sql = (
-            "SELECT id, "
-            # The delimiters are removed from the text first, so <mark> always comes in pairs.
-            "ts_headline('french_unaccent', translate(title, %s, ''), "
-            "websearch_to_tsquery('french_unaccent', %s), %s), "
-            "ts_headline('french_unaccent', translate(description, %s, ''), "
-            "websearch_to_tsquery('french_unaccent', %s), %s) "
-            "FROM datasets_dataasset WHERE id = ANY(%s)"
+            "SELECT id, "  # noqa: S608 - constant SQL, parameterised
+            f"ts_headline('french_unaccent', translate(title, %s, ''), {_HEADLINE_TSQUERY}, %s), "
+            f"ts_headline('french_unaccent', translate(description, %s, ''), {_HEADLINE_TSQUERY}, "
+            "%s) FROM datasets_dataasset WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
             title_options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
             delimiters = _START + _STOP
-            cursor.execute(sql, [delimiters, q, title_options, delimiters, q, options, list(ids)])
+            query = [*query_forms(q), _plural_words(q)]
+            cursor.execute(
+                sql,
+                [delimiters, *query, title_options, delimiters, *query, options, list(ids)],
+            )
             rows: list[Any] = cursor.fetchall()
         return {row[0]: {"title": _mark(row[1]), "description": _mark(row[2])} for row in rows}
     terms = [re.escape(t) for t in q.split()[:8] if t]

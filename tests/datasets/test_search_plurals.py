@@ -1,0 +1,141 @@
+"""A word is found whatever its number (migration 0011): the French stemmer alone keeps « élus »
+apart from « élu », and « cancers » apart from « cancer »."""
+
+import pytest
+from django.db import connection
+
+from datasets import search
+from tests.datasets.factories import AssetFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search: PostgreSQL"),
+]
+
+TITLES = {
+    "elus": "Répertoire national des élus",
+    "elu": "Fiche de chaque élu municipal",
+    "cancers": "Registre des cancers",
+    "cancer": "Registre du cancer pédiatrique",
+    "mois": "Indicateurs du mois",
+    "voeux": "Vœux des agents",
+    "other": "Annuaire des associations",
+}
+
+
+@pytest.fixture
+def entries(organization):
+    return {
+        key: AssetFactory(
+            organization=organization,
+            title=title,
+            description="Sans rapport.",
+            keywords=[],
+            service="",
+        )
+        for key, title in TITLES.items()
+    }
+
+
+def _found(client, q):
+    response = client.get("/inventaire/", {"q": q})
+    assert response.status_code == 200
+    return sorted(row["title"] for row, _ in response.context["rows"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "keys"),
+    [
+        ("élu", ["elu", "elus"]),
+        ("élus", ["elu", "elus"]),
+        ("elus", ["elu", "elus"]),  # accents folded as before
+        ("cancer", ["cancer", "cancers"]),
+        ("cancers", ["cancer", "cancers"]),
+        ("registre cancers", ["cancer", "cancers"]),
+        ("vœu", ["voeux"]),
+        ("mois", ["mois"]),  # « moi » is a stop word: the word as typed still counts
+        ("association", ["other"]),
+    ],
+)
+def test_singular_and_plural_find_each_other(amd_client, entries, typed, keys):
+    assert _found(amd_client, typed) == sorted(TITLES[k] for k in keys)
+
+
+def test_phrases_and_exclusions_keep_their_meaning(amd_client, entries):
+    both = sorted([TITLES["cancer"], TITLES["cancers"]])
+    assert _found(amd_client, '"registre des cancers"') == both
+    assert _found(amd_client, '"cancers registre"') == []  # the order of a phrase still counts
+    assert _found(amd_client, "registre -cancer") == []
+    assert _found(amd_client, "registre -cancers") == []
+    assert _found(amd_client, "-élus élu") == []
+    assert _found(amd_client, "élu or cancer") == sorted(
+        TITLES[k] for k in ("elu", "elus", "cancer", "cancers")
+    )
+
+
+# The other form's stems are stored without positions: they make a match, not a rank. (Typed in
+# the plural, the singular form's own words rank alike: « élus » lists « élu » and « élus » by
+# date.)
+@pytest.mark.parametrize(("typed", "first"), [("élu", "elu"), ("cancer", "cancer")])
+def test_the_singular_typed_ranks_first(amd_client, entries, typed, first):
+    response = amd_client.get("/inventaire/", {"q": typed})
+    assert response.context["rows"][0][0]["title"] == TITLES[first]
+
+
+def test_the_other_form_is_highlighted_too(entries):
+    plural = search.highlights([entries["elus"].pk], "élu")[entries["elus"].pk]
+    assert "<mark>élus</mark>" in str(plural["title"])
+    singular = search.highlights([entries["elu"].pk], "élus")[entries["elu"].pk]
+    assert "<mark>élu</mark>" in str(singular["title"])
+
+
+def test_the_api_search_finds_both_forms(api_client, entries):
+    response = api_client.get("/api/v1/datasets/", {"q": "élu"})
+    assert sorted(r["title"] for r in response.json()["results"]) == [
+        TITLES["elu"],
+        TITLES["elus"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "forms"),
+    [
+        ("élus", ("élus", "élu")),
+        ("registre -cancers", ("registre -cancers -cancer", "registre -cancer -cancer")),
+        ('"a-cancers" -vœux', ('"a-cancers" -vœux -vœu', '"a-cancer" -vœu -vœu')),
+    ],
+)
+def test_query_forms(typed, forms):
+    assert search.query_forms(typed) == forms
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("élu", "élus"),
+        ("cancers", "cancers"),
+        ("Vœu or prix", "Vœus or prix"),
+        ('"registre des" -cancer 2016', '"registres des" -cancers 2016'),
+        ("a l'eau", "a l'eaus"),
+    ],
+)
+def test_plural_words_of_the_highlight_query(typed, expected):
+    assert search._plural_words(typed) == expected
+
+
+def test_the_query_drops_the_letters_the_stored_vector_dropped():
+    """The Python rule of the queries and the SQL function of the stored vector agree."""
+    from importlib import import_module
+
+    migration = import_module("datasets.migrations.0011_search_plurals")
+    assert migration.LETTERS == search.LETTERS
+    text = "Vœux des élus; cours, prix 2016 (réseaux) dans l'eau — ÉTATS bus X as"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT portal_singulars(%s)", [text])
+        (stored,) = cursor.fetchone()
+    # The stored vector adds the shortened words; the query shortens them in place.
+    assert stored == "Vœu de élu cour pri réseau dan ÉTAT bu"
+    assert (
+        search.singular_words(text)
+        == "Vœu de élu; cour, pri 2016 (réseau) dan l'eau — ÉTAT bu X as"
+    )
