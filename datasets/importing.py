@@ -146,7 +146,9 @@ def read_source(
         raise FileRejected("Le fichier est vide.", code="empty")
     if detect_format(data, filename) == "json":
         return _bases_json_source(data)
-    table = read_table(data, filename)
+    # A stray NUL in a cell (old tools leave some) rejects its row only, naming the column, like
+    # any other control character (`_clean_texts`); a binary file is refused by `read_table`.
+    table = read_table(data, filename, keep_nul=True)
     defs = list(definitions) if definitions is not None else _definitions(ministry.pk)
     by_label = {cs.normalise(d.label): d for d in defs}
     by_code = {cs.normalise(d.code): d for d in defs}

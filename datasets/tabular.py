@@ -5,7 +5,12 @@ turns bytes into a header and numbered rows of strings, and refuses what it cann
 
 - CSV: comma, semicolon or tab (detected on the header line); UTF-8 with or without BOM, or
   Windows-1252 (the encoding Excel uses when it saves "CSV (séparateur : point-virgule)").
-  UTF-16, binary content and files mixing encodings are refused.
+  UTF-16 and UTF-32 (with or without BOM), binary files and files mixing encodings are refused,
+  each with what to do instead (see `decode_text` for how a binary file is told from a text).
+- A NUL character (U+0000) in a cell of a text CSV (old tools leave one now and then) refuses
+  the file naming its line and column; a caller that refuses such cells row by row itself (the
+  inventory import) asks for them with `read_table(..., keep_nul=True)`. PostgreSQL stores no
+  NUL in a text, so no caller may let one through.
 - XLSX: the zip directory is inspected *before* openpyxl opens it: a file that is not a zip, a
   zip that is not a workbook, too many members or an uncompressed size above the limit
   (a "zip bomb" inflating to gigabytes) are refused. Python's zipfile never inflates a member
@@ -37,6 +42,31 @@ Row = tuple[int, list[str]]
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and other OLE compound files
 UTF8_BOM = b"\xef\xbb\xbf"
+# What a file's first bytes say it is, when that is no table (a ".csv" name does not make a PDF
+# a table). Zip and OLE files are dealt with above (XLSX_MAGIC, OLE_MAGIC).
+_NOT_A_TABLE = (
+    (b"%PDF-", "un document PDF"),
+    (b"PK\x05\x06", "une archive ZIP"),  # an empty archive (a full one starts with XLSX_MAGIC)
+    (b"PK\x07\x08", "une archive ZIP"),
+    (b"\x1f\x8b", "une archive compressée (gzip)"),
+    (b"7z\xbc\xaf\x27\x1c", "une archive 7-Zip"),
+    (b"Rar!\x1a\x07", "une archive RAR"),
+    (b"\x89PNG\r\n\x1a\n", "une image PNG"),
+    (b"\xff\xd8\xff", "une image JPEG"),
+    (b"GIF87a", "une image GIF"),
+    (b"GIF89a", "une image GIF"),
+)
+# How much of a file is looked at to tell a binary file from a text (see `decode_text`).
+SNIFF_BYTES = 65_536
+# NULs making up this share of the sniffed bytes: a binary file, not a text with stray NULs.
+BINARY_NUL_SHARE = 0.10
+# A text never holds, next to a NUL, this many different other control bytes; a binary does.
+BINARY_CONTROL_KINDS = 3
+# Control characters no cell may hold (as `validation.forbidden_character` says, minus what a
+# text decoded from bytes cannot hold): checked here in the header, and for NUL in every cell.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 MAX_COLUMNS = 200
 MAX_ZIP_MEMBERS = 5_000
 # The longest CSV cell read (Python's default limit, set again before each read: a library may
@@ -104,6 +134,16 @@ def detect_format(data: bytes, filename: str = "") -> str:
             ),
             code="xls",
         )
+    for magic, kind in _NOT_A_TABLE:
+        if data.startswith(magic):
+            raise FileRejected(
+                _(
+                    "Ce fichier est %(kind)s, pas un tableau : importez le tableau lui-même, "
+                    "enregistré en CSV UTF-8 ou en classeur Excel (XLSX)."
+                )
+                % {"kind": kind},
+                code="binary",
+            )
     if name.endswith((".xlsx", ".xlsm")):
         raise FileRejected(
             _("Le fichier « %(name)s » n'est pas un classeur Excel (XLSX) valide.")
@@ -119,18 +159,33 @@ def detect_format(data: bytes, filename: str = "") -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name). UTF-8 (BOM or not) first, then Windows-1252."""
+    """(text, encoding name). UTF-8 (BOM or not) first, then Windows-1252.
+
+    Refused first, each with what to do: UTF-16 and UTF-32 (`wide_encoding`) and binary files
+    (`looks_binary`). A text with a few stray NULs is decoded with them: the caller says where
+    they are (`read_table`)."""
     if not data.strip():
         raise FileRejected(_("Le fichier est vide."), code="empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = wide_encoding(data)
+    if wide == "UTF-16":
         raise FileRejected(
             _(
-                "Le fichier est encodé en UTF-16, qui n'est pas pris en charge : enregistrez-le "
-                "en CSV UTF-8."
+                "Le fichier est encodé en UTF-16 (ce que donne l'enregistrement « Texte "
+                "Unicode » d'Excel), qui n'est pas pris en charge : enregistrez-le en CSV UTF-8 "
+                "(dans Excel : Fichier > Enregistrer sous, type « CSV UTF-8 (délimité par des "
+                "virgules) ») puis déposez ce fichier."
             ),
             code="encoding",
         )
-    if b"\x00" in data[:65536]:
+    if wide == "UTF-32":
+        raise FileRejected(
+            _(
+                "Le fichier est encodé en UTF-32, qui n'est pas pris en charge : enregistrez-le "
+                "en CSV UTF-8 puis déposez ce fichier."
+            ),
+            code="encoding",
+        )
+    if looks_binary(data):
         raise FileRejected(
             _(
                 "Le fichier contient des octets binaires : ce n'est pas un fichier texte CSV "
@@ -160,6 +215,62 @@ def decode_text(data: bytes) -> tuple[str, str]:
             code="encoding",
         )
     return text, "cp1252"
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' when the file is in one of these encodings, else None.
+
+    By its byte order mark, or without one by where its NULs fall: a header is made of Latin
+    letters, which UTF-16 writes with a NUL every other byte, and UTF-32 with three NULs out of
+    four bytes."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    head = head[: len(head) - len(head) % 4]
+    if len(head) < 8 or b"\x00" not in head:
+        return None
+
+    def nuls(start: int, step: int) -> float:
+        part = head[start::step]
+        return part.count(b"\x00") / len(part)
+
+    quarters = [nuls(k, 4) for k in range(4)]
+    if (min(quarters[2:]) >= 0.9 and quarters[0] <= 0.05) or (
+        min(quarters[:2]) >= 0.9 and quarters[3] <= 0.05
+    ):
+        return "UTF-32"
+    even, odd = nuls(0, 2), nuls(1, 2)
+    if (odd >= 0.7 and even <= 0.05) or (even >= 0.7 and odd <= 0.05):
+        return "UTF-16"
+    return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether a file holding a NUL in its first `SNIFF_BYTES` is a binary file rather than a
+    text with stray NULs. Binary when:
+
+    - a NUL is among its first 4 bytes (no text starts so; many binary formats do);
+    - or NULs are at least `BINARY_NUL_SHARE` of those bytes, and of 1 KiB at least (a run of
+      NULs at the very end of a small file, the padding some old tools add, is not counted: it
+      is a line of its own, refused with its number);
+    - or they hold, besides NULs, `BINARY_CONTROL_KINDS` different other control bytes.
+
+    A file without a NUL there is read as text (its other control characters, and a NUL further
+    on, are refused where they are)."""
+    head = data[:SNIFF_BYTES]
+    if b"\x00" not in head:
+        return False
+    if b"\x00" in head[:4]:
+        return True
+    if len(data) <= SNIFF_BYTES:
+        head = head.rstrip(b"\x00")
+    # The share counts at least 1 KiB: a few NULs in a tiny text are not "many".
+    if head.count(b"\x00") >= BINARY_NUL_SHARE * max(len(head), 1024):
+        return True
+    others = set(head.translate(None, _NOT_CONTROL_BYTES)) - {0}
+    return len(others) >= BINARY_CONTROL_KINDS
 
 
 def _encoding_error() -> FileRejected:
@@ -213,7 +324,22 @@ def _check_header(header: list[str]) -> list[str]:
             code="columns",
         )
     seen: set[str] = set()
-    for name in cleaned:
+    for position, name in enumerate(cleaned, start=1):
+        control = _CONTROL.search(name)
+        if control is not None:
+            raise FileRejected(
+                _(
+                    "La première ligne (l'en-tête des colonnes) contient un caractère de contrôle "
+                    "invisible (U+%(code)04X) dans la colonne n° %(position)d (« %(name)s ») : "
+                    "retirez-le puis déposez à nouveau le fichier."
+                )
+                % {
+                    "code": ord(control.group()),
+                    "position": position,
+                    "name": _CONTROL.sub("\ufffd", name)[:60],
+                },
+                code="header",
+            )
         key = name.lower()
         if not key:
             raise FileRejected(
@@ -300,6 +426,36 @@ def _csv_error(exc: csv.Error, line: int) -> FileRejected:
     )
 
 
+def _stray_nul(text: str, delimiter: str, header: list[str]) -> FileRejected:
+    """The refusal of a text CSV holding a NUL, naming the line and column of the first one."""
+    csv.field_size_limit(MAX_CSV_CELL)
+    records = _Counted(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        for record in records:
+            for index, cell in enumerate(record):
+                if "\x00" in cell:
+                    column = (
+                        f"« {header[index]} »"
+                        if index < len(header)
+                        else _("n° %(n)d, au-delà de l'en-tête") % {"n": index + 1}
+                    )
+                    return FileRejected(
+                        _(
+                            "Le fichier contient un caractère nul (U+0000, invisible) à la "
+                            "ligne %(line)d, colonne %(column)s : retirez-le puis déposez à "
+                            "nouveau le fichier. Ce caractère vient souvent de l'export d'un "
+                            "ancien logiciel."
+                        )
+                        % {"line": records.count, "column": column},
+                        code="nul",
+                    )
+    except csv.Error as exc:
+        return _csv_error(exc, records.count + 1)
+    return FileRejected(  # not reached: every character of a CSV is in a cell
+        _("Le fichier contient un caractère nul (U+0000) : retirez-le."), code="nul"
+    )
+
+
 def _numbered(rows: Any) -> Iterator[Row]:
     for index, raw in enumerate(rows, start=2):
         cells = [_cell_text(v) for v in raw]
@@ -309,8 +465,12 @@ def _numbered(rows: Any) -> Iterator[Row]:
             yield index, cells
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Open a CSV or XLSX file, check its header, and refuse it if it has no data row."""
+def read_table(data: bytes, filename: str = "", *, keep_nul: bool = False) -> Table:
+    """Open a CSV or XLSX file, check its header, and refuse it if it has no data row.
+
+    A NUL in a cell of a CSV refuses the file, naming its line and column, unless `keep_nul`:
+    the cell then comes as it is, and the caller must refuse it itself (the inventory import
+    refuses its row, see `datasets.importing._clean_texts`)."""
     check_size(len(data))
     if not data.strip():
         raise FileRejected(_("Le fichier est vide."), code="empty")
@@ -338,6 +498,8 @@ def read_table(data: bytes, filename: str = "") -> Table:
         except (StopIteration, csv.Error) as exc:
             raise FileRejected(_("L'en-tête du fichier CSV est illisible."), code="csv") from exc
         table = Table(_check_header(header), "csv", encoding, delimiter, text)
+        if not keep_nul and "\x00" in text:
+            raise _stray_nul(text, delimiter, table.header)
     if next(iter(table), None) is None:
         raise FileRejected(
             _("Le fichier ne contient que la ligne d'en-tête : aucune ligne de données."),
