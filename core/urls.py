@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import views
+from core import views, views_legal
 
 app_name = "core"
 urlpatterns = [
@@ -36,4 +36,9 @@ urlpatterns = [
     ),
     path("csrf-echec/", views.csrf_failure, name="csrf-failure"),
     path("sante/", views.health, name="health"),
+    # Linked from the footer of every page (templates/partials/footer.html, 500.html).
+    path("accessibilite/", views_legal.accessibility, name="accessibility"),
+    path("mentions-legales/", views_legal.legal_notice, name="legal-notice"),
+    path("donnees-personnelles/", views_legal.privacy, name="privacy"),
+    path("plan-du-site/", views_legal.sitemap, name="sitemap"),
 ]

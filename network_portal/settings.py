@@ -194,6 +194,18 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reseau-amd@numerique.gouv.fr")
 
+# The pages every public website must have (core/views_legal.py). CONTACT_EMAIL answers the
+# public (accessibility statement, legal notice, personal data); DPO_EMAIL is the data protection
+# officer's address (unset: the notice sends requests to CONTACT_EMAIL and names no DPO address);
+# HOSTING_PROVIDER names the host, its address and telephone (unset: the legal notice says the
+# host is set at deployment); PUBLICATION_DIRECTOR names the director of publication (unset: the
+# role, « directeur interministériel du numérique »); SOURCE_CODE_URL links the public repository.
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="reseau-amd@numerique.gouv.fr")
+DPO_EMAIL = env.str("DPO_EMAIL", default="")
+HOSTING_PROVIDER = env.str("HOSTING_PROVIDER", default="", multiline=True)
+PUBLICATION_DIRECTOR = env.str("PUBLICATION_DIRECTOR", default="")
+SOURCE_CODE_URL = env.str("SOURCE_CODE_URL", default="")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.HashedTokenAuthentication",
