@@ -3,7 +3,16 @@
 from importlib import import_module
 from typing import Any
 
+from celery.schedules import crontab
 from django.conf import settings
+
+# The jobs of `core` itself.
+BEAT_SCHEDULE = {
+    "core-clear-expired-sessions": {
+        "task": "core.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=10, hour=4),
+    },
+}
 
 
 def collect_beat_schedule() -> dict[str, Any]:
