@@ -13,6 +13,7 @@ urlpatterns = [
     path("export/", views_io.export_page, name="export"),
     path("export.csv", views_io.export_csv, name="export_csv"),
     path("export.xlsx", views_io.export_xlsx, name="export_xlsx"),
+    path("catalogue/", views_io.public_catalogue_page, name="public_catalogue"),
     path("catalogue/<int:pk>/", views_io.public_entry, name="public_entry"),
     path("catalogue.jsonld", views_io.dcat_network, {"fmt": "jsonld"}, name="dcat_jsonld"),
     path("catalogue.ttl", views_io.dcat_network, {"fmt": "turtle"}, name="dcat_turtle"),

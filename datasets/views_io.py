@@ -6,6 +6,8 @@
 - CSV / XLSX exports: any caller with a ministry scope (drafts only inside their own ministry,
   `DataAsset.objects.for_user`); another ministry's code answers 404.
 - DCAT-AP: public, published entries only (what data.gouv.fr's harvester reads).
+- Public catalogue (list, search, filters) and the public page of an entry: anyone, signed in
+  or not, sees the published entries and only them.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ from dsfr.forms import DsfrBaseForm
 from administrators.models import Ministry
 from core.access import access_for
 from core.notifications import absolute_url
-from datasets import exporting, selectors
+from core.validators import whole_number
+from datasets import exporting, public_catalogue, selectors
 from datasets.forms import list_filter_query
 from datasets.importing import OrganizationIndex, SourceRow, import_job_create, resolve_organization
 from datasets.models import DataAsset, ExtraFieldDefinition, ImportJob
+from datasets.search import MAX_QUERY_LENGTH, MarkedRows, highlights_later, normalise_query
 from datasets.tabular import FileRejected, read_upload
 from datasets.tasks import confirm_import, enqueue_analyse, progress_cache_key
 
@@ -525,7 +529,102 @@ def public_entry(request: HttpRequest, pk: int) -> HttpResponse:
             # Signed-in readers of the ministry's inventory get the way to the full entry.
             "full_entry": access is not None
             and (access.sees_all_ministries or asset.ministry_id in access.visible_ministry_ids),
-            "breadcrumb_data": {"current": asset.title[:80]},
+            "breadcrumb_data": {
+                "links": [{"url": reverse("datasets:public_catalogue"), "title": CATALOGUE_TITLE}],
+                "current": asset.title[:80],
+            },
+        },
+    )
+
+
+CATALOGUE_TITLE = "Catalogue des données publiées"
+
+
+class PublicCatalogueForm(DsfrBaseForm):
+    """Search and filters of the public catalogue (GET). The view gives the choices: every
+    ministry, and the organisations of the chosen one (none chosen: no organisation field)."""
+
+    q = forms.CharField(
+        label="Rechercher dans le catalogue",
+        required=False,
+        help_text="Mots du titre, de la description ou des mots-clés. Ex. : cadastre, élus.",
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH}),
+    )
+    ministry = forms.TypedChoiceField(
+        label="Ministère", required=False, coerce=int, empty_value=None
+    )
+    organization = forms.TypedChoiceField(
+        label="Organisation productrice", required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        ministries: list[tuple[int, str, str]],
+        organizations: list[tuple[int, str]] | None,
+    ) -> None:
+        super().__init__(data)
+        ministry: Any = self.fields["ministry"]
+        ministry.choices = [
+            ("", "Tous les ministères"),
+            *((pk, name) for pk, name, _ in ministries),
+        ]
+        if organizations is None:
+            del self.fields["organization"]
+            ministry.help_text = "Choisissez un ministère pour filtrer aussi par organisation."
+        else:
+            organization: Any = self.fields["organization"]
+            organization.choices = [("", "Toutes ses organisations"), *organizations]
+
+
+@require_safe
+def public_catalogue_page(request: HttpRequest) -> HttpResponse:
+    """The published entries, for anyone: full-text search, a ministry and one of its
+    organisations, 50 rows a page, each linked to its public page. The same page whoever asks
+    (a draft is never listed, not even to its own ministry). A filter value that is not one of
+    the choices is said on its field and left out; the page number is clamped to the pages."""
+    query = list_filter_query(request.GET)  # without NUL characters (PostgreSQL refuses them)
+    ministries = public_catalogue.ministry_choices()
+    codes = {pk: code for pk, _, code in ministries}
+    chosen = whole_number(query.get("ministry", ""))
+    organizations = (
+        public_catalogue.organization_choices(chosen)
+        if chosen is not None and chosen in codes
+        else None
+    )
+    form = PublicCatalogueForm(query, ministries=ministries, organizations=organizations)
+    form.is_valid()
+    data = form.cleaned_data
+    wanted = public_catalogue.CatalogueQuery(
+        q=normalise_query(data.get("q")),
+        ministry=data.get("ministry"),
+        organization=data.get("organization"),
+    )
+    hits = public_catalogue.catalogue_hits(wanted)
+    size = public_catalogue.PAGE_SIZE
+    # The rows are read below, page by page: the paginator only counts (a range has a length).
+    paginator: Paginator[Any] = Paginator(range(hits.total), size)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = public_catalogue.catalogue_rows(
+        wanted, hits, offset=(page.number - 1) * size, limit=size
+    )
+    page.object_list = rows
+    marks = highlights_later([r["pk"] for r in rows], wanted.q) if wanted.q and rows else None
+    return render(
+        request,
+        "datasets/public_catalogue.html",
+        {
+            "title": CATALOGUE_TITLE,
+            "form": form,
+            "wanted": wanted,
+            "hits": hits,
+            "page_obj": page,
+            "rows": MarkedRows(rows, marks),
+            "max_rows": public_catalogue.MAX_ROWS,
+            "search_cap": selectors.SEARCH_CAP,
+            "ministry_code": codes.get(wanted.ministry) if wanted.ministry else None,
+            "breadcrumb_data": {"current": CATALOGUE_TITLE},
         },
     )
 
