@@ -32,6 +32,7 @@ NAV = [
     ("Réseau", "/ministeres/", "auth"),
     ("Mon ministère", "/mon-ministere/", "ministry"),
     ("Inventaire", "/inventaire/", "auth"),
+    ("Données publiées", "/inventaire/catalogue/", "all"),
     ("Supervision", "/supervision/", "staff"),
     ("Formations", "/formations/", "all"),
     ("Guides", "/guides/", "all"),
@@ -53,11 +54,15 @@ def _visible(who: str, access: Any) -> bool:
 def portal(request: HttpRequest) -> dict[str, Any]:
     access = access_for(getattr(request, "user", None))
     path = request.path
-    nav_items = [
-        {"label": label, "url": url, "active": path == url if url == "/" else path.startswith(url)}
-        for label, url, who in NAV
-        if _visible(who, access)
-    ]
+    visible = [(label, url) for label, url, who in NAV if _visible(who, access)]
+    # The current section: the longest address the page is under (« Données publiées »,
+    # /inventaire/catalogue/, rather than « Inventaire »); the home page only for itself.
+    current = max(
+        (url for _, url in visible if path == url or (url != "/" and path.startswith(url))),
+        key=len,
+        default=None,
+    )
+    nav_items = [{"label": label, "url": url, "active": url == current} for label, url in visible]
     # django-csp 4 creates the nonce lazily and dsfr_js tests its truth value, which stays False
     # until something reads it: reading it here puts it in the header and on the DSFR scripts.
     # Templates use `{{ csp_nonce }}` on their own <script> tags.

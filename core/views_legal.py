@@ -43,7 +43,11 @@ AXE_CHECKED_PAGES: list[tuple[str, list[tuple[str, str]]]] = [
             ("Guides : liste, guide, historique des versions", "/guides/"),
             ("Formations : catalogue et fiche d'une session", "/formations/sessions/"),
             ("Transparence", "/supervision/transparence/"),
-            ("Fiche publique d'une entrée du catalogue", "/inventaire/catalogue/"),
+            ("Fiche publique d'une entrée du catalogue", "/inventaire/catalogue/{"),
+            (
+                "Catalogue des données publiées : liste, recherche, filtres",
+                "test_a_visitor_browses_searches_and_filters_the_catalogue",
+            ),
             ("Page d'erreur « Page non trouvée »", "/cette-page-n-existe-pas/"),
             ("Page « Formulaire expiré »", "test_expired_form_shows_the_french_csrf_page"),
             (
