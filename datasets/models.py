@@ -305,6 +305,13 @@ class DataAsset(TimeStampedModel):
             models.Index(fields=["ministry", "organization"], name="asset_ministry_org"),
             models.Index(fields=["ministry", "asset_type"], name="asset_ministry_type"),
             models.Index(fields=["-updated_at", "-id"], name="asset_recent"),
+            # The public catalogue's list by date (published entries only): a page's ids from
+            # the index alone, however deep.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="asset_published_recent",
+                condition=models.Q(visibility="PUBLISHED"),
+            ),
         ]
 
     def __str__(self) -> str:
