@@ -214,6 +214,46 @@ def asset_rows(
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
 
 
+@register.simple_tag
+def public_rows(rows: Iterable[tuple[Mapping[str, Any], Any]], *, searched: bool) -> SafeString:
+    """The table rows of the public catalogue (datasets/public_catalogue.html): the entry's link
+    to its public page (with highlights), its organisation, its ministry, the date of its last
+    change. `rows`: (entry as the dict of `public_catalogue.ROW_FIELDS`, highlights or None).
+    Built here for the reason `asset_rows` is: ~6 ms of template nodes a page."""
+    before, after = _public_url_template()
+    zone = get_current_timezone()
+    parts: list[str] = []
+    for row, mark in rows:
+        shown = _e(mark["title"]) if mark else _e(row["title"])
+        summary = (
+            f'<p class="fr-text--xs fr-mb-0">{_e(mark["description"])}</p>'
+            if mark and mark["description"]
+            else ""
+        )
+        ministry = row["ministry__short_name"] or row["ministry__name"]
+        parts.append(
+            f'<tr><td><a href="{before}{int(row["pk"])}{after}">{shown}</a>{summary}</td>'
+            f"<td>{_e(row['organization__name'])}</td><td>{_e(ministry)}</td>"
+            f"<td>{_day(row['updated_at'], zone)}</td></tr>\n"
+        )
+    if not parts:
+        empty = (
+            "Aucune entrée publiée ne correspond à votre recherche."
+            if searched
+            else "Aucune entrée publiée pour l'instant."
+        )
+        parts.append(f'<tr><td colspan="4">{empty}</td></tr>\n')
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
+
+
+def _public_url_template() -> tuple[str, str]:
+    """The public entry URL around its id, from one reverse() with a placeholder id."""
+    marker = 987654321
+    url = reverse("datasets:public_entry", args=[marker])
+    before, _, after = url.partition(str(marker))
+    return _e(before), _e(after)
+
+
 @register.simple_tag(takes_context=True)
 def inventory_pagination(context: Mapping[str, Any], page_obj: Any) -> SafeString:
     """`{% dsfr_pagination page_obj %}`'s markup (django-dsfr's dsfr/pagination.html, checked
