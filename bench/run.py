@@ -11,8 +11,8 @@ What it does (bounded: a fixed number of requests per measure, everything stoppe
 2. starts gunicorn (2 workers, 127.0.0.1, a free port), opens a session for two accounts
    (network staff, who sees all the entries, and the administrator of the 5,000-entry ministry),
    and times over HTTP: the list page (50 rows), full-text search, facet filtering (a different
-   combination each time, so the facet cache does not help), an entry page and the 5,000-row
-   CSV export;
+   combination each time, so the facet cache does not help), an entry page, the public
+   catalogue without an account (list and search; no target) and the 5,000-row CSV export;
    (before measuring, `VACUUM (ANALYZE)` of the inventory tables, as autovacuum would do);
 3. replays through `psql` (`\\timing`) every SQL statement of the list, search and facet pages,
    captured from 10 requests of the same mix as the measure (pages 1-20; one- and two-word
@@ -628,6 +628,19 @@ def page_measures(ctx: Context, ids: dict[str, Any]) -> list[dict[str, Any]]:
             "floor: signed-in page with the layout only (/csrf-echec/)",
             lambda i: "/csrf-echec/",
             "staff",
+            None,
+        ),
+        # No target in the issue: the published entries, for anyone (no session, no role).
+        (
+            "public catalogue (anonymous, 50 rows, 140k published)",
+            lambda i: f"/inventaire/catalogue/?page={1 + i % 20}",
+            "anonymous",
+            None,
+        ),
+        (
+            "public catalogue search (anonymous)",
+            lambda i: f"/inventaire/catalogue/?q={quote_plus(terms[i])}",
+            "anonymous",
             None,
         ),
         (
