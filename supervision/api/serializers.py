@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from administrators.models import Ministry
@@ -154,6 +155,19 @@ class RoadmapActionSerializer(serializers.ModelSerializer):
         return attrs  # the service validates (evidence when done, reason when abandoned)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?$",
+        "example": "09:30:00",
+        "description": "Heure locale de Paris, sans décalage horaire.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A meeting's hour: local (Europe/Paris), without an offset. OpenAPI's `format: time`
+    (RFC 3339's full-time) requires one, so the schema describes the text instead."""
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", queryset=Ministry.objects.all(), required=False, allow_null=True
@@ -167,6 +181,8 @@ class MeetingSerializer(serializers.ModelSerializer):
     )
     n_invited = serializers.IntegerField(read_only=True)
     n_present = serializers.IntegerField(read_only=True)
+    start_time = LocalTimeField(required=False, allow_null=True)
+    end_time = LocalTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Meeting
