@@ -15,6 +15,7 @@ HTML-escaped, and only then are the delimiters turned into `<mark>` tags.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,12 +62,65 @@ def singular_words(q: str) -> str:
     return _ENDS_IN_S.sub(r"\1", q)
 
 
+# The stop words of PostgreSQL's French list (tsearch_data/french.stop) that a word can reach:
+# written without accents and of two letters or more (`french_unaccent` removes accents before
+# the stop list is read, so its accented words never apply). A word shortened to one of them
+# (« pass » → « pas », « mois » → « moi », « Aix » → « ai ») would vanish from the singular
+# form, and, the two forms being matched *or*, take its condition away (« pass culture » would
+# find all of « culture »): such a word stays as typed. Checked against the database by a test.
+# fmt: off
+_STOP_WORDS = frozenset({
+    "au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il",
+    "je", "la", "le", "leur", "lui", "ma", "mais", "me", "mes", "moi", "mon", "ne", "nos",
+    "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "sa", "se", "ses",
+    "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous",
+    "suis", "es", "est", "sommes", "sont", "serai", "seras", "sera", "serons", "serez", "seront",
+    "serais", "serait", "serions", "seriez", "seraient", "fus", "fut", "furent", "sois", "soit",
+    "soyons", "soyez", "soient", "fusse", "fusses", "fussions", "fussiez", "fussent", "ayant",
+    "ayante", "ayantes", "ayants", "eu", "eue", "eues", "eus", "ai", "as", "avons", "avez", "ont",
+    "aurai", "auras", "aura", "aurons", "aurez", "auront", "aurais", "aurait", "aurions",
+    "auriez", "auraient", "avais", "avait", "avions", "aviez", "avaient", "eut", "eurent", "aie",
+    "aies", "ait", "ayons", "ayez", "aient", "eusse", "eusses", "eussions", "eussiez", "eussent"
+})
+# fmt: on
+# A term excluded with « - » (after a space or at the start, as websearch_to_tsquery reads it):
+# a phrase in quotes (to its closing quote, or the end), or a word.
+_EXCLUDED = re.compile(r'(?:^|(?<=\s))-(?:"[^"]*"?|\S+)')
+
+
+def _folded(word: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
+    )
+
+
+def _shortened(match: re.Match[str]) -> str:
+    short = match.group(1)
+    return match.group(0) if _folded(short) in _STOP_WORDS else short
+
+
+def _singular_form(typed: str) -> str:
+    """`typed` with the final « s »/« x » of its words dropped, except in excluded terms (an
+    exclusion must hold in both forms: « -hôpitaux » excludes « hôpital », which the stemmer
+    folds with it, and « -"cancers graves" » the phrase as stored with positions) and where the
+    shortened word is a stop word (`_STOP_WORDS`)."""
+    parts: list[str] = []
+    last = 0
+    for excluded in _EXCLUDED.finditer(typed):
+        parts.append(_ENDS_IN_S.sub(_shortened, typed[last : excluded.start()]))
+        parts.append(excluded.group(0))
+        last = excluded.end()
+    parts.append(_ENDS_IN_S.sub(_shortened, typed[last:]))
+    return "".join(parts)
+
+
 def query_forms(q: str) -> tuple[str, str]:
     """The two forms of a query the search matches (either one): as typed, and with its words'
-    final « s »/« x » dropped. A word excluded in the plural (« -cancers ») is excluded in the
-    singular too, in both forms (otherwise the typed form would let « cancer » through)."""
+    final « s »/« x » dropped (`_singular_form`). A word excluded in the plural (« -cancers ») is
+    excluded in the singular too, in both forms (otherwise the typed form would let « cancer »
+    through)."""
     typed = _EXCLUDED_PLURAL.sub(lambda m: f"{m.group(0)} -{m.group(1)}", q)
-    return typed, singular_words(typed)
+    return typed, _singular_form(typed)
 
 
 def _plural_words(q: str) -> str:

@@ -101,8 +101,8 @@ def test_the_api_search_finds_both_forms(api_client, entries):
     ("typed", "forms"),
     [
         ("élus", ("élus", "élu")),
-        ("registre -cancers", ("registre -cancers -cancer", "registre -cancer -cancer")),
-        ('"a-cancers" -vœux', ('"a-cancers" -vœux -vœu', '"a-cancer" -vœu -vœu')),
+        ("registre -cancers", ("registre -cancers -cancer", "registre -cancers -cancer")),
+        ('"a-cancers" -vœux', ('"a-cancers" -vœux -vœu', '"a-cancer" -vœux -vœu')),
     ],
 )
 def test_query_forms(typed, forms):
