@@ -103,7 +103,7 @@ def _filtered(query: CatalogueQuery) -> QuerySet[DataAsset]:
 def matching(query: CatalogueQuery) -> QuerySet[DataAsset]:
     """The published entries that match `query`, unordered and without rank."""
     qs = _filtered(query)
-    return apply_search(qs, query.q, rank=False) if query.q else qs
+    return apply_search(qs, query.q, rank=False, public=True) if query.q else qs
 
 
 def ministry_choices() -> list[tuple[int, str, str]]:
@@ -131,7 +131,7 @@ def _ranked_ids(qs: QuerySet[DataAsset], q: str, cap: int) -> list[int] | None:
     when there are more than `cap` of them. One statement: the matches with their rank, read
     from the full-text index and stopping at cap + 1, sorted here (at most SEARCH_CAP rows)."""
     if is_postgres():
-        ranked: QuerySet[Any] = apply_search(qs, q, rank=True)  # annotates `search_rank`
+        ranked: QuerySet[Any] = apply_search(qs, q, rank=True, public=True)  # `search_rank`
         found = list(ranked.order_by().values_list("pk", "search_rank", "updated_at")[: cap + 1])
     else:  # no rank off PostgreSQL: the most recent first
         found = [

@@ -45,9 +45,12 @@ def normalise_query(q: str | None) -> str:
 TSQUERY = (
     "(websearch_to_tsquery('french_unaccent', %s) || websearch_to_tsquery('french_unaccent', %s))"
 )
-# Highlights also mark the plural of a singular word (« élu » in « élus »): a third parameter,
-# `_plural_words(query)`.
-_HEADLINE_TSQUERY = TSQUERY[:-1] + " || websearch_to_tsquery('french_unaccent', %s))"
+# The rank and the highlights also read the query with its words in the plural (« élu » ->
+# « élus »): the stored vector keeps the singular stems of its plurals without positions, so
+# they make a match, not a rank, and « élu » would rank the « Répertoire national des élus »
+# (its title) below a description naming « élu » once. The stems of the plural form carry
+# positions and weights. Three parameters: `ranking_forms(query)`.
+_RANKING_TSQUERY = TSQUERY[:-1] + " || websearch_to_tsquery('french_unaccent', %s))"
 # Letters of French words: the rule of migration 0011's `portal_singulars`.
 LETTERS = "a-zA-ZÀ-ÖØ-öø-ÿŒœÆæ"
 _WORD = re.compile(f"[{LETTERS}]+")
@@ -123,6 +126,13 @@ def query_forms(q: str) -> tuple[str, str]:
     return typed, _singular_form(typed)
 
 
+def ranking_forms(q: str) -> tuple[str, str, str]:
+    """The forms of a query that rank and highlight the matches: `query_forms` and the typed
+    form with its words in the plural."""
+    typed, singular = query_forms(q)
+    return typed, singular, _plural_words(typed)
+
+
 def _plural_words(q: str) -> str:
     """`q` with an « s » after each word of two letters or more that does not end in s or x
     (« or », the query language's operator, left alone)."""
@@ -136,20 +146,45 @@ def _plural_words(q: str) -> str:
     return _WORD.sub(plural, q)
 
 
-def apply_search(qs: QuerySet[DataAsset], q: str, *, rank: bool = True) -> QuerySet[DataAsset]:
-    """Filter `qs` by the query; with `rank`, annotate `search_rank` (PostgreSQL only)."""
+def _public(tsquery: str) -> str:
+    """`tsquery` (SQL of OR'ed `websearch_to_tsquery` calls) with each of its words restricted
+    to the weights A, B and C: the text any visitor may read (migration 0013 gives the internal
+    information system D). The singular stems, stored without positions, match any weight."""
+    forms = tsquery[1:-1].split(" || ")
+    # In the text of a tsquery each word is quoted ('word', a quote doubled inside): ':ABC'
+    # after each one.
+    word = "('(?:[^']|'')*')"
+    literal = "'" + word.replace("'", "''") + "'"
+    restricted = [
+        f"regexp_replace(({form})::text, {literal}, '\\1:ABC', 'g')::tsquery" for form in forms
+    ]
+    return "(" + " || ".join(restricted) + ")"
+
+
+_PUBLIC_TSQUERY = _public(TSQUERY)
+_PUBLIC_RANKING_TSQUERY = _public(_RANKING_TSQUERY)
+
+
+def apply_search(
+    qs: QuerySet[DataAsset], q: str, *, rank: bool = True, public: bool = False
+) -> QuerySet[DataAsset]:
+    """Filter `qs` by the query; with `rank`, annotate `search_rank` (PostgreSQL only).
+    `public`: match only what the public pages show (not the internal information system)."""
     q = normalise_query(q)
     if not q:
         return qs
     if is_postgres():
+        matching, ranking = (
+            (_PUBLIC_TSQUERY, _PUBLIC_RANKING_TSQUERY) if public else (TSQUERY, _RANKING_TSQUERY)
+        )
         qs = qs.extra(  # noqa: S610 - parameterised; the column is not declared on the model
-            where=[f"datasets_dataasset.search_vector @@ {TSQUERY}"],
+            where=[f"datasets_dataasset.search_vector @@ {matching}"],
             params=list(query_forms(q)),
         )
         if rank:
             qs = qs.annotate(
                 search_rank=RawSQL(  # noqa: S611 - constant SQL, parameterised
-                    f"ts_rank_cd(datasets_dataasset.search_vector, {TSQUERY})", query_forms(q)
+                    f"ts_rank_cd(datasets_dataasset.search_vector, {ranking})", ranking_forms(q)
                 )
             )
         return qs
@@ -160,8 +195,9 @@ def apply_search(qs: QuerySet[DataAsset], q: str, *, rank: bool = True) -> Query
             | Q(acronym__icontains=term)
             | Q(description__icontains=term)
             | Q(service__icontains=term)
-            | Q(source_system__icontains=term)
         )
+        if not public:
+            term_q |= Q(source_system__icontains=term)
         cond &= term_q
     return qs.filter(cond)
 
@@ -182,14 +218,14 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
         # The delimiters are removed from the text first, so <mark> always comes in pairs.
         sql = (
             "SELECT id, "  # noqa: S608 - constant SQL, parameterised
-            f"ts_headline('french_unaccent', translate(title, %s, ''), {_HEADLINE_TSQUERY}, %s), "
-            f"ts_headline('french_unaccent', translate(description, %s, ''), {_HEADLINE_TSQUERY}, "
+            f"ts_headline('french_unaccent', translate(title, %s, ''), {_RANKING_TSQUERY}, %s), "
+            f"ts_headline('french_unaccent', translate(description, %s, ''), {_RANKING_TSQUERY}, "
             "%s) FROM datasets_dataasset WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
             title_options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
             delimiters = _START + _STOP
-            query = [*query_forms(q), _plural_words(q)]
+            query = list(ranking_forms(q))
             cursor.execute(
                 sql,
                 [delimiters, *query, title_options, delimiters, *query, options, list(ids)],

@@ -139,3 +139,24 @@ def test_the_query_drops_the_letters_the_stored_vector_dropped():
         search.singular_words(text)
         == "Vœu de élu; cour, pri 2016 (réseau) dan l'eau — ÉTAT bu X as"
     )
+
+
+def test_a_plural_in_a_title_outranks_the_singular_in_a_description(amd_client, organization):
+    """The singular stems of plurals are stored without positions: without the plural form
+    of the query in the rank, « élu » ranked the title « … des élus » last (rank 0)."""
+    common = {"organization": organization, "keywords": [], "service": ""}
+    AssetFactory(title="Répertoire national des élus", description="Liste.", **common)
+    AssetFactory(
+        title="Subventions aux associations", description="Versées à la demande d'un élu.", **common
+    )
+    response = amd_client.get("/inventaire/", {"q": "élu"})
+    titles = [row["title"] for row, _ in response.context["rows"]]
+    assert titles == ["Répertoire national des élus", "Subventions aux associations"]
+
+
+def test_ranking_forms():
+    assert search.ranking_forms("élu -cancers") == (
+        "élu -cancers -cancer",
+        "élu -cancers -cancer",
+        "élus -cancers -cancers",
+    )
