@@ -133,9 +133,11 @@ def _ranked_ids(qs: QuerySet[DataAsset], q: str, cap: int) -> list[int] | None:
     if is_postgres():
         ranked: QuerySet[Any] = apply_search(qs, q, rank=True, public=True)  # `search_rank`
         found = list(ranked.order_by().values_list("pk", "search_rank", "updated_at")[: cap + 1])
-    else:  # no rank off PostgreSQL: the most recent first
+    else:  # no rank off PostgreSQL (`make run`'s SQLite): the matches, most recent first
+        matches = apply_search(qs, q, rank=False, public=True)
         found = [
-            (pk, 0.0, at) for pk, at in qs.order_by().values_list("pk", "updated_at")[: cap + 1]
+            (pk, 0.0, at)
+            for pk, at in matches.order_by().values_list("pk", "updated_at")[: cap + 1]
         ]
     if len(found) > cap:
         return None

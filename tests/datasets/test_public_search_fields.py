@@ -65,3 +65,13 @@ def test_the_system_weighs_d_and_has_no_singular_stems(published):
     assert positions.isdigit()
     assert "'elus':" in vector
     assert "'elu'" not in vector  # « ELUS » without its s: an unpositioned stem, any weight
+
+
+def test_off_postgresql_the_search_still_filters(anon_client, published, organization, monkeypatch):
+    """`make run` serves SQLite: the catalogue listed every published entry for any search."""
+    from datasets import public_catalogue
+
+    AssetFactory(organization=organization, title="Annuaire des écoles", visibility="PUBLISHED")
+    monkeypatch.setattr(public_catalogue, "is_postgres", lambda: False)
+    assert _public_titles(anon_client, "subventions") == ["Registre des subventions"]
+    assert _public_titles(anon_client, "gestaprox") == []
