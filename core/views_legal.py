@@ -177,32 +177,29 @@ def _contact() -> dict[str, Any]:
     }
 
 
-@require_safe
-def accessibility(request: HttpRequest) -> HttpResponse:
+def _page(request: HttpRequest, template: str, title: str, **context: Any) -> HttpResponse:
+    """A legal page: its title, its breadcrumb, the publisher's contacts and `context`."""
     return render(
         request,
+        template,
+        {"title": title, "breadcrumb_data": {"current": title}, **_contact(), **context},
+    )
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return _page(
+        request,
         "core/accessibility.html",
-        {
-            "title": "Déclaration d'accessibilité",
-            "breadcrumb_data": {"current": "Déclaration d'accessibilité"},
-            "statement_date": STATEMENT_DATE,
-            "checked_pages": AXE_CHECKED_PAGES,
-            **_contact(),
-        },
+        "Déclaration d'accessibilité",
+        statement_date=STATEMENT_DATE,
+        checked_pages=AXE_CHECKED_PAGES,
     )
 
 
 @require_safe
 def legal_notice(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/legal_notice.html",
-        {
-            "title": "Mentions légales",
-            "breadcrumb_data": {"current": "Mentions légales"},
-            **_contact(),
-        },
-    )
+    return _page(request, "core/legal_notice.html", "Mentions légales")
 
 
 PRIVACY_SECTIONS = [
@@ -225,24 +222,18 @@ def _throttle_window() -> str:
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(
+    return _page(
         request,
         "core/privacy.html",
-        {
-            "title": "Données personnelles",
-            "breadcrumb_data": {"current": "Données personnelles"},
-            "summary": [
-                {"link": f"#{anchor}", "label": label} for anchor, label in PRIVACY_SECTIONS
-            ],
-            "cookies": portal_cookies(),
-            "session_lifetime": _duration(settings.SESSION_COOKIE_AGE),
-            "login_lock": _duration(settings.LOGIN_LOCK_SECONDS),
-            "reset_window": _duration(RESET_WINDOW_SECONDS),
-            "api_window": _throttle_window(),
-            "stale_import_days": STALE_IMPORT_DAYS,
-            "browser_storage": BROWSER_STORAGE,
-            **_contact(),
-        },
+        "Données personnelles",
+        summary=[{"link": f"#{anchor}", "label": label} for anchor, label in PRIVACY_SECTIONS],
+        cookies=portal_cookies(),
+        session_lifetime=_duration(settings.SESSION_COOKIE_AGE),
+        login_lock=_duration(settings.LOGIN_LOCK_SECONDS),
+        reset_window=_duration(RESET_WINDOW_SECONDS),
+        api_window=_throttle_window(),
+        stale_import_days=STALE_IMPORT_DAYS,
+        browser_storage=BROWSER_STORAGE,
     )
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 
 from datasets import search
 from tests.datasets.factories import AssetFactory
+from tests.datasets.search_helpers import found, titled_entries
 
 pytestmark = [
     pytest.mark.django_db,
@@ -32,22 +33,7 @@ TITLES = {
 
 @pytest.fixture
 def entries(organization):
-    return {
-        key: AssetFactory(
-            organization=organization,
-            title=title,
-            description="Sans rapport.",
-            keywords=[],
-            service="",
-        )
-        for key, title in TITLES.items()
-    }
-
-
-def _found(client, q):
-    response = client.get("/inventaire/", {"q": q})
-    assert response.status_code == 200
-    return sorted(row["title"] for row, _ in response.context["rows"])
+    return titled_entries(organization, TITLES)
 
 
 def _titles(*keys):
@@ -63,7 +49,7 @@ def _titles(*keys):
     ],
 )
 def test_an_exclusion_excludes_in_both_forms(amd_client, entries, typed, keys):
-    assert _found(amd_client, typed) == _titles(*keys)
+    assert found(amd_client, typed) == _titles(*keys)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +61,7 @@ def test_an_exclusion_excludes_in_both_forms(amd_client, entries, typed, keys):
     ],
 )
 def test_a_word_shortened_to_a_stop_word_still_counts(amd_client, entries, typed, keys):
-    assert _found(amd_client, typed) == _titles(*keys)
+    assert found(amd_client, typed) == _titles(*keys)
 
 
 def test_the_public_catalogue_keeps_the_exclusion(client, organization):

@@ -6,6 +6,7 @@ from django.db import connection
 
 from datasets import search
 from tests.datasets.factories import AssetFactory
+from tests.datasets.search_helpers import found, titled_entries
 
 pytestmark = [
     pytest.mark.django_db,
@@ -25,22 +26,7 @@ TITLES = {
 
 @pytest.fixture
 def entries(organization):
-    return {
-        key: AssetFactory(
-            organization=organization,
-            title=title,
-            description="Sans rapport.",
-            keywords=[],
-            service="",
-        )
-        for key, title in TITLES.items()
-    }
-
-
-def _found(client, q):
-    response = client.get("/inventaire/", {"q": q})
-    assert response.status_code == 200
-    return sorted(row["title"] for row, _ in response.context["rows"])
+    return titled_entries(organization, TITLES)
 
 
 @pytest.mark.parametrize(
@@ -58,17 +44,17 @@ def _found(client, q):
     ],
 )
 def test_singular_and_plural_find_each_other(amd_client, entries, typed, keys):
-    assert _found(amd_client, typed) == sorted(TITLES[k] for k in keys)
+    assert found(amd_client, typed) == sorted(TITLES[k] for k in keys)
 
 
 def test_phrases_and_exclusions_keep_their_meaning(amd_client, entries):
     both = sorted([TITLES["cancer"], TITLES["cancers"]])
-    assert _found(amd_client, '"registre des cancers"') == both
-    assert _found(amd_client, '"cancers registre"') == []  # the order of a phrase still counts
-    assert _found(amd_client, "registre -cancer") == []
-    assert _found(amd_client, "registre -cancers") == []
-    assert _found(amd_client, "-élus élu") == []
-    assert _found(amd_client, "élu or cancer") == sorted(
+    assert found(amd_client, '"registre des cancers"') == both
+    assert found(amd_client, '"cancers registre"') == []  # the order of a phrase still counts
+    assert found(amd_client, "registre -cancer") == []
+    assert found(amd_client, "registre -cancers") == []
+    assert found(amd_client, "-élus élu") == []
+    assert found(amd_client, "élu or cancer") == sorted(
         TITLES[k] for k in ("elu", "elus", "cancer", "cancers")
     )
 
