@@ -58,8 +58,10 @@ _NOT_A_TABLE = (
 )
 # How much of a file is looked at to tell a binary file from a text (see `decode_text`).
 SNIFF_BYTES = 65_536
-# NULs making up this share of the sniffed bytes: a binary file, not a text with stray NULs.
+# Runs of NULs making up this share of the sniffed bytes: a binary file, not a text with stray
+# NULs (or a cell padded with them).
 BINARY_NUL_SHARE = 0.10
+_NUL_RUN = re.compile(b"\x00+")
 # A text never holds, next to a NUL, this many different other control bytes; a binary does.
 BINARY_CONTROL_KINDS = 3
 # Control characters no cell may hold (as `validation.forbidden_character` says, minus what a
@@ -252,9 +254,11 @@ def looks_binary(data: bytes) -> bool:
     text with stray NULs. Binary when:
 
     - a NUL is among its first 4 bytes (no text starts so; many binary formats do);
-    - or NULs are at least `BINARY_NUL_SHARE` of those bytes, and of 1 KiB at least (a run of
-      NULs at the very end of a small file, the padding some old tools add, is not counted: it
-      is a line of its own, refused with its number);
+    - or runs of NULs are at least `BINARY_NUL_SHARE` of those bytes, and of 1 KiB at least: a
+      binary file scatters them (a table of integers, say), while a text's stray NULs come
+      alone or as one run, the padding of a fixed-width cell some old tools leave (a run at the
+      very end of a small file is not counted: it is a line of its own, refused with its
+      number);
     - or they hold, besides NULs, `BINARY_CONTROL_KINDS` different other control bytes.
 
     A file without a NUL there is read as text (its other control characters, and a NUL further
@@ -267,7 +271,7 @@ def looks_binary(data: bytes) -> bool:
     if len(data) <= SNIFF_BYTES:
         head = head.rstrip(b"\x00")
     # The share counts at least 1 KiB: a few NULs in a tiny text are not "many".
-    if head.count(b"\x00") >= BINARY_NUL_SHARE * max(len(head), 1024):
+    if len(_NUL_RUN.findall(head)) >= BINARY_NUL_SHARE * max(len(head), 1024):
         return True
     others = set(head.translate(None, _NOT_CONTROL_BYTES)) - {0}
     return len(others) >= BINARY_CONTROL_KINDS

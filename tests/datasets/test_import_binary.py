@@ -317,3 +317,16 @@ def test_impact_measurements_with_a_stray_nul_are_refused_naming_line_and_column
     rows, errors = parse_measurements(data)
     assert rows == [] and len(errors) == 1
     assert "à la ligne 2, colonne « valeur »" in errors[0]
+
+
+def test_a_cell_padded_with_nuls_in_a_small_file_rejects_its_row_only(
+    amd_user, ministry, organization
+):
+    """Old fixed-width exports pad a cell with NULs: one run of 120 in a file of a few hundred
+    bytes is a text (the review of session 6 found it refused whole as binary)."""
+    data = csv_bytes([row(), row("Deuxième jeu", si="GESTION" + "\x00" * 120), row("Troisième")])
+    data = data.decode().encode("cp1252")
+    assert not looks_binary(data)
+    job = analyse(amd_user, ministry, data)
+    assert job.report["counts"]["rejected"] == 1 and job.report["counts"]["created"] == 2
+    assert _errors(job, 3) == [("si", NUL_IN_CELL)]
