@@ -37,6 +37,7 @@ from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
 from core.access import access_for
+from core.forms import QuickSelect
 from core.notifications import absolute_url
 from core.validators import whole_number
 from datasets import exporting, public_catalogue, selectors
@@ -551,10 +552,14 @@ class PublicCatalogueForm(DsfrBaseForm):
         widget=forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH}),
     )
     ministry = forms.TypedChoiceField(
-        label="Ministère", required=False, coerce=int, empty_value=None
+        label="Ministère", required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
     organization = forms.TypedChoiceField(
-        label="Organisation productrice", required=False, coerce=int, empty_value=None
+        label="Organisation productrice",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=QuickSelect,
     )
 
     def __init__(
