@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.forms.utils import flatatt
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
@@ -169,12 +169,19 @@ class QuickSelect(forms.Select):
         renderer: Any = None,
     ) -> SafeString:
         chosen = {str(v) for v in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>'
-            f"{escape(str(label))}</option>"
-            for v, label in self.choices
-        )
+        options: list[str] = []
+        selected_one = False
+        for v, label in self.choices:
+            # As Django's `ChoiceWidget.optgroups`: a None value is written "", only the first
+            # option of the chosen value is selected, and a label marked safe stays as it is.
+            option = "" if v is None else str(v)
+            selected = not selected_one and option in chosen
+            selected_one |= selected
+            options.append(
+                f'<option value="{escape(option)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(str(label))}</option>"
+            )
         return mark_safe(  # noqa: S308 - every value is escaped
             f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>'
-            f"{options}</select>"
+            f"{''.join(options)}</select>"
         )
