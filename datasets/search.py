@@ -40,17 +40,15 @@ def normalise_query(q: str | None) -> str:
     return " ".join((q or "").split())[:MAX_QUERY_LENGTH]
 
 
-# The query as typed, or with its words' final « s »/« x » dropped, which the stored vector
-# also holds (migration 0011). Two parameters: the two `query_forms`.
+# The query as typed, or with its words' final « s »/« x » dropped, whose stems the stored
+# vector also holds, with their positions and weights (migrations 0011 and 0014). Two
+# parameters: the two `query_forms`. It both matches and ranks.
 TSQUERY = (
     "(websearch_to_tsquery('french_unaccent', %s) || websearch_to_tsquery('french_unaccent', %s))"
 )
-# The rank and the highlights also read the query with its words in the plural (« élu » ->
-# « élus »): the stored vector keeps the singular stems of its plurals without positions, so
-# they make a match, not a rank, and « élu » would rank the « Répertoire national des élus »
-# (its title) below a description naming « élu » once. The stems of the plural form carry
-# positions and weights. Three parameters: `ranking_forms(query)`.
-_RANKING_TSQUERY = TSQUERY[:-1] + " || websearch_to_tsquery('french_unaccent', %s))"
+# Highlights also read the query with its words in the plural (« élu » marks « élus »: they
+# parse the text, not the stored vector). Three parameters: `highlight_forms(query)`.
+_HIGHLIGHT_TSQUERY = TSQUERY[:-1] + " || websearch_to_tsquery('french_unaccent', %s))"
 # Letters of French words: the rule of migration 0011's `portal_singulars`.
 LETTERS = "a-zA-ZÀ-ÖØ-öø-ÿŒœÆæ"
 _WORD = re.compile(f"[{LETTERS}]+")
@@ -126,9 +124,9 @@ def query_forms(q: str) -> tuple[str, str]:
     return typed, _singular_form(typed)
 
 
-def ranking_forms(q: str) -> tuple[str, str, str]:
-    """The forms of a query that rank and highlight the matches: `query_forms` and the typed
-    form with its words in the plural."""
+def highlight_forms(q: str) -> tuple[str, str, str]:
+    """The forms of a query that highlight the matches: `query_forms` and the typed form with
+    its words in the plural."""
     typed, singular = query_forms(q)
     return typed, singular, _plural_words(typed)
 
@@ -149,7 +147,7 @@ def _plural_words(q: str) -> str:
 def _public(tsquery: str) -> str:
     """`tsquery` (SQL of OR'ed `websearch_to_tsquery` calls) with each of its words restricted
     to the weights A, B and C: the text any visitor may read (migration 0013 gives the internal
-    information system D). The singular stems, stored without positions, match any weight."""
+    information system D)."""
     forms = tsquery[1:-1].split(" || ")
     # In the text of a tsquery each word is quoted ('word', a quote doubled inside): ':ABC'
     # after each one.
@@ -162,7 +160,6 @@ def _public(tsquery: str) -> str:
 
 
 _PUBLIC_TSQUERY = _public(TSQUERY)
-_PUBLIC_RANKING_TSQUERY = _public(_RANKING_TSQUERY)
 
 
 def apply_search(
@@ -174,17 +171,15 @@ def apply_search(
     if not q:
         return qs
     if is_postgres():
-        matching, ranking = (
-            (_PUBLIC_TSQUERY, _PUBLIC_RANKING_TSQUERY) if public else (TSQUERY, _RANKING_TSQUERY)
-        )
+        tsquery = _PUBLIC_TSQUERY if public else TSQUERY
         qs = qs.extra(  # noqa: S610 - parameterised; the column is not declared on the model
-            where=[f"datasets_dataasset.search_vector @@ {matching}"],
+            where=[f"datasets_dataasset.search_vector @@ {tsquery}"],
             params=list(query_forms(q)),
         )
         if rank:
             qs = qs.annotate(
                 search_rank=RawSQL(  # noqa: S611 - constant SQL, parameterised
-                    f"ts_rank_cd(datasets_dataasset.search_vector, {ranking})", ranking_forms(q)
+                    f"ts_rank_cd(datasets_dataasset.search_vector, {tsquery})", query_forms(q)
                 )
             )
         return qs
@@ -218,14 +213,14 @@ def highlights(ids: Sequence[int], q: str) -> dict[int, dict[str, SafeString]]:
         # The delimiters are removed from the text first, so <mark> always comes in pairs.
         sql = (
             "SELECT id, "  # noqa: S608 - constant SQL, parameterised
-            f"ts_headline('french_unaccent', translate(title, %s, ''), {_RANKING_TSQUERY}, %s), "
-            f"ts_headline('french_unaccent', translate(description, %s, ''), {_RANKING_TSQUERY}, "
+            f"ts_headline('french_unaccent', translate(title, %s, ''), {_HIGHLIGHT_TSQUERY}, %s), "
+            f"ts_headline('french_unaccent', translate(description, %s, ''), {_HIGHLIGHT_TSQUERY}, "
             "%s) FROM datasets_dataasset WHERE id = ANY(%s)"
         )
         with connection.cursor() as cursor:
             title_options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
             delimiters = _START + _STOP
-            query = list(ranking_forms(q))
+            query = list(highlight_forms(q))
             cursor.execute(
                 sql,
                 [delimiters, *query, title_options, delimiters, *query, options, list(ids)],

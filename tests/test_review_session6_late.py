@@ -1,5 +1,5 @@
 """Review of session 6's late commits (aaac91b..): the public search restricted to the weights
-A, B and C (datasets/search.py `_public`, migration datasets/0013), the ranking's plural form,
+A, B and C (datasets/search.py `_public`, migrations datasets/0013 and 0014), the rank,
 `core.forms.QuickSelect`."""
 
 import re
@@ -118,16 +118,11 @@ def test_the_rank_only_orders(organization, public, q):
 
 @pytest.mark.django_db
 @postgres_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="NOT FIXED: a stripped singular stem of the public text merges with the same word "
-    "stored with positions at weight D (the system), and then matches D only",
-)
 def test_the_system_does_not_change_what_the_public_text_finds(anon_client, organization):
-    """« élus » in a title is found by « élu » (the stripped stem 'elu', migration 0011), but
-    when the system is named « ELU » the vector holds 'elu':<position of D>: the public search
-    « élu » loses the entry and « -élu » keeps it. Whether an anonymous search finds an entry
-    then tells what its internal system says, what migration 0013 meant to hide."""
+    """« élus » in a title is found by « élu » (its singular stem 'elu', migration 0011). With
+    0011's unpositioned stems, a system named « ELU » left 'elu' with its D position only: the
+    public search « élu » lost the entry and « -élu » kept it, telling what the internal system
+    says. Since 0014 the stem keeps its own position and weight (A)."""
     common = {"organization": organization, "keywords": [], "service": "", "description": "Liste."}
     AssetFactory(title="Répertoire des élus", source_system="", visibility="PUBLISHED", **common)
     AssetFactory(title="Annuaire des élus", source_system="ELU", visibility="PUBLISHED", **common)

@@ -59,11 +59,10 @@ def test_phrases_and_exclusions_keep_their_meaning(amd_client, entries):
     )
 
 
-# The other form's stems are stored without positions: they make a match, not a rank. (Typed in
-# the plural, the singular form's own words rank alike: « élus » lists « élu » and « élus » by
-# date.)
-@pytest.mark.parametrize(("typed", "first"), [("élu", "elu"), ("cancer", "cancer")])
-def test_the_singular_typed_ranks_first(amd_client, entries, typed, first):
+# Typed in the plural, an entry in the plural holds both forms' stems and ranks first. Typed in
+# the singular, both hold its stem once, with its position: they rank alike, by date.
+@pytest.mark.parametrize(("typed", "first"), [("élus", "elus"), ("cancers", "cancers")])
+def test_the_plural_typed_ranks_first(amd_client, entries, typed, first):
     response = amd_client.get("/inventaire/", {"q": typed})
     assert response.context["rows"][0][0]["title"] == TITLES[first]
 
@@ -128,8 +127,8 @@ def test_the_query_drops_the_letters_the_stored_vector_dropped():
 
 
 def test_a_plural_in_a_title_outranks_the_singular_in_a_description(amd_client, organization):
-    """The singular stems of plurals are stored without positions: without the plural form
-    of the query in the rank, « élu » ranked the title « … des élus » last (rank 0)."""
+    """The singular stems of plurals carry their position and weight (0014): with 0011's
+    unpositioned stems, « élu » ranked the title « … des élus » last (rank 0)."""
     common = {"organization": organization, "keywords": [], "service": ""}
     AssetFactory(title="Répertoire national des élus", description="Liste.", **common)
     AssetFactory(
@@ -140,8 +139,8 @@ def test_a_plural_in_a_title_outranks_the_singular_in_a_description(amd_client, 
     assert titles == ["Répertoire national des élus", "Subventions aux associations"]
 
 
-def test_ranking_forms():
-    assert search.ranking_forms("élu -cancers") == (
+def test_highlight_forms():
+    assert search.highlight_forms("élu -cancers") == (
         "élu -cancers -cancer",
         "élu -cancers -cancer",
         "élus -cancers -cancers",
