@@ -13,16 +13,20 @@ stem of the public text carries its weight. Same weights as 0013; no-op outside 
 from django.db import migrations
 
 CONFIG = "french_unaccent"
-PART = f"""
+# The body names its configuration and function with their schema: pg_restore recomputes the
+# column with an empty search_path, and a function body, unlike the column's own expression,
+# is not rewritten by pg_dump with its schema.
+PART = """
 CREATE OR REPLACE FUNCTION portal_search_part(value text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     AS $$
         SELECT words || ts_delete(
-            to_tsvector('{CONFIG}'::regconfig, portal_singulars(value)), tsvector_to_array(words)
+            to_tsvector('{schema}.{config}'::regconfig, {schema}.portal_singulars(value)),
+            tsvector_to_array(words)
         )
-        FROM (SELECT to_tsvector('{CONFIG}'::regconfig, value) AS words) AS part
+        FROM (SELECT to_tsvector('{schema}.{config}'::regconfig, value) AS words) AS part
     $$
-"""  # noqa: S608 - constant SQL
+"""
 TITLE = "coalesce(title, '')"
 NAMES = "coalesce(acronym, '') || ' ' || coalesce(keywords::text, '')"
 TEXT = "coalesce(description, '') || ' ' || coalesce(service, '')"
@@ -63,7 +67,11 @@ def _rebuild(schema_editor, positioned: bool) -> None:
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(PART)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        (schema,) = cursor.fetchone()
+    quoted = schema_editor.connection.ops.quote_name(schema)
+    schema_editor.execute(PART.format(schema=quoted, config=CONFIG))
     _rebuild(schema_editor, positioned=True)
 
 
