@@ -102,15 +102,10 @@ def load_demo(stdout: Any) -> None:
     for email, first, last, role, short, kind in DEMO_ACCOUNTS:
         # The network staff's accounts open the Django admin, as the README says (it is scoped
         # by role: core/admin.py).
-        user, created = User.objects.get_or_create(
-            email=email,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "is_staff": role in ("CHIEF_DATA_OFFICER", "DINUM_STAFF"),
-            },
-        )
         staff = role in ("CHIEF_DATA_OFFICER", "DINUM_STAFF")
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last, "is_staff": staff}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -356,11 +356,19 @@ def _row_chunks(
         yield out
 
 
-def header(extended: bool, definitions: Sequence[ExtraFieldDefinition]) -> list[str]:
+def header(
+    extended: bool,
+    definitions: Sequence[ExtraFieldDefinition],
+    *,
+    neutralise: Callable[[str], Any] = safe_cell,
+) -> list[Any]:
     if not extended:
         return cs.etalab_header()
-    # Extra-field labels are typed by ministry administrators: neutralised like any cell.
-    return cs.extended_header(safe_cell(d.label) for d in definitions)
+    # Extra-field labels are typed by ministry administrators: neutralised like any cell (in a
+    # CSV a quote, in an XLSX a text cell with Excel's quote prefix).
+    return cs.extended_header(
+        neutralise(d.label) if d.label[:1] in _TRIGGERS else d.label for d in definitions
+    )
 
 
 def stream_csv(
@@ -435,11 +443,7 @@ def stream_xlsx(
         cell.quotePrefix = True
         return cell
 
-    sheet.append(
-        cs.extended_header(
-            as_text(d.label) if d.label[:1] in _TRIGGERS else d.label for d in definitions
-        )
-    )
+    sheet.append(header(True, definitions, neutralise=as_text))
     for values in _rows(
         qs,
         extended=True,
@@ -558,8 +562,7 @@ def dcat_queryset(qs: QuerySet[DataAsset], *, harvest: bool = False) -> QuerySet
 # public, data that may not be communicated is not; the other statuses say nothing yet.
 EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
 ACCESS_RIGHTS = {
-    OpenByDefaultAssessment.Status.PUBLISHED: "PUBLIC",
-    OpenByDefaultAssessment.Status.PUBLISHED_AFTER_OCCULTATION: "PUBLIC",
+    **dict.fromkeys(OpenByDefaultAssessment.PUBLISHED_STATUSES, "PUBLIC"),
     OpenByDefaultAssessment.Status.NOT_COMMUNICABLE: "NON_PUBLIC",
 }
 ACCESS_RIGHT_LABELS = {"PUBLIC": "Publique", "NON_PUBLIC": "Non publique"}

@@ -273,26 +273,17 @@ def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
         if not isinstance(base, dict):
             yield SourceRow(line=index, cells={"titre": str(name)}, error="Entrée illisible.")
             continue
-        managers = _text_list(base.get("gestionnaire"))
-        if managers is None:
+        lists = {key: _text_list(base.get(key)) for key in _BASES_JSON_LISTS}
+        wrong = next((key for key, value in lists.items() if value is None), None)
+        if wrong is not None:
             yield SourceRow(
                 line=index,
                 cells={"titre": str(name)},
-                error="« gestionnaire » doit être le nom de l'organisation (un texte) ou une "
-                "liste de noms.",
-                error_column="gestionnaire",
+                error=_BASES_JSON_LISTS[wrong],
+                error_column=wrong,
             )
             continue
-        datasets = _text_list(base.get("datasets"))
-        if datasets is None:
-            yield SourceRow(
-                line=index,
-                cells={"titre": str(name)},
-                error="« datasets » doit être l'identifiant d'un jeu de données de data.gouv.fr "
-                "(un texte) ou une liste d'identifiants.",
-                error_column="datasets",
-            )
-            continue
+        managers, datasets = lists["gestionnaire"] or [], lists["datasets"] or []
         comment = _text(base.get("commentaire"))
         description = _text(base.get("description")) or comment or BASES_JSON_DESCRIPTION
         category = re.search(r"fait partie de la catégorie (.+?) du Minist", comment)
@@ -323,6 +314,15 @@ def bases_json_rows(bases: Mapping[str, Any]) -> Iterator[SourceRow]:
             org_candidates=[m.strip() for m in managers if m.strip()],
             ministry_hint=hint.group(1).strip() if hint else "",
         )
+
+
+# The bases.json keys that name one thing or several, and what a value of another type is told.
+_BASES_JSON_LISTS = {
+    "gestionnaire": "« gestionnaire » doit être le nom de l'organisation (un texte) ou une liste "
+    "de noms.",
+    "datasets": "« datasets » doit être l'identifiant d'un jeu de données de data.gouv.fr (un "
+    "texte) ou une liste d'identifiants.",
+}
 
 
 def _text_list(value: Any) -> list[str] | None:

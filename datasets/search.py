@@ -43,12 +43,11 @@ def normalise_query(q: str | None) -> str:
 # The query as typed, or with its words' final « s »/« x » dropped, whose stems the stored
 # vector also holds, with their positions and weights (migrations 0011 and 0014). Two
 # parameters: the two `query_forms`. It both matches and ranks.
-TSQUERY = (
-    "(websearch_to_tsquery('french_unaccent', %s) || websearch_to_tsquery('french_unaccent', %s))"
-)
+_FORM = "websearch_to_tsquery('french_unaccent', %s)"
+TSQUERY = f"({_FORM} || {_FORM})"
 # Highlights also read the query with its words in the plural (« élu » marks « élus »: they
 # parse the text, not the stored vector). Three parameters: `highlight_forms(query)`.
-_HIGHLIGHT_TSQUERY = TSQUERY[:-1] + " || websearch_to_tsquery('french_unaccent', %s))"
+_HIGHLIGHT_TSQUERY = f"({_FORM} || {_FORM} || {_FORM})"
 # Letters of French words: the rule of migration 0011's `portal_singulars`.
 LETTERS = "a-zA-ZÀ-ÖØ-öø-ÿŒœÆæ"
 _WORD = re.compile(f"[{LETTERS}]+")
@@ -56,11 +55,6 @@ _ENDS_IN_S = re.compile(f"([{LETTERS}]{{2,}})[sSxX](?![{LETTERS}])")
 
 
 _EXCLUDED_PLURAL = re.compile(f"(?:^|(?<=\\s))-([{LETTERS}]{{2,}})[sSxX](?![{LETTERS}])")
-
-
-def singular_words(q: str) -> str:
-    """`q` with the final « s » or « x » of its words of three letters or more dropped."""
-    return _ENDS_IN_S.sub(r"\1", q)
 
 
 # The stop words of PostgreSQL's French list (tsearch_data/french.stop) that a word can reach:
@@ -144,22 +138,12 @@ def _plural_words(q: str) -> str:
     return _WORD.sub(plural, q)
 
 
-def _public(tsquery: str) -> str:
-    """`tsquery` (SQL of OR'ed `websearch_to_tsquery` calls) with each of its words restricted
-    to the weights A, B and C: the text any visitor may read (migration 0013 gives the internal
-    information system D)."""
-    forms = tsquery[1:-1].split(" || ")
-    # In the text of a tsquery each word is quoted ('word', a quote doubled inside): ':ABC'
-    # after each one.
-    word = "('(?:[^']|'')*')"
-    literal = "'" + word.replace("'", "''") + "'"
-    restricted = [
-        f"regexp_replace(({form})::text, {literal}, '\\1:ABC', 'g')::tsquery" for form in forms
-    ]
-    return "(" + " || ".join(restricted) + ")"
-
-
-_PUBLIC_TSQUERY = _public(TSQUERY)
+# The public catalogue's forms: each word restricted to the weights A, B and C, the text any
+# visitor may read (migration 0013 gives the internal information system D). In the text of a
+# tsquery each word is quoted ('word', a quote doubled inside): ':ABC' goes after each one.
+_QUOTED_WORD = "'" + "('(?:[^']|'')*')".replace("'", "''") + "'"
+_PUBLIC_FORM = f"regexp_replace(({_FORM})::text, {_QUOTED_WORD}, '\\1:ABC', 'g')::tsquery"
+_PUBLIC_TSQUERY = f"({_PUBLIC_FORM} || {_PUBLIC_FORM})"
 
 
 def apply_search(
@@ -172,14 +156,15 @@ def apply_search(
         return qs
     if is_postgres():
         tsquery = _PUBLIC_TSQUERY if public else TSQUERY
+        forms = query_forms(q)
         qs = qs.extra(  # noqa: S610 - parameterised; the column is not declared on the model
             where=[f"datasets_dataasset.search_vector @@ {tsquery}"],
-            params=list(query_forms(q)),
+            params=list(forms),
         )
         if rank:
             qs = qs.annotate(
                 search_rank=RawSQL(  # noqa: S611 - constant SQL, parameterised
-                    f"ts_rank_cd(datasets_dataasset.search_vector, {tsquery})", query_forms(q)
+                    f"ts_rank_cd(datasets_dataasset.search_vector, {tsquery})", forms
                 )
             )
         return qs

@@ -653,17 +653,27 @@ def disjunctive_facets(user: Any, filters: AssetFilters) -> bool:
 
 
 def asset_facets(
-    user: Any, filters: AssetFilters, *, hits: SearchHits | None = None
+    user: Any,
+    filters: AssetFilters,
+    *,
+    hits: SearchHits | None = None,
+    missed: int | None = None,
 ) -> list[Facet]:
     """Facets of the list for `filters` (cached). `hits`: the caller's `search_hits` of a
-    full-text query, when it has them already."""
+    full-text query, when it has them already. `missed`: the generation in which the caller
+    found them missing from the cache (`cached_asset_facets`): computed without a second read."""
     if filters.q and hits is None:
         hits = search_hits(user, filters)
     # Read once: the cache key and the names of a miss belong to the same generation (and a
     # read of Redis is saved).
-    generation = hits.generation if hits and hits.generation is not None else _generation()
+    if missed is not None:
+        generation = missed
+    elif hits and hits.generation is not None:
+        generation = hits.generation
+    else:
+        generation = _generation()
     key = _facets_key(user, filters, hits, generation)
-    found = _cached_facets(key)
+    found = _cached_facets(key) if missed is None else None
     if found is not None:
         return found
     access = access_for(user)
@@ -675,10 +685,12 @@ def asset_facets(
     return facets
 
 
-def cached_asset_facets(user: Any, filters: AssetFilters) -> list[Facet] | None:
-    """The facets of a list without full-text query when they are cached (None otherwise):
-    the list page then reads its rows inline rather than beside the facets' computation."""
-    return _cached_facets(_facets_key(user, filters, None, _generation()))
+def cached_asset_facets(user: Any, filters: AssetFilters) -> tuple[list[Facet] | None, int]:
+    """The facets of a list without full-text query when they are cached (None otherwise), and
+    the generation read: the list page then reads its rows inline rather than beside the
+    facets' computation, and a miss is computed in that generation (`asset_facets(missed=)`)."""
+    generation = _generation()
+    return _cached_facets(_facets_key(user, filters, None, generation)), generation
 
 
 def _facets_key(user: Any, filters: AssetFilters, hits: SearchHits | None, generation: int) -> str:
@@ -1055,9 +1067,6 @@ def public_asset(pk: int) -> DataAsset:
     draft or a missing entry: the same answer)."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(
-        DataAsset.objects.filter(visibility=DataAsset.Visibility.PUBLISHED)
-        .select_related("organization", "ministry", "licence", "hvd_category", "assessment")
-        .prefetch_related("formats"),
-        pk=pk,
-    )
+    from datasets.exporting import dcat_queryset
+
+    return get_object_or_404(dcat_queryset(DataAsset.objects.all()), pk=pk)

@@ -75,23 +75,15 @@ def import_analyse(job_id: int) -> None:
                 report=report, progress_done=total, progress_total=total, **outcome
             )
     except ValidationError as exc:
-        _fail_analysis(job_id, _messages(exc))
+        _fail(job_id, _messages(exc), state=State.ANALYSING)
     except Exception:
         logger.exception("Analyse de l'import %s en échec", job_id)
-        _fail_analysis(
-            job_id, "L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé."
+        _fail(
+            job_id,
+            "L'analyse a échoué à cause d'une erreur interne ; rien n'a été importé.",
+            state=State.ANALYSING,
         )
         raise
-
-
-def _fail_analysis(job_id: int, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id, state=State.ANALYSING).update(
-        state=State.FAILED,
-        error=replace_forbidden(message),
-        finished_at=timezone.now(),
-        payload=b"",
-        normalised_plan=b"",
-    )
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -150,9 +142,10 @@ def import_apply(job_id: int, actor_id: int | None = None) -> None:
         _fail(job_id, failure)
 
 
-def _fail(job_id: int, message: str) -> None:
-    # A failed job is never resumed (a new upload is needed): the file is not kept.
-    ImportJob.objects.filter(pk=job_id, state=State.APPLYING).update(
+def _fail(job_id: int, message: str, *, state: str = State.APPLYING) -> None:
+    """Ends a job still in `state` as failed. A failed job is never resumed (a new upload is
+    needed): the file is not kept."""
+    ImportJob.objects.filter(pk=job_id, state=state).update(
         state=State.FAILED,
         error=replace_forbidden(message),
         finished_at=timezone.now(),

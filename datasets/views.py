@@ -106,7 +106,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     # connection (kept if the page exists). With a full-text query, the facets are built while
     # the page's highlights are computed (below).
     requested = _requested_page(request)
-    facets = selectors.cached_asset_facets(request.user, filters) if hits is None else None
+    facets, generation = (
+        selectors.cached_asset_facets(request.user, filters) if hits is None else (None, None)
+    )
     early_rows = (
         beside(
             selectors.asset_page_rows,
@@ -120,7 +122,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         else None
     )
     if hits is None and facets is None:
-        facets = selectors.asset_facets(request.user, filters)
+        facets = selectors.asset_facets(request.user, filters, missed=generation)
     estimate = None
     if hits is not None and hits.estimated:
         # Broad on the planner's estimate: SEARCH_FACET_SAMPLE matches are known to exist (read

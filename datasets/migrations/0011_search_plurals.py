@@ -18,7 +18,7 @@ from django.db import migrations
 
 CONFIG = "french_unaccent"
 # Letters of French words (Latin-1 letters and the œ/æ ligatures); the database is UTF-8. The
-# same rule as datasets/search.py's `singular_words` (checked by a test).
+# same rule as datasets/search.py's `_ENDS_IN_S` (checked by a test).
 LETTERS = "a-zA-ZÀ-ÖØ-öø-ÿŒœÆæ"
 SINGULARS = f"""
 CREATE OR REPLACE FUNCTION portal_singulars(value text) RETURNS text
