@@ -517,9 +517,13 @@ def organisation_warnings(
     kept in the directory: the import never changes them, but it says so rather than drop the
     file's values without a word (the export shows the portal's)."""
     warnings = []
-    name = organization.name[:120]
+    name = organization.name[:120]  # as shown in a message
     given = row.cells.get("nom_orga", "").strip()
-    if matched_by != "nom_orga" and given and cs.normalise(given) != cs.normalise(name):
+    if (
+        matched_by != "nom_orga"
+        and given
+        and cs.normalise(given) != cs.normalise(organization.name)
+    ):
         warnings.append(
             f"nom_orga : « {given[:120]} » du fichier ignoré : la ligne est rattachée par son "
             f"{'SIRET' if matched_by == 'siret_orga' else 'identifiant'} à l'organisation "
