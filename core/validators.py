@@ -1,5 +1,6 @@
 """Validators shared by every app, with messages a person can act on (in French)."""
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,12 @@ def whole_number(text: object, max_digits: int = 18) -> int | None:
     if 0 < len(value) <= max_digits and value.isascii() and value.isdigit():
         return int(value)
     return None
+
+
+def whole_numbers(texts: Iterable[object]) -> list[int]:
+    """The `whole_number`s of several parameters (a list of ids), the others left out."""
+    numbers = (whole_number(text) for text in texts)
+    return [n for n in numbers if n is not None]
 
 
 def _luhn_ok(digits: str) -> bool:

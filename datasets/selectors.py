@@ -32,7 +32,7 @@ from django.utils.translation import get_language
 
 from administrators.models import Ministry, Organization
 from core.access import access_for
-from core.validators import whole_number
+from core.validators import whole_numbers
 from datasets.models import (
     AssessmentGround,
     AssessmentHistory,
@@ -191,8 +191,7 @@ class AssetFilters:
             return out[:50]
 
         def ints(key: str) -> list[int]:
-            numbers = (whole_number(v) for v in getlist(key))
-            return [n for n in numbers if n is not None][:50]
+            return whole_numbers(getlist(key))[:50]
 
         statuses = OpenByDefaultAssessment.Status.values
         extra: dict[str, list[str]] = {}

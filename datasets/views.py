@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from administrators.models import Ministry
 from core.access import access_for
 from core.side_connection import beside, side_allowed
-from core.validators import whole_number
+from core.validators import whole_number, whole_numbers
 from datasets import history, selectors, services, views_proposals, wizard
 from datasets.forms import (
     AssetForm,
@@ -213,8 +213,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next") or reverse("datasets:list")
     if not back.startswith("/inventaire/"):
         back = reverse("datasets:list")
-    numbers = (whole_number(i) for i in request.POST.getlist("ids"))
-    ids = [n for n in numbers if n is not None]
+    ids = whole_numbers(request.POST.getlist("ids"))
     if not ids:
         messages.error(request, "Sélectionnez au moins une entrée.")
         return redirect(back)

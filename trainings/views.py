@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import access_for
-from core.validators import whole_number
+from core.validators import whole_numbers
 from trainings import calendar, forms, selectors, services
 from trainings.models import Event, Registration, TrainingCourse, TrainingSession
 from trainings.permissions import (
@@ -315,11 +315,7 @@ def session_registrations(request: HttpRequest, pk: int) -> HttpResponse:
             changed = services.attendance_mark(
                 actor=request.user,
                 session=session,
-                present_ids=[
-                    n
-                    for n in (whole_number(i) for i in request.POST.getlist("present"))
-                    if n is not None
-                ],
+                present_ids=whole_numbers(request.POST.getlist("present")),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
