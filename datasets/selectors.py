@@ -1061,6 +1061,11 @@ def with_filters(filters: AssetFilters, **changes: Any) -> AssetFilters:
     return replace(filters, **changes)
 
 
+def is_published(pk: int) -> bool:
+    """Whether `pk` is a published entry (its public page exists), for anyone."""
+    return DataAsset.objects.filter(pk=pk, visibility=DataAsset.Visibility.PUBLISHED).exists()
+
+
 def public_asset(pk: int) -> DataAsset:
     """A published entry with what its public page and the DCAT catalogue show (404 for a
     draft or a missing entry: the same answer)."""

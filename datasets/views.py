@@ -257,7 +257,14 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = selectors.asset_detail(request.user, pk)
+    try:
+        asset = selectors.asset_detail(request.user, pk)
+    except Http404:
+        # Another ministry's published entry (a link shared in the network): its public page,
+        # which anyone may read. A draft or a missing entry stays 404, the same answer.
+        if selectors.is_published(pk):
+            return redirect("datasets:public_entry", pk=pk)
+        raise
     show_internal = can_see_internal_justification(request.user, asset.ministry_id)
     assessment = getattr(asset, "assessment", None)
     definitions = selectors.extra_definitions(asset.ministry_id, active_only=False)

@@ -324,8 +324,11 @@ def test_readers_of_the_inventory_get_a_link_to_the_full_entry(
     reader = network_reader.get(f"/inventaire/catalogue/{theirs.pk}/").content.decode()
     assert "Voir la fiche complète" in reader
     assert network_reader.get(f"/inventaire/{theirs.pk}/").status_code == 200
-    # An administrator of another ministry does not open the full entry: no link to it.
-    assert amd_client.get(f"/inventaire/{theirs.pk}/").status_code == 404
+    # An administrator of another ministry does not open the full entry: no link to it, and
+    # its address leads them back to the public page (no loop between the two).
+    response = amd_client.get(f"/inventaire/{theirs.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/inventaire/catalogue/{theirs.pk}/"
     assert "Voir la fiche complète" not in other_admin
 
 

@@ -98,7 +98,9 @@ NV_WRITE = {"draft": 404, "pub": 403}
 PAGE_PUBLIC = row_of(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
 PAGE_SIGNED = row_of(302, 200, 200, 200, 200, 200, 200, 200, 302, 302)
 PAGE_POST_ONLY = row_of(302, 405, 405, 405, 405, 405, 405, 405, 302, 302)
-PAGE_ENTRY_READ = row_of(302, 404, 200, 200, 200, 200, NV_READ, 404, 302, 302)
+# A signed-in account outside ministry A is sent to the public page of a published entry.
+TO_PUBLIC = {"draft": 404, "pub": 302}
+PAGE_ENTRY_DETAIL = row_of(302, TO_PUBLIC, 200, 200, 200, 200, NV_READ, TO_PUBLIC, 302, 302)
 PAGE_ENTRY_EDIT = row_of(302, 404, 200, 200, 200, 403, NV_WRITE, 404, 302, 302)
 PAGE_ENTRY_EDIT_POST = row_of(302, 404, 302, 302, 302, 403, NV_WRITE, 404, 302, 302)
 PAGE_ENTRY_QUALIFY_POST = row_of(302, 404, 302, 302, 403, 403, NV_WRITE, 404, 302, 302)
@@ -314,7 +316,7 @@ PAGE_CASES = [
         },
         writers=PAGE_WRITERS,
     ),
-    Case("detail", "GET", lambda w: f"/inventaire/{w.asset.pk}/", PAGE_ENTRY_READ, states=BOTH),
+    Case("detail", "GET", lambda w: f"/inventaire/{w.asset.pk}/", PAGE_ENTRY_DETAIL, states=BOTH),
     Case(
         "edit", "GET", lambda w: f"/inventaire/{w.asset.pk}/modifier/", PAGE_ENTRY_EDIT, states=BOTH
     ),

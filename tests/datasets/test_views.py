@@ -66,7 +66,11 @@ MATRIX = [
     (
         "amd_client",
         "other",
-        dict.fromkeys(["detail", "edit", "qualify", "wizard", "designation", "delete"], 404),
+        {
+            # Its public page (below); the other pages are the ministry's.
+            "detail": 302,
+            **dict.fromkeys(["edit", "qualify", "wizard", "designation", "delete"], 404),
+        },
     ),
     (
         "correspondent_client",
@@ -130,6 +134,22 @@ def test_entry_pages_permission_matrix(
     urls = _urls(asset)
     for page, status in expected.items():
         assert client.get(urls[page]).status_code == status, (page, status)
+
+
+@pytest.mark.parametrize("client_name", ["amd_client", "plain_client", "trainer_client"])
+def test_another_ministrys_published_entry_leads_to_its_public_page(
+    request, client_name, other_asset, other_organization
+):
+    """A link to another ministry's entry, shared in the network, opens what anyone may read of
+    it; a draft answers 404, as an entry that does not exist (nothing tells them apart)."""
+    client = request.getfixturevalue(client_name)
+    response = client.get(f"/inventaire/{other_asset.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/inventaire/catalogue/{other_asset.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+    draft = AssetFactory(organization=other_organization, visibility="DRAFT")
+    assert client.get(f"/inventaire/{draft.pk}/").status_code == 404
+    assert client.get(f"/inventaire/{draft.pk + 1000}/").status_code == 404
 
 
 @pytest.mark.parametrize(
