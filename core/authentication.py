@@ -7,7 +7,11 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
 from rest_framework.request import Request
 
 from core.models import TOKEN_PREFIX, ApiToken
@@ -63,3 +67,16 @@ class HashedTokenScheme(OpenApiAuthenticationExtension):
                 "Lecture seule sauf si l'écriture a été accordée."
             ),
         }
+
+
+class PortalSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (the browser's own calls), its CSRF refusal in French."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(
+                "Jeton CSRF absent ou invalide : rechargez la page, ou authentifiez-vous par un "
+                "jeton d'API (en-tête Authorization)."
+            ) from None

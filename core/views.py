@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from administrators.models import Membership, Organization
 from core.access import access_for
+from core.api import too_big_message
 from core.forms import (
     PortalPasswordChangeForm,
     PortalPasswordResetForm,
@@ -242,6 +243,16 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Aucune ressource de l'API à cette adresse."}, status=404)
     return django_defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refuses before any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too
+    many fields, a bad host…): JSON under /api/, the French page elsewhere."""
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse({"detail": too_big_message()}, status=413)
+        return JsonResponse({"detail": "Requête invalide."}, status=400)
+    return django_defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -209,7 +209,13 @@ SOURCE_CODE_URL = env.str("SOURCE_CODE_URL", default="")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.HashedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "core.authentication.PortalSessionAuthentication",
+    ],
+    # DRF's JSON and multipart parsers, their errors in French (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "core.parsers.PortalMultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsAuthenticatedWithTokenScope"],
     "DEFAULT_FILTER_BACKENDS": [

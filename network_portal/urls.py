@@ -30,6 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# JSON under /api/, the French pages (templates/404.html, 500.html) elsewhere.
+# JSON under /api/, the French pages (templates/400.html, 404.html, 500.html) elsewhere.
+handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
