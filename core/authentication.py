@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import (
@@ -80,3 +81,9 @@ class PortalSessionAuthentication(SessionAuthentication):
                 "Jeton CSRF absent ou invalide : rechargez la page, ou authentifiez-vous par un "
                 "jeton d'API (en-tête Authorization)."
             ) from None
+
+
+class PortalSessionScheme(SessionScheme):
+    """The session scheme in the OpenAPI schema, as drf-spectacular describes DRF's."""
+
+    target_class = "core.authentication.PortalSessionAuthentication"

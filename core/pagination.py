@@ -2,7 +2,6 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
@@ -21,9 +20,7 @@ class PortalCursorPagination(CursorPagination):
     ordering = "-id"
     invalid_cursor_message = "Curseur non valide : reprenez le lien « next » ou « previous »."
 
-    def paginate_queryset(
-        self, queryset: QuerySet[Any], request: Request, view: Any = None
-    ) -> list[Any] | None:
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 

@@ -7,7 +7,8 @@ deeply nested document's RecursionError through (a 500): here each is a 400 sayi
 from __future__ import annotations
 
 import codecs
-from typing import Any
+from json import JSONDecodeError
+from typing import IO, Any, cast
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -18,13 +19,13 @@ class PortalJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         encoding = (parser_context or {}).get("encoding") or "utf-8"
         try:
-            decoded = codecs.getreader(encoding)(stream)
+            decoded = cast(IO[str], codecs.getreader(encoding)(stream))
             return json.load(decoded, parse_constant=json.strict_constant if self.strict else None)
         except UnicodeDecodeError:
             raise ParseError(
                 f"Le corps de la requête n'est pas du texte {encoding.upper()} valide."
             ) from None
-        except json.JSONDecodeError as exc:
+        except JSONDecodeError as exc:
             raise ParseError(
                 f"JSON mal formé (ligne {exc.lineno}, colonne {exc.colno}) : vérifiez les "
                 "guillemets, les virgules et les accolades."
