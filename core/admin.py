@@ -25,6 +25,7 @@ from core.models import (
     LegalReference,
     Licence,
     NoAnonymisationCategory,
+    PersonalDataCategory,
     User,
 )
 
@@ -240,3 +241,4 @@ class ReferenceTableAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
 
 admin.site.register(NoAnonymisationCategory, ReferenceTableAdmin)
 admin.site.register(HvdCategory, ReferenceTableAdmin)
+admin.site.register(PersonalDataCategory, ReferenceTableAdmin)

@@ -263,6 +263,19 @@ class NoAnonymisationCategory(ReferenceRow):
         verbose_name_plural = _("catégories D312-1-3")
 
 
+class PersonalDataCategory(ReferenceRow):
+    """Categories of personal data an entry may hold (RGPD art. 4, 9 and 10; the NIR, LIL
+    art. 30; the CNIL's model of the record of processing). `sensitive`: a special category
+    (art. 9), criminal data (art. 10) or the NIR, which the law restricts further."""
+
+    sensitive = models.BooleanField(_("sensible"), default=False)
+    legal_basis = models.CharField(_("base légale"), max_length=200, blank=True)
+
+    class Meta(ReferenceRow.Meta):
+        verbose_name = _("catégorie de données personnelles")
+        verbose_name_plural = _("catégories de données personnelles")
+
+
 class HvdCategory(ReferenceRow):
     """High-value dataset categories (Implementing Regulation (EU) 2023/138)."""
 

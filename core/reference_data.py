@@ -44,8 +44,12 @@ def load_reference_tables(get_model: Any) -> dict[str, int]:
     for model_name, file_name in [
         ("NoAnonymisationCategory", "no_anonymisation_categories.json"),
         ("HvdCategory", "hvd_categories.json"),
+        ("PersonalDataCategory", "personal_data_categories.json"),
     ]:
-        Model = get_model("core", model_name)
+        try:
+            Model = get_model("core", model_name)
+        except LookupError:  # an earlier migration: the table comes later, loaded then
+            continue
         for row in _rows(file_name):
             code = row.pop("code")
             Model.objects.update_or_create(code=code, defaults=row)

@@ -19,7 +19,13 @@ from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
 
 from administrators.models import Organization
-from core.models import HvdCategory, LegalGround, Licence, NoAnonymisationCategory
+from core.models import (
+    HvdCategory,
+    LegalGround,
+    Licence,
+    NoAnonymisationCategory,
+    PersonalDataCategory,
+)
 from datasets import validation as v
 from datasets.models import (
     AssetType,
@@ -62,6 +68,17 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _split(text: str) -> list[str]:
     return [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
+
+
+def personal_data_choices(held: Any) -> list[tuple[str, str]]:
+    """The active categories of the reference table, sensitive ones marked, then the values the
+    entry holds that the table does not offer (kept until unticked)."""
+    rows = PersonalDataCategory.objects.filter(active=True).order_by("sensitive", "label")
+    choices = [(r.code, f"{r.label} *" if r.sensitive else r.label) for r in rows]
+    offered = {code for code, _ in choices}
+    held = held if isinstance(held, list | tuple) else []
+    choices += [(str(c), f"{c} (valeur antérieure)") for c in held if str(c) not in offered]
+    return choices
 
 
 def _restyle(form: forms.Form) -> None:
@@ -154,10 +171,12 @@ class AssetForm(DsfrBaseForm):
     contains_personal_data = forms.BooleanField(
         label="Contient des données personnelles", required=False
     )
-    personal_data_categories = forms.CharField(
+    personal_data_categories = forms.MultipleChoiceField(
         label="Catégories de données personnelles",
         required=False,
-        help_text="Séparées par des virgules (ex. identification, santé).",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Si l'entrée contient des données personnelles. Les catégories sensibles "
+        "(RGPD art. 9 et 10, NIR) sont marquées d'un astérisque.",
     )
     processing = forms.ModelChoiceField(
         label="Traitement (registre RGPD)",
@@ -190,11 +209,16 @@ class AssetForm(DsfrBaseForm):
         organizations: Any,
         processings: Any,
         definitions: Iterable[ExtraFieldDefinition] = (),
+        held_categories: Iterable[str] = (),
         **kwargs: Any,
     ) -> None:
+        """`held_categories`: the personal data categories the entry holds (offered even when
+        the reference table no longer does)."""
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
         self.fields["processing"].queryset = processings  # type: ignore[attr-defined]
+        categories = self.fields["personal_data_categories"]
+        categories.choices = personal_data_choices(list(held_categories))  # type: ignore[attr-defined]
         self.definitions = [d for d in definitions if d.is_active]
         for d in self.definitions:
             self.fields[f"extra__{d.code}"] = extra_form_field(d)
@@ -205,11 +229,9 @@ class AssetForm(DsfrBaseForm):
         initial: dict[str, Any] = {
             name: getattr(asset, name)
             for name in cls.base_fields
-            if name not in ("keywords", "personal_data_categories", "formats", "version")
-            and hasattr(asset, name)
+            if name not in ("keywords", "formats", "version") and hasattr(asset, name)
         }
         initial["keywords"] = ", ".join(asset.keywords or [])
-        initial["personal_data_categories"] = ", ".join(asset.personal_data_categories or [])
         initial["formats"] = list(asset.formats.all())
         initial["version"] = asset.version
         for code, value in (asset.extra or {}).items():
@@ -225,9 +247,9 @@ class AssetForm(DsfrBaseForm):
             if name in ("formats", "version"):
                 continue
             value = cd.get(name)
-            if name in ("keywords", "personal_data_categories"):
+            if name == "keywords":
                 value = _split(value or "")
-            elif name == "internal_uses":
+            elif name in ("internal_uses", "personal_data_categories"):
                 value = list(value or [])
             elif value is None and name not in (
                 "organization",

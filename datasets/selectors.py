@@ -1061,6 +1061,21 @@ def with_filters(filters: AssetFilters, **changes: Any) -> AssetFilters:
     return replace(filters, **changes)
 
 
+def personal_data_labels(codes: Any) -> list[str]:
+    """The labels of an entry's personal data categories, in its order (a value the reference
+    table does not know, stored before it existed, as it is). No query without categories."""
+    if not isinstance(codes, list | tuple) or not codes:
+        return []
+    from core.models import PersonalDataCategory
+
+    labels = dict(
+        PersonalDataCategory.objects.filter(code__in=[str(c) for c in codes]).values_list(
+            "code", "label"
+        )
+    )
+    return [labels.get(str(c), str(c)) for c in codes]
+
+
 def is_published(pk: int) -> bool:
     """Whether `pk` is a published entry (its public page exists), for anyone."""
     return DataAsset.objects.filter(pk=pk, visibility=DataAsset.Visibility.PUBLISHED).exists()

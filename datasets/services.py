@@ -197,9 +197,25 @@ def _validate_entry(
     extra: Mapping[str, Any] | None,
     previous_extra: Mapping[str, Any] | None,
     formats: Sequence[Format] | None,
+    previous: DataAsset | None = None,
 ) -> dict[str, Any] | None:
     errors = v.validate_asset_fields(data, ministry_id=ministry_id, partial=partial)
     _check_lengths(errors, data)
+    if "personal_data_categories" not in errors and (
+        "personal_data_categories" in data or "contains_personal_data" in data
+    ):
+        # What the entry will hold: the values sent, or those it keeps.
+        earlier = list(previous.personal_data_categories or []) if previous else []
+        v.check_personal_data_categories(
+            errors,
+            data.get("personal_data_categories", earlier),
+            contains=bool(
+                data.get(
+                    "contains_personal_data", previous.contains_personal_data if previous else False
+                )
+            ),
+            earlier=earlier,
+        )
     cleaned_extra: dict[str, Any] | None = None
     if extra is not None:
         cleaned_extra, extra_errors = v.validate_extra(
@@ -307,6 +323,7 @@ def asset_update(
         extra=extra,
         previous_extra=asset.extra,
         formats=formats,
+        previous=asset,
     )
     old_formats = list(asset.formats.all())
     before = asset_snapshot(asset, old_formats)

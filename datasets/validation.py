@@ -38,7 +38,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import LegalGround, Licence, NoAnonymisationCategory
+from core.models import LegalGround, Licence, NoAnonymisationCategory, PersonalDataCategory
 from core.validators import validate_public_url
 from datasets.models import (
     AssessmentGround,
@@ -531,6 +531,40 @@ def validate_asset_fields(
             f"Indiquez au plus {MAX_LIST_ITEMS} catégories de 200 caractères au plus.",
         )
     return errors
+
+
+def check_personal_data_categories(
+    errors: Errors, categories: Any, *, contains: bool, earlier: Sequence[str] = ()
+) -> None:
+    """Codes of the reference table (core.PersonalDataCategory, active rows), declared only for
+    an entry that holds personal data. A value the entry already holds is kept as it is (a text
+    stored before the table existed, or a category retired since): it is no new declaration."""
+    if not isinstance(categories, list | tuple) or not categories:
+        return
+    if not contains:
+        _add(
+            errors,
+            "personal_data_categories",
+            "Des catégories de données personnelles ne se déclarent que pour une entrée qui en "
+            "contient : cochez « Contient des données personnelles » ou retirez les catégories.",
+        )
+        return
+    new = [c for c in categories if c not in earlier]
+    if not new:
+        return
+    known = set(
+        PersonalDataCategory.objects.filter(
+            active=True, code__in=[str(c) for c in new]
+        ).values_list("code", flat=True)
+    )
+    unknown = [str(c) for c in new if c not in known]
+    if unknown:
+        _add(
+            errors,
+            "personal_data_categories",
+            f"Catégorie(s) inconnue(s) : {', '.join(unknown)[:200]}. Indiquez les codes de la "
+            "table des catégories de données personnelles (IDENTIFICATION, SANTE, NIR…).",
+        )
 
 
 # --- Qualification ---------------------------------------------------------------------------

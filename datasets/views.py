@@ -306,6 +306,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # DINUM (who proposed, refused and why), not to read-only readers of the network.
             "qualification_history": list(selectors.assessment_history(asset)) if readable else [],
             "extra_rows": extra_rows,
+            "personal_data_labels": selectors.personal_data_labels(asset.personal_data_categories),
             "missing": missing,
             "designation": getattr(asset, "reference_designation", None)
             if _has_designation(asset)
@@ -395,6 +396,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "organizations": orgs,
         "processings": _processings(asset.ministry_id),
         "definitions": selectors.extra_definitions(asset.ministry_id),
+        "held_categories": asset.personal_data_categories or [],
     }
     conflict = ""
     if request.method == "POST":

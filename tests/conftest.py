@@ -46,6 +46,7 @@ DATA_MIGRATIONS = [
 ]
 _ANY_REFERENCE_TABLE_EMPTY = """
     SELECT NOT EXISTS (SELECT 1 FROM core_legalground)
+        OR NOT EXISTS (SELECT 1 FROM core_personaldatacategory)
         OR NOT EXISTS (SELECT 1 FROM datasets_format)
         OR NOT EXISTS (SELECT 1 FROM supervision_roadmapaxis)
         OR NOT EXISTS (SELECT 1 FROM trainings_audience)
@@ -94,6 +95,7 @@ REFERENCE_MODELS = [
     "core.Licence",
     "core.NoAnonymisationCategory",
     "core.HvdCategory",
+    "core.PersonalDataCategory",
     "datasets.Format",
     "datasets.SpdReferenceDataset",
     "supervision.RoadmapAxis",
