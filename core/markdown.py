@@ -68,21 +68,35 @@ _FORBIDDEN = [
     (re.compile(r"<\s*iframe", re.I), "balise <iframe>"),
     (re.compile(r"<\s*(object|embed|form|style|link|meta)\b", re.I), "balise interdite"),
     (re.compile(r"\bon[a-z]+\s*=", re.I), "attribut d'événement (onclick, onerror…)"),
-    (re.compile(r"(javascript|vbscript|data)\s*:", re.I), "lien javascript:, vbscript: ou data:"),
 ]
+_SCHEME_WHAT = "lien javascript:, vbscript: ou data:"
+# A scheme as a link target: the word itself (not « metadata: »), its colon and the target right
+# after it (« data:text/html… »). French typography's « open data : les… » (a space after the
+# colon) is prose.
+_SCHEME = re.compile(r"(?<![a-z0-9_])(javascript|vbscript|data)\s*:(?=\S)", re.I)
+# Hidden by spaces or control characters (« java script: », « javascript: alert »): checked in
+# the text without them. Not data:, whose prose uses would then collide (« Data : … »).
+_HIDDEN_SCHEME = re.compile(r"(javascript|vbscript):", re.I)
 
 
 def validate_safe_markdown(text: str) -> None:
+    """Refuse what would be markup or a script link once rendered (defence in depth: the
+    rendering keeps http, https and mailto links only, `render_markdown`)."""
     if not text:
         return
-    normalised = re.sub(r"[\x00-\x20]+", "", text) if "script" in text.lower() else text
-    for pattern, what in _FORBIDDEN:
-        if pattern.search(text) or pattern.search(normalised):
-            raise ValidationError(
-                _("Le texte contient un contenu interdit (%(what)s). Retirez-le puis enregistrez.")
-                % {"what": what},
-                code="unsafe_markdown",
-            )
+    squeezed = re.sub(r"[\x00-\x20]+", "", text) if "script" in text.lower() else ""
+    found = next(
+        (what for pattern, what in _FORBIDDEN if pattern.search(text) or pattern.search(squeezed)),
+        None,
+    )
+    if found is None and (_SCHEME.search(text) or _HIDDEN_SCHEME.search(squeezed)):
+        found = _SCHEME_WHAT
+    if found is not None:
+        raise ValidationError(
+            _("Le texte contient un contenu interdit (%(what)s). Retirez-le puis enregistrez.")
+            % {"what": found},
+            code="unsafe_markdown",
+        )
 
 
 def render_markdown(text: str, *, with_toc: bool = False) -> SafeString:
