@@ -27,7 +27,7 @@ from django.utils import timezone
 from administrators.models import Membership
 from core.access import access_for
 from core.audit import audit_record, diff, history_for
-from core.models import NoAnonymisationCategory
+from core.models import LegalGround, NoAnonymisationCategory
 from datasets import services
 from datasets import validation as v
 from datasets.models import (
@@ -503,7 +503,9 @@ CHOICES: dict[str, dict[str, str]] = {
 }
 
 
-def _show_value(name: str, value: Any, show_internal: bool) -> str:
+def _show_value(
+    name: str, value: Any, show_internal: bool, ground_labels: Mapping[str, str] | None = None
+) -> str:
     if value in (None, "", [], {}):
         return "—"
     if name in CHOICES:
@@ -518,12 +520,14 @@ def _show_value(name: str, value: Any, show_internal: bool) -> str:
         category = NoAnonymisationCategory.objects.filter(pk=value).first()
         return str(category) if category is not None else str(value)
     if name == "grounds":
-        return " ; ".join(_show_ground(g, show_internal) for g in value)
+        return " ; ".join(_show_ground(g, show_internal, ground_labels or {}) for g in value)
     return str(value)
 
 
-def _show_ground(ground: Mapping[str, Any], show_internal: bool) -> str:
-    parts = [str(ground.get("code", ""))]
+def _show_ground(ground: Mapping[str, Any], show_internal: bool, labels: Mapping[str, str]) -> str:
+    """The ground's label from the reference table (its code when the table no longer has it)."""
+    code = str(ground.get("code", ""))
+    parts = [labels.get(code, code)]
     details = [
         f"précision : {ground['sub_reference']}" if ground.get("sub_reference") else "",
         f"motif public : {ground['public_motive']}" if ground.get("public_motive") else "",
@@ -551,13 +555,18 @@ def diff_rows(
     if not show_internal:
         b["grounds"] = _scrub_grounds(b.get("grounds") or [])
         a["grounds"] = _scrub_grounds(a.get("grounds") or [])
+    changes = diff(b, a)
+    labels: dict[str, str] = {}
+    if "grounds" in changes:  # one query for the grounds of both sides
+        codes = {str(g.get("code", "")) for side in changes["grounds"] for g in side or []}
+        labels = dict(LegalGround.objects.filter(code__in=codes).values_list("code", "label"))
     return [
         (
             FIELD_LABELS.get(name, name),
-            _show_value(name, pair[0], show_internal),
-            _show_value(name, pair[1], show_internal),
+            _show_value(name, pair[0], show_internal, labels),
+            _show_value(name, pair[1], show_internal, labels),
         )
-        for name, pair in diff(b, a).items()
+        for name, pair in changes.items()
     ]
 
 
