@@ -38,7 +38,9 @@ FIELD_LABELS: dict[str, str] = {
     for f in DataAsset._meta.get_fields()
     if hasattr(f, "verbose_name")
 }
-FIELD_LABELS.update({"formats": "formats", "extra": "champs propres au ministère"})
+FIELD_LABELS.update(
+    {"formats": "formats", "extra": "champs propres au ministère", "comment": "commentaire"}
+)
 QUALIF_LABELS: dict[str, str] = {
     f.name: str(getattr(f, "verbose_name", f.name))
     for f in OpenByDefaultAssessment._meta.get_fields()
@@ -68,6 +70,7 @@ ACTION_LABELS = {
     "asset.imported": "Import",
     "assessment.updated": "Qualification",
     "assessment.reverted": "Qualification : retour à une version antérieure",
+    "assessment.commented": "Qualification : commentaire",
     "assessment.bulk_status": "Action groupée : statut",
     "assessment.proposed": "Proposition de qualification",
     "assessment.proposal_accepted": "Proposition de qualification acceptée",

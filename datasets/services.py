@@ -489,6 +489,8 @@ def asset_qualify(
     after = qualification_state(assessment, new_links)
     changes = diff(before, after)
     if not changes:
+        if comment.strip():
+            _comment_only(actor, asset, assessment, after, comment, expected_version)
         return assessment, result
     qs = OpenByDefaultAssessment.objects.filter(pk=assessment.pk)
     if expected_version is not None:
@@ -515,6 +517,44 @@ def asset_qualify(
     audit_record(actor=actor, action=action, target=asset, changes={"qualification": changes})
     v.record_asset_state([asset])
     return assessment, result
+
+
+def _comment_only(
+    actor: Any,
+    asset: DataAsset,
+    assessment: OpenByDefaultAssessment,
+    state: dict[str, Any],
+    comment: str,
+    expected_version: int | None,
+) -> None:
+    """A comment on an unchanged qualification: a row of its history (same state, the comment),
+    audited; the qualification itself and its version stay as they are. Refused, as a change
+    would be, when the qualification changed since the form was read."""
+    current = (
+        OpenByDefaultAssessment.objects.select_for_update()
+        .filter(pk=assessment.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if expected_version is not None and current != expected_version:
+        raise ConcurrentEditError(
+            _conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
+        )
+    AssessmentHistory.objects.create(
+        asset=asset,
+        ministry_id_at=asset.ministry_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        status=assessment.status,
+        obligation_basis=assessment.obligation_basis,
+        data=state,
+        comment=comment.strip()[:300],
+    )
+    audit_record(
+        actor=actor,
+        action="assessment.commented",
+        target=asset,
+        changes={"comment": [None, comment.strip()[:300]]},
+    )
 
 
 _STR_FIELDS = {

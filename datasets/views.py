@@ -548,13 +548,14 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
             q = qualification_input(
                 cd, _keep_hidden_justifications(form, assessment, show_internal)
             )
+            comment = (cd.get("comment") or "").strip()
             try:
-                _, result = services.asset_qualify(
+                saved, result = services.asset_qualify(
                     actor=request.user,
                     asset=asset,
                     qualification=q,
                     expected_version=cd.get("version") or 0,
-                    comment=cd.get("comment") or "",
+                    comment=comment,
                 )
             except services.ConcurrentEditError as exc:
                 conflict = exc.messages[0]
@@ -573,7 +574,16 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 announce(request, result)
-                messages.success(request, "La qualification a été enregistrée.")
+                if saved.version != (cd.get("version") or 0):
+                    messages.success(request, "La qualification a été enregistrée.")
+                elif comment:
+                    messages.success(
+                        request,
+                        "La qualification est inchangée ; votre commentaire a été ajouté à son "
+                        "historique.",
+                    )
+                else:
+                    messages.info(request, "Aucune modification : la qualification est inchangée.")
                 return redirect("datasets:detail", pk=asset.pk)
     else:
         initial = QualificationForm.initial_for(assessment)
