@@ -27,6 +27,7 @@ from core.models import (
     PersonalDataCategory,
 )
 from datasets import validation as v
+from datasets.catalogue_schema import split_list
 from datasets.models import (
     AssetType,
     Criticality,
@@ -64,10 +65,6 @@ def list_filter_query(query: QueryDict) -> QueryDict:
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _split(text: str) -> list[str]:
-    return [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
 
 
 def personal_data_choices(held: Any) -> list[tuple[str, str]]:
@@ -248,7 +245,7 @@ class AssetForm(DsfrBaseForm):
                 continue
             value = cd.get(name)
             if name == "keywords":
-                value = _split(value or "")
+                value = split_list(value or "")
             elif name in ("internal_uses", "personal_data_categories"):
                 value = list(value or [])
             elif value is None and name not in (

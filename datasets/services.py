@@ -179,6 +179,14 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
             value = v.lf(value)
             if key not in ("description", "field_list", "collection_process"):
                 value = value.strip()
+        elif (
+            key == "keywords"
+            and isinstance(value, list | tuple)
+            and all(isinstance(k, str) for k in value)
+        ):
+            # Once each, in their order, as the import reads them (`split_list`): a CSV export
+            # re-imported then compares equal.
+            value = list(dict.fromkeys(k.strip() for k in value if k.strip()))
         out[key] = value
     return out
 
