@@ -12,11 +12,13 @@ What a caller sees of it, here once for both the page and the API:
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.db.models import DateField, DateTimeField
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
 from django.utils.timezone import localtime
 
 from core.access import access_for
@@ -222,7 +224,16 @@ def plain(value: Any) -> str:
         return "oui"
     if value is False:
         return "non"
+    if isinstance(value, int | float | Decimal):
+        # French: decimal comma, thousands apart (« 12 500,5 »), as the forms read them.
+        return number_format(value, force_grouping=True)
     return str(value)
+
+
+def extra_shown(kind: Any, value: Any) -> str:
+    """A value of a ministry's own field in words: a date in French, numbers as `plain`."""
+    day = safe_date(value) if kind == ExtraFieldDefinition.Kind.DATE else None
+    return day.strftime("%d/%m/%Y") if day else plain(value)
 
 
 def _ground(value: Any, names: dict[tuple[Any, str], str]) -> str:
@@ -245,8 +256,7 @@ def _extra(values: dict[str, Any], names: dict[tuple[Any, str], str]) -> str:
     for code, value in values.items():
         label = names.get((ExtraFieldDefinition, code), code)
         kind = names.get((ExtraFieldDefinition.Kind, code))
-        day = safe_date(value) if kind == ExtraFieldDefinition.Kind.DATE else None
-        parts.append(f"{label} : {day.strftime('%d/%m/%Y') if day else plain(value)}")
+        parts.append(f"{label} : {extra_shown(kind, value)}")
     return " ; ".join(parts)
 
 

@@ -276,7 +276,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             extra_rows.append(
                 (
                     d.label + (" (champ retiré)" if not d.is_active else ""),
-                    history.plain(asset.extra[d.code]),
+                    history.extra_shown(d.kind, asset.extra[d.code]),
                 )
             )
     for code, value in (asset.extra or {}).items():
