@@ -2,8 +2,9 @@
 
 ../shared/data/cartographie-2016/administrations.json is a nested {"nom", "children"} tree:
 État → Gouvernement → ministries → directions → services. Ministries are the children of
-"Gouvernement"; every node below a ministry becomes an Organization with its parent. Nodes
-outside the government (independent authorities, courts, EU bodies) are skipped and counted.
+"Gouvernement"; every node below a ministry becomes an Organization with its parent, and the
+ministry itself one more (its central administration, path « (name) »). Nodes outside the
+government (independent authorities, courts, EU bodies) are skipped and counted.
 Idempotent: a node is matched on its path in the tree.
 """
 
@@ -113,6 +114,20 @@ def load_administrations(path: Path) -> SeedReport:
 
 def _load_children(ministry: Ministry, root: dict[str, Any], report: SeedReport) -> None:
     existing = {o.path: o for o in Organization.objects.filter(ministry=ministry)}
+    # The ministry itself, as its central administration: the manager of the bases a ministry
+    # keeps itself (« Ministère de l'Intérieur » in the 2016 inventory, as on data.gouv.fr).
+    own_path = f"({ministry.name[:300]})"
+    if own_path in existing:
+        report.organizations_existing += 1
+    else:
+        Organization.objects.create(
+            ministry=ministry,
+            parent=None,
+            name=ministry.name[:300],
+            path=own_path,
+            kind=Organization.Kind.ADMIN_CENTRALE,
+        )
+        report.organizations_created += 1
     # Breadth-first so that parents exist (with ids) before their children are inserted.
     level: list[tuple[dict[str, Any], Organization | None, str]] = [
         (child, None, child["nom"].strip()) for child in root.get("children", [])

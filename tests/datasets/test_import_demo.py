@@ -48,3 +48,16 @@ def test_demo_publishes_bases_with_a_datagouv_dataset_and_is_idempotent(ministry
     load_demo(out)
     assert (DataAsset.objects.count(), AssetStateHistory.objects.count()) == counts
     assert "0 créées, 0 mises à jour" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_bases_a_ministry_keeps_itself_join_its_central_administration(ministry):
+    """« Ministère des Affaires sociales… » as manager: the ministry's own organisation (made by
+    the tree's loading), matched by its exact name, not guessed."""
+    own = OrganizationFactory(ministry=ministry, name=ministry.name)
+    out = io.StringIO()
+    load_demo(out)
+    if not DataAsset.objects.exists():
+        pytest.skip("the shared 2016 inventory is absent")
+    assert DataAsset.objects.filter(organization=own).exists()
+    assert f"{ministry.name} (" not in out.getvalue().split("Gestionnaires non rapprochés")[-1]
