@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from supervision import formatting as fmt
+
 BAND_COLOURS = {
     "CONFORME": "#18753c",
     "EN_PROGRES": "#0063cb",
@@ -22,7 +24,7 @@ def sparkline(
 ) -> SafeString:
     """A small trend line of scores (0-100) over quarters; gaps for missing quarters."""
     points = [(i, v) for i, v in enumerate(values) if v is not None]
-    desc = ", ".join("—" if v is None else f"{v:.1f}" for v in values)
+    desc = " ; ".join("—" if v is None else fmt.decimal(v) for v in values)
     if not points:
         return mark_safe(  # noqa: S308 - only escaped text
             f'<span class="fr-text--xs">{escape("Aucun score")}</span>'
@@ -41,6 +43,14 @@ def sparkline(
         f'<circle cx="{last_x * step:.1f}" cy="{cy:.1f}" r="3" fill="#000091"/></svg>'
     )
     return mark_safe(svg)  # noqa: S308 - numbers and escaped text only
+
+
+def _described(labels: Sequence[str], values: Sequence[float | None]) -> str:
+    """« 2026-T1 : 45,3 ; 2026-T2 : — »: the numbers in French, for the SVG description."""
+    return " ; ".join(
+        f"{lab} : {fmt.DASH if v is None else fmt.decimal(v)}"
+        for lab, v in zip(labels, values, strict=False)
+    )
 
 
 def line_chart(
@@ -63,7 +73,7 @@ def line_chart(
         f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg" style="max-width:{width}px">'
         f"<title>{escape(title)}</title>"
-        f"<desc>{escape(', '.join(f'{lab} : {v if v is not None else chr(8212)}' for lab, v in zip(labels, values, strict=False)))}</desc>"
+        f"<desc>{escape(_described(labels, values))}</desc>"
     ]
     for guide in (0, 40, 60, 80, 100):
         parts.append(

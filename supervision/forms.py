@@ -20,6 +20,7 @@ from supervision.models import (
     Roadmap,
     RoadmapAction,
 )
+from trainings.selectors import ministry_display_order
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -141,7 +142,7 @@ class MeetingForm(ServiceModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        current = Ministry.objects.current().order_by("name")
+        current = Ministry.objects.current().order_by(*ministry_display_order())
         cast(forms.ModelChoiceField, self.fields["ministry"]).queryset = current
         cast(forms.ModelChoiceField, self.fields["invited"]).queryset = current
         if self.instance.pk:
@@ -164,7 +165,7 @@ class AttendanceForm(DsfrBaseForm):
         # Every current ministry is offered: the service refuses one that was not invited.
         cast(
             forms.ModelChoiceField, self.fields["ministry"]
-        ).queryset = Ministry.objects.current().order_by("name")
+        ).queryset = Ministry.objects.current().order_by(*ministry_display_order())
 
 
 class MinutesForm(DsfrBaseForm):
@@ -198,7 +199,7 @@ class ActionItemForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         cast(
             forms.ModelChoiceField, self.fields["owner_ministry"]
-        ).queryset = Ministry.objects.current().order_by("name")
+        ).queryset = Ministry.objects.current().order_by(*ministry_display_order())
 
 
 class ImportUploadForm(DsfrBaseForm):

@@ -511,6 +511,17 @@ class ActionItem(TimeStampedModel):
     def is_overdue(self) -> bool:
         return self.status in self.OPEN_STATUSES and self.due_date < timezone.localdate()
 
+    @property
+    def owner_display(self) -> str:
+        """Who answers for the item: « Mme Martin (Agriculture) », the person alone, the
+        ministry alone when nobody is named, « — » when neither is set. Reads `owner_person`
+        and `owner_ministry`: select them with the item."""
+        who = self.owner_label or (str(self.owner_person) if self.owner_person_id else "")
+        ministry = str(self.owner_ministry) if self.owner_ministry_id else ""
+        if who and ministry:
+            return f"{who} ({ministry})"
+        return who or ministry or "—"
+
 
 # --- Quarterly compliance snapshots (DOMAIN §4.17, §6) ---------------------------------------
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from administrators.models import DataAdministrator, Ministry
 from core.access import access_for
 from supervision import compliance
+from supervision import formatting as fmt
 from supervision.models import (
     ActionItem,
     ActionStatus,
@@ -28,6 +29,7 @@ from supervision.models import (
     RoadmapAction,
 )
 from supervision.quarters import Quarter
+from trainings.selectors import ministry_display_order
 
 SNAPSHOT_LIGHT_FIELDS = (
     "id",
@@ -69,7 +71,7 @@ class DashboardRow:
 
 
 def ministries_for(user: Any) -> QuerySet[Ministry]:
-    return Ministry.objects.current().for_user(user).order_by("name")
+    return Ministry.objects.current().for_user(user).order_by(*ministry_display_order())
 
 
 def dashboard_rows(
@@ -288,7 +290,10 @@ def meeting_detail(user: Any, pk: int) -> Meeting | None:
         .prefetch_related(
             "agenda_items",
             Prefetch(
-                "attendances", queryset=Attendance.objects.select_related("ministry", "person")
+                "attendances",
+                queryset=Attendance.objects.select_related("ministry", "person").order_by(
+                    *ministry_display_order("ministry__")
+                ),
             ),
             "minutes",
             "decisions__ministries",
@@ -332,7 +337,7 @@ def roadmaps_for(user: Any) -> QuerySet[Any]:
                 & ~Q(actions__status__in=[ActionStatus.REALISEE, ActionStatus.ABANDONNEE]),
             ),
         )
-        .order_by("ministry__name", "-period_start")
+        .order_by(*ministry_display_order("ministry__"), "-period_start")
     )
 
 
@@ -374,7 +379,8 @@ def network_composition() -> list[dict[str, Any]]:
     )
     by_ministry = {m.ministry_id: m for m in mandates}
     out = []
-    for ministry in Ministry.objects.current().filter(in_ogp_scope=True).order_by("name"):
+    in_scope = Ministry.objects.current().filter(in_ogp_scope=True)
+    for ministry in in_scope.order_by(*ministry_display_order()):
         mandate = by_ministry.get(ministry.pk)
         out.append(
             {
@@ -399,7 +405,7 @@ def published_snapshots() -> list[ComplianceSnapshot]:
             "ministry__code",
             "score_by_axis",
         )
-        .order_by("-year", "-quarter", "ministry__name")
+        .order_by("-year", "-quarter", *ministry_display_order("ministry__"))
     )
 
 
@@ -466,7 +472,21 @@ def publication_lead_times(quarter: Quarter) -> list[float]:
 
 
 def _pct(num: float, den: float) -> str:
-    return f"{100 * num / den:.0f} %" if den else "—"
+    return fmt.percent(num, den)
+
+
+COPIL_PER_YEAR = 6  # N6: bimonthly steering committees (DOMAIN §4.12, §7)
+
+
+def copil_planned_by(day: datetime.date) -> int:
+    """N6: the COPILs planned from 1 January to `day`, one per two-month period (January and
+    February, March and April...) that has ended by then. At the end of T1, T2, T3 and T4:
+    1, 3, 4 and 6 (6 × 3/12 = 1.5 rounded down, and so on): a period still running, whose
+    COPIL may be held in its second month, is not counted yet, so a network on schedule never
+    shows below 100 %; for the current quarter, `day` is today."""
+    months = 12 // COPIL_PER_YEAR
+    months_ended = day.month - 1 + (1 if (day + datetime.timedelta(days=1)).day == 1 else 0)
+    return months_ended // months
 
 
 def network_indicators(quarter: Quarter) -> list[Indicator]:
@@ -546,13 +566,13 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
         ateliers=Count("pk", filter=held & Q(meeting_type=Meeting.Type.ATELIER_THEMATIQUE)),
         with_sprint=Count("ministry", distinct=True, filter=sprints & Q(ministry__in=scope_ids)),
     )
-    expected_copil = 2 * quarter.quarter  # 6 a year, bimonthly
+    expected_copil = copil_planned_by(today)
     out.append(
         Indicator(
             "N6",
             "Rythme de la gouvernance",
-            "Comités de pilotage tenus ÷ prévus (6 par an), plénières tenues (4 par an), ateliers "
-            "thématiques tenus, depuis le début de l'année.",
+            "Comités de pilotage tenus ÷ prévus (6 par an : un par bimestre achevé), plénières "
+            "tenues (4 par an), ateliers thématiques tenus, depuis le début de l'année.",
             f"COPIL {n6['copil']}/{expected_copil} ({_pct(n6['copil'], expected_copil)})",
             "100 %",
             [
@@ -596,7 +616,9 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
                 ("Actions en retard", str(n7["overdue"])),
                 (
                     "Âge médian des actions ouvertes",
-                    f"{median_age:.0f} j" if median_age is not None else "—",
+                    fmt.with_unit(fmt.decimal(median_age, 0), "j")
+                    if median_age is not None
+                    else "—",
                 ),
             ],
         )
@@ -649,7 +671,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
                     f"{n9a['done']}/{n9a['total']} ({_pct(n9a['done'], n9a['total'])})",
                 ),
                 ("Actions en retard", f"{n9a['late']} ({_pct(n9a['late'], n9a['total'])})"),
-                ("Glissement moyen", f"{slippage:.1f} trimestre(s)"),
+                ("Glissement moyen", fmt.quantity(slippage, "trimestre", "trimestres")),
             ],
         )
     )
@@ -695,7 +717,8 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
                 ("Publiées", _pct(facts.get("published", 0), assets)),
                 (
                     "Délai médian « à publier » → publié",
-                    f"{statistics.median(lead_times):.0f} jour(s) ({len(lead_times)} entrées)"
+                    f"{fmt.quantity(statistics.median(lead_times), 'jour', 'jours', 0)} "
+                    f"({fmt.quantity(len(lead_times), 'entrée', 'entrées', 0)})"
                     if lead_times
                     else "—",
                 ),
@@ -744,13 +767,17 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Distribution de la conformité",
             "Score moyen et médian ; nombre de ministères par niveau ; variation moyenne sur un "
             "trimestre ; nombre d'alertes.",
-            f"moyenne {statistics.mean(scores):.1f} / médiane {statistics.median(scores):.1f}"
+            f"moyenne {fmt.decimal(statistics.mean(scores))} / médiane "
+            f"{fmt.decimal(statistics.median(scores))}"
             if scores
             else "aucun score calculé",
             "",
             [(compliance.band_label(code), str(n)) for code, n in bands.items()]
             + [
-                ("Variation moyenne", f"{statistics.mean(deltas):+.1f}" if deltas else "—"),
+                (
+                    "Variation moyenne",
+                    fmt.decimal(statistics.mean(deltas), signed=True) if deltas else "—",
+                ),
                 ("Alertes", str(sum(len(s.red_flags or []) for s in snaps))),
             ],
         )
@@ -813,7 +840,9 @@ def _network_people_indicators(today: datetime.date) -> list[Indicator]:
             "Profondeur du réseau",
             "Nombre médian de délégués, adjoints et correspondants par ministère doté d'un AMD ; "
             "référents régionaux ÷ régions.",
-            f"médiane {statistics.median(per_ministry):g} par ministère" if per_ministry else "—",
+            f"médiane {fmt.number(statistics.median(per_ministry))} par ministère"
+            if per_ministry
+            else "—",
             "≥ 1 correspondant par direction générale ; 100 % des régions",
             [
                 (
@@ -829,18 +858,28 @@ def _network_people_indicators(today: datetime.date) -> list[Indicator]:
             "des mandats de titulaire.",
             f"{changes} nomination(s) en 12 mois",
             "",
-            [("Ancienneté moyenne", f"{statistics.mean(tenures):.1f} an(s)" if tenures else "—")],
+            [
+                (
+                    "Ancienneté moyenne",
+                    fmt.quantity(statistics.mean(tenures), "an", "ans") if tenures else "—",
+                )
+            ],
         ),
         Indicator(
             "N4",
             "Engagement dans la fonction",
             "Quotité médiane consacrée à la fonction et taille médiane de l'équipe des AMD "
             "titulaires en fonction.",
-            f"quotité médiane {statistics.median(shares):g} %"
+            f"quotité médiane {fmt.with_unit(fmt.number(statistics.median(shares)), '%')}"
             if shares
             else "quotité non renseignée",
             "",
-            [("Équipe médiane", f"{statistics.median(teams):g} ETP" if teams else "—")],
+            [
+                (
+                    "Équipe médiane",
+                    fmt.with_unit(fmt.number(statistics.median(teams)), "ETP") if teams else "—",
+                )
+            ],
         ),
     ]
 
@@ -926,7 +965,7 @@ def _reference_data_indicator(
     )
     r_scores = [float(r) for s in snaps if (r := getattr(s, "r_score", None)) is not None]
     overlay = (
-        f"{statistics.mean(r_scores):.1f} / 10 en moyenne ({len(r_scores)} ministère(s) "
+        f"{fmt.decimal(statistics.mean(r_scores))} / 10 en moyenne ({len(r_scores)} ministère(s) "
         "producteur(s))"
         if r_scores
         else "aucun ministère producteur de données de référence désignées"
@@ -995,7 +1034,7 @@ def _training_indicator(quarter: Quarter, as_of: datetime.datetime) -> Indicator
     per_audience = trainings.officials_trained_per_audience(**window)
     per_ministry = trainings.officials_trained_per_ministry(**window)
     satisfaction = (
-        f"{summary.mean_satisfaction:.1f} / 5 ({summary.answers} avis)".replace(".", ",")
+        f"{fmt.decimal(summary.mean_satisfaction)} / 5 ({summary.answers} avis)"
         if summary.mean_satisfaction is not None
         else "—"
     )
@@ -1030,7 +1069,7 @@ def _guide_indicator(as_of: datetime.datetime) -> Indicator:
         "Jours écoulés depuis la dernière version publiée du guide de l'ouverture par défaut, "
         "à la fin du trimestre ; guides publiés dont une référence juridique a changé depuis "
         "leur publication (état du jour).",
-        f"{days} jour(s)" if days is not None else "aucune version publiée",
+        fmt.quantity(days, "jour", "jours", 0) if days is not None else "aucune version publiée",
         "< 365 jours",
         [
             (
@@ -1076,11 +1115,6 @@ IMPACT_LOOKBACK_YEARS = 3  # enough to compare two values of a yearly index (OUR
 SCOPE_ORDER = ("RESEAU", "MINISTERE", "ACTIF")
 
 
-def _number(value: Any) -> str:
-    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\u202f").replace(".", ",")
-
-
 def _impact_indicator(quarter: Quarter) -> Indicator:
     """N19 from the impact measurements (trainings selector, 1 query). For each indicator the
     broadest scope measured is kept (the network value, else the sum over ministries, else over
@@ -1104,8 +1138,8 @@ def _impact_indicator(quarter: Quarter) -> Indicator:
                 q = Quarter.of(r["period_start"])
                 per_quarter[q] = per_quarter.get(q, 0) + r["total"]
         latest, *earlier = sorted(per_quarter, reverse=True)
-        unit = f" {entry['unit']}" if entry["unit"] else ""
-        text = f"{_number(per_quarter[latest])}{unit} ({latest.label})"
+        unit = f"{fmt.NBSP}{entry['unit']}" if entry["unit"] else ""
+        text = f"{fmt.number(per_quarter[latest])}{unit} ({latest.label})"
         if earlier:
             before = per_quarter[earlier[0]]
             arrow = (
@@ -1115,7 +1149,7 @@ def _impact_indicator(quarter: Quarter) -> Indicator:
                 if per_quarter[latest] < before
                 else "="
             )
-            text += f", {arrow} contre {_number(before)} ({earlier[0].label})"
+            text += f", {arrow} contre {fmt.number(before)} ({earlier[0].label})"
         if scope != "RESEAU":
             text += " — somme par ministère" if scope == "MINISTERE" else " — somme par entrée"
         details.append((entry["name"], text))

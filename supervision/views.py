@@ -39,6 +39,7 @@ from supervision.models import ActionItem, Meeting, Roadmap, RoadmapAction
 from supervision.permissions import (
     can_act_on_network,
     can_edit_ministry,
+    can_view_dashboard,
     ensure_dashboard,
     ensure_edit_ministry,
     ensure_meetings,
@@ -52,6 +53,12 @@ HOME = {"link": "/", "title": "Accueil"}
 
 def _crumbs(current: str, *links: tuple[str, str]) -> dict[str, Any]:
     return {"links": [{"url": u, "title": t} for u, t in links], "current": current}
+
+
+def _supervision_link(user: Any) -> tuple[tuple[str, str], ...]:
+    """The « Supervision » crumb, for those who may open the dashboard: a ministry's members
+    reach its drill-down, roadmaps and meetings, but the dashboard answers 403 to them."""
+    return (("/supervision/", "Supervision"),) if can_view_dashboard(user) else ()
 
 
 def _quarter(request: HttpRequest) -> Quarter:
@@ -298,7 +305,7 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "title": f"Conformité — {ministry}",
-        "breadcrumb_data": _crumbs(str(ministry), ("/supervision/", "Supervision")),
+        "breadcrumb_data": _crumbs(str(ministry), *_supervision_link(request.user)),
         "ministry": ministry,
         "quarter": quarter,
         "quarter_choices": _quarter_choices(quarter),
@@ -388,7 +395,7 @@ def criterion_detail(request: HttpRequest, code: str, criterion: str) -> HttpRes
         "title": f"{criterion} — {c.label} — {ministry}",
         "breadcrumb_data": _crumbs(
             criterion,
-            ("/supervision/", "Supervision"),
+            *_supervision_link(request.user),
             (reverse("supervision:ministry", args=[ministry.code]), str(ministry)),
         ),
         "ministry": ministry,
@@ -414,7 +421,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         "supervision/meeting_list.html",
         {
             "title": "Réunions du réseau",
-            "breadcrumb_data": _crumbs("Réunions", ("/supervision/", "Supervision")),
+            "breadcrumb_data": _crumbs("Réunions", *_supervision_link(request.user)),
             "meetings": meetings,
             "can_edit": can_act_on_network(request.user),
         },
@@ -429,14 +436,28 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
-@login_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+# The small forms of the meeting page, by the last segment of the address they are posted to,
+# with the name they take in the page's context and their ids' prefix (several forms of the page
+# have a `status` field: their ids must differ for each label to point at its own field).
+MEETING_PARTS: dict[str, tuple[str, type[forms.Form]]] = {
+    "ordre-du-jour": ("agenda_form", AgendaItemForm),
+    "presence": ("attendance_form", AttendanceForm),
+    "compte-rendu": ("minutes_form", MinutesForm),
+    "decision": ("decision_form", DecisionForm),
+    "action": ("item_form", ActionItemForm),
+}
+
+
+def _meeting_page(
+    request: HttpRequest, meeting: Meeting, bound: tuple[str, forms.Form] | None = None
+) -> HttpResponse:
+    """The meeting page; `bound` is a sub-form refused on submission ((part, form)), shown
+    again with its errors and what was typed, the others empty."""
     from core.markdown import render_markdown
 
     minutes = list(meeting.minutes.all())
     can_edit = can_act_on_network(request.user)
-    context = {
+    context: dict[str, Any] = {
         "title": str(meeting),
         "breadcrumb_data": _crumbs(meeting.title, ("/supervision/reunions/", "Réunions")),
         "meeting": meeting,
@@ -446,16 +467,21 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
     }
     if can_edit:
-        context.update(
-            attendance_form=AttendanceForm(),
-            minutes_form=MinutesForm(
-                initial={"body": minutes[0].body if minutes else "", "status": "BROUILLON"}
-            ),
-            decision_form=DecisionForm(),
-            item_form=ActionItemForm(),
-            agenda_form=AgendaItemForm(),
-        )
+        for part, (name, form_class) in MEETING_PARTS.items():
+            initial = None
+            if part == "compte-rendu":
+                initial = {"body": minutes[0].body if minutes else "", "status": "BROUILLON"}
+            context[name] = form_class(initial=initial, auto_id=f"{part}-%s")
+        if bound is not None:
+            part, form = bound
+            context[MEETING_PARTS[part][0]] = form
+            context["refused_part"] = part
     return render(request, "supervision/meeting_detail.html", context)
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_page(request, _meeting(request, pk))
 
 
 @login_required
@@ -494,58 +520,49 @@ def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
-    """The small forms of the meeting page (attendance, minutes, decision, action item, agenda)."""
+    """The small forms of the meeting page (agenda, attendance, minutes, decision, action
+    item): saved, back to the page; refused, the page again with the form, its errors and
+    what was typed (nothing written)."""
     ensure_network_staff(request.user)
     meeting = _meeting(request, pk)
-    forms_by_part: dict[str, type[forms.Form]] = {
-        "presence": AttendanceForm,
-        "compte-rendu": MinutesForm,
-        "decision": DecisionForm,
-        "action": ActionItemForm,
-        "ordre-du-jour": AgendaItemForm,
-    }
-    if part not in forms_by_part:
+    if part not in MEETING_PARTS:
         raise Http404
-    form = forms_by_part[part](request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(
-                "; ".join(
-                    f"{form.fields[f].label if f in form.fields else ''} : {' '.join(str(m) for m in e)}"
-                    for f, e in form.errors.items()
-                )
-            )
+    form = MEETING_PARTS[part][1](request.POST, auto_id=f"{part}-%s")
+    if form.is_valid():
         d = form.cleaned_data
-        if part == "presence":
-            services.attendance_record(
-                actor=request.user,
-                meeting=meeting,
-                ministry=d["ministry"],
-                status=d["status"],
-                represented_by=d["represented_by"],
-            )
-        elif part == "compte-rendu":
-            services.minutes_save(
-                actor=request.user,
-                meeting=meeting,
-                body=d["body"],
-                status=d["status"],
-                public=d["public"],
-                summary=d["summary"],
-            )
-        elif part == "decision":
-            services.decision_add(
-                actor=request.user, meeting=meeting, text=d["text"], scope=d["scope"]
-            )
-        elif part == "action":
-            services.action_item_save(actor=request.user, meeting=meeting, data=d)
+        try:
+            if part == "presence":
+                services.attendance_record(
+                    actor=request.user,
+                    meeting=meeting,
+                    ministry=d["ministry"],
+                    status=d["status"],
+                    represented_by=d["represented_by"],
+                )
+            elif part == "compte-rendu":
+                services.minutes_save(
+                    actor=request.user,
+                    meeting=meeting,
+                    body=d["body"],
+                    status=d["status"],
+                    public=d["public"],
+                    summary=d["summary"],
+                )
+            elif part == "decision":
+                services.decision_add(
+                    actor=request.user, meeting=meeting, text=d["text"], scope=d["scope"]
+                )
+            elif part == "action":
+                services.action_item_save(actor=request.user, meeting=meeting, data=d)
+            else:
+                services.agenda_item_add(actor=request.user, meeting=meeting, data=d)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         else:
-            services.agenda_item_add(actor=request.user, meeting=meeting, data=d)
-    except ValidationError as exc:
-        messages.error(request, "Rien n'a été enregistré : " + " ".join(exc.messages))
-    else:
-        messages.success(request, "Enregistré.")
-    return redirect(reverse("supervision:meeting", args=[meeting.pk]))
+            messages.success(request, "Enregistré.")
+            return redirect(reverse("supervision:meeting", args=[meeting.pk]))
+    messages.error(request, "Rien n'a été enregistré : corrigez le formulaire signalé ci-dessous.")
+    return _meeting_page(request, meeting, bound=(part, form))
 
 
 @login_required
@@ -572,7 +589,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
 def roadmap_list(request: HttpRequest) -> HttpResponse:
     ensure_meetings(request.user)
     access = access_for(request.user)
-    editable = Ministry.objects.current().order_by("name")
+    editable = Ministry.objects.current().order_by(*selectors.ministry_display_order())
     if not access.is_network_staff:
         editable = editable.filter(pk__in=access.admin_ministry_ids)
     return render(
@@ -580,7 +597,7 @@ def roadmap_list(request: HttpRequest) -> HttpResponse:
         "supervision/roadmap_list.html",
         {
             "title": "Feuilles de route ministérielles",
-            "breadcrumb_data": _crumbs("Feuilles de route", ("/supervision/", "Supervision")),
+            "breadcrumb_data": _crumbs("Feuilles de route", *_supervision_link(request.user)),
             "roadmaps": list(selectors.roadmaps_for(request.user)),
             "editable_ministries": list(editable),
         },

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
     CharField,
     Count,
     Exists,
+    F,
+    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -26,6 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Collate, NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -44,6 +48,25 @@ from trainings.models import (
     TrainingSession,
     quarter_label,
 )
+
+# --- ministries in the order people read them ------------------------------------------------
+
+# PostgreSQL's ICU collation for French (built in wherever PostgreSQL has ICU: the Debian
+# packages and the official images): accents and case only break ties, so « Écologie » sorts
+# among the E's and « économie » next to « Économie ».
+FRENCH_COLLATION = "fr-x-icu"
+
+
+def ministry_display_order(prefix: str = "") -> list[OrderBy]:
+    """`order_by` terms sorting ministries by the name they are shown with (`str(ministry)`:
+    the short name, else the full name), French collation on PostgreSQL; `prefix` reaches them
+    through a relation ("ministry__"). Same queries, only the ORDER BY changes. On SQLite (a bare
+    `make run`) the plain order of the text, accents after Z."""
+    shown: Any = Coalesce(NullIf(F(f"{prefix}short_name"), Value("")), F(f"{prefix}name"))
+    if connection.vendor == "postgresql":
+        shown = Collate(shown, FRENCH_COLLATION)
+    return [shown.asc(), F(f"{prefix}id").asc()]
+
 
 # --- catalogue and sessions -------------------------------------------------------------------
 
@@ -177,8 +200,8 @@ def ministries_for_registration(user: Any) -> QuerySet[Ministry]:
     otherwise every current ministry (officials without a portal role choose their own)."""
     own = access_for(user).visible_ministry_ids
     if own:
-        return Ministry.objects.filter(pk__in=own).order_by("name")
-    return Ministry.objects.current().order_by("name")
+        return Ministry.objects.filter(pk__in=own).order_by(*ministry_display_order())
+    return Ministry.objects.current().order_by(*ministry_display_order())
 
 
 # --- indicator N16 ----------------------------------------------------------------------------
@@ -202,7 +225,7 @@ def officials_trained_per_ministry(
         Registration.objects.filter(_attended(start, end))
         .values("ministry_id", "ministry__name", "ministry__short_name")
         .annotate(officials=Count("user_id", distinct=True), attendances=Count("id"))
-        .order_by("ministry__name")
+        .order_by(*ministry_display_order("ministry__"))
     )
     return [
         {
@@ -286,7 +309,7 @@ def event_queryset(user: Any = None) -> QuerySet[Event]:
     return (
         Event.objects.select_related("organizer_org")
         .prefetch_related(
-            Prefetch("ministries", queryset=Ministry.objects.order_by("name")),
+            Prefetch("ministries", queryset=Ministry.objects.order_by(*ministry_display_order())),
             Prefetch("datasets", queryset=assets),
             Prefetch("datasets_opened_as_result", queryset=assets),
         )
@@ -372,7 +395,7 @@ def measurement_queryset(user: Any) -> QuerySet[Measurement]:
     return (
         Measurement.objects.for_user(user)  # type: ignore[attr-defined]
         .select_related("indicator", "ministry", "asset")
-        .order_by("indicator__code", "period_start", "ministry__name", "id")
+        .order_by("indicator__code", "period_start", *ministry_display_order("ministry__"), "id")
     )
 
 

@@ -48,7 +48,7 @@ def test_n10_shows_the_median_lead_time_with_its_definition(ministry):
     state(ministry, asset_id=1, at=aware(datetime.date(2025, 4, 21)), status="PUBLISHED")
     n10 = next(i for i in network_indicators(Q) if i.code == "N10")
     assert "délai médian" in n10.definition
-    assert ("Délai médian « à publier » → publié", "20 jour(s) (1 entrées)") in n10.details
+    assert ("Délai médian « à publier » → publié", "20\u00a0jours (1\u00a0entrée)") in n10.details
 
 
 @pytest.mark.parametrize("published_entries", [1, 3])

@@ -80,7 +80,7 @@ def test_n12_counts_open_candidates_and_designations_under_agd_review(
     # years late), R3 N/A (no availability measured), R4 0 → 10 × (3 × 0.375) ÷ 8 = 1.4.
     assert (
         details["Conformité SPD (surcouche R)"]
-        == "1.4 / 10 en moyenne (1 ministère(s) producteur(s))"
+        == "1,4 / 10 en moyenne (1 ministère(s) producteur(s))"
     )
     assert "candidate" in n12.definition and "surcouche" in n12.definition
 
@@ -132,10 +132,10 @@ def test_n14_shares_of_linked_personal_data_entries_and_required_dpias_done(
     services.snapshot_compute(actor=agd_user, quarter=Quarter.current())
 
     n14 = _by_code()["N14"]
-    assert n14.value == "60 % des entrées à données personnelles rattachées au registre"
+    assert n14.value == "60\u00a0% des entrées à données personnelles rattachées au registre"
     details = dict(n14.details)
     assert details["Entrées rattachées au registre"] == "3/5"
-    assert details["AIPD requises réalisées"] == "1/3 (33 %)"
+    assert details["AIPD requises réalisées"] == "1/3 (33\u00a0%)"
     assert "pseudonymisation ne sont pas encore suivis" in n14.definition
 
 
@@ -202,7 +202,7 @@ def test_n17_days_since_the_open_by_default_guide_was_last_published(db):
     guide.published_version.save(update_fields=["published_at"])
 
     n17 = _by_code()["N17"]
-    assert n17.value == "100 jour(s)"
+    assert n17.value == "100\u00a0jours"
     assert n17.target == "< 365 jours"
     details = dict(n17.details)
     assert details["Dernière publication"] == timezone.localtime(published).strftime("%d/%m/%Y")
@@ -290,7 +290,7 @@ def test_n19_latest_value_of_each_impact_indicator_and_its_trend(ministry, other
     details = dict(n19.details)
     nb = "\u202f"
     assert details["Téléchargements"] == (
-        f"1{nb}800,5 téléchargements ({quarter.label}), ↑ contre 1{nb}500 ({prev.label})"
+        f"1{nb}800,5\u00a0téléchargements ({quarter.label}), ↑ contre 1{nb}500 ({prev.label})"
         " — somme par ministère"
     )
     assert details["Réutilisations référencées"] == (
@@ -300,7 +300,7 @@ def test_n19_latest_value_of_each_impact_indicator_and_its_trend(ministry, other
     assert "Jamais mesuré" not in details
     # A past quarter does not see later measurements.
     past = dict(_by_code(prev)["N19"].details)
-    assert past["Téléchargements"].startswith(f"1{nb}500 téléchargements ({prev.label})")
+    assert past["Téléchargements"].startswith(f"1{nb}500\u00a0téléchargements ({prev.label})")
 
 
 # --- The empty network -------------------------------------------------------------------------

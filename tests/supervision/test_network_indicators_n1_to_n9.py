@@ -48,8 +48,8 @@ def test_n1_and_n9_count_ministries_in_scope_with_a_titular_and_a_current_roadma
     MandateFactory(ministry=out_of_scope, appointment_date=D(2024, 1, 1))
     published_roadmap(out_of_scope)
     by_code = _by_code()
-    assert by_code["N1"].value == "1/4 (25 %)"
-    assert by_code["N9"].value == "2/4 ministères (50 %)"
+    assert by_code["N1"].value == "1/4 (25\u00a0%)"
+    assert by_code["N9"].value == "2/4 ministères (50\u00a0%)"
 
 
 def test_n7_counts_each_action_item_once_and_the_median_age_of_open_ones():
@@ -61,10 +61,10 @@ def test_n7_counts_each_action_item_once_and_the_median_age_of_open_ones():
     _items(june, 1, due_date=D(2025, 8, 1), status="EN_COURS")  # not due yet, 20 days old
     _items(_meeting(D(2025, 7, 5)), 3, due_date=D(2025, 5, 1), status="OUVERTE")  # after Q
     n7 = _by_code()["N7"]
-    assert n7.value == "40 % à l'heure"  # 2 closed by their due date out of 5 due
+    assert n7.value == "40\u00a0% à l'heure"  # 2 closed by their due date out of 5 due
     assert dict(n7.details) == {
         "Actions en retard": "2",
-        "Âge médian des actions ouvertes": "121 j",
+        "Âge médian des actions ouvertes": "121\u00a0j",
     }
 
 
@@ -91,9 +91,9 @@ def test_n9_counts_each_roadmap_action_once_and_the_slippage_of_late_ones():
     actions(1, "A_LANCER", D(2025, 8, 1))
     actions(1, "REPORTEE", None)
     details = dict(_by_code()["N9"].details)
-    assert details["Actions réalisées"] == "2/8 (25 %)"
-    assert details["Actions en retard"] == "3 (38 %)"
-    assert details["Glissement moyen"] == "0.4 trimestre(s)"  # (30 + 30 + 61) / 3 / 91.3
+    assert details["Actions réalisées"] == "2/8 (25\u00a0%)"
+    assert details["Actions en retard"] == "3 (38\u00a0%)"
+    assert details["Glissement moyen"] == "0,4\u00a0trimestre"  # (30 + 30 + 61) / 3 / 91.3
 
 
 def test_n6_and_n8_count_meetings_held_and_ministries_in_scope_with_a_sprint():
@@ -121,6 +121,7 @@ def test_n6_and_n8_count_meetings_held_and_ministries_in_scope_with_a_sprint():
     meeting(Meeting.Type.ATELIER_THEMATIQUE, D(2025, 6, 2))
     meeting(Meeting.Type.ATELIER_THEMATIQUE, D(2025, 8, 2))  # after the quarter
     by_code = _by_code()
-    assert by_code["N6"].value == "COPIL 2/4 (50 %)"
+    # 3 COPILs planned by 30 June: January-February, March-April, May-June.
+    assert by_code["N6"].value == "COPIL 2/3 (67\u00a0%)"
     assert dict(by_code["N6"].details) == {"Plénières tenues": "1/2", "Ateliers tenus": "1"}
-    assert by_code["N8"].value == "1/4 (25 %)"
+    assert by_code["N8"].value == "1/4 (25\u00a0%)"

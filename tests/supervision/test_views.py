@@ -260,7 +260,7 @@ def test_indicators_page_shows_each_indicator_with_its_definition(agd_client, ag
     for code in ("N1", "N5", "N6", "N7", "N9", "N10", "N11", "N20", "N21"):
         assert f'<tr id="{code}"><th scope="row">{code}</th>' in html
     assert "Ministères du périmètre avec un AMD titulaire en fonction" in html
-    assert "1/1 (100 %)" in html  # N1
+    assert "1/1 (100\u00a0%)" in html  # N1
     text = agd_client.get("/supervision/indicateurs/export.csv").content.decode("utf-8-sig")
     assert text.splitlines()[0] == "code;indicateur;detail;valeur;cible;definition"
 
@@ -572,8 +572,8 @@ def test_indicators_n2_to_n4_and_n8_from_mandates_and_sprints(agd_user, ministry
     assert by_code["N2"].value == "médiane 2 par ministère"
     assert dict(by_code["N2"].details)["Régions couvertes"].startswith("1/18")
     assert by_code["N3"].value == "1 nomination(s) en 12 mois"
-    assert by_code["N4"].value == "quotité médiane 50 %"
-    assert by_code["N8"].value == "1/2 (50 %)"
+    assert by_code["N4"].value == "quotité médiane 50\u00a0%"
+    assert by_code["N8"].value == "1/2 (50\u00a0%)"
 
 
 def test_viewer_reads_the_dashboard_without_the_staff_buttons(viewer_client, agd_client, ministry):
