@@ -692,12 +692,19 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
             values[name] = text if name in ("description", "collection_process") else text.strip()
     for name in ("contact_service", "contact_person"):
         if name in values and _EMAIL_SEPARATOR.search(values[name].strip()):
-            emails = [e for e in _EMAIL_SEPARATORS.split(values[name]) if e]
-            if len(emails) > 1:
+            parts = [e for e in _EMAIL_SEPARATORS.split(values[name]) if e]
+            # The parts with an @ are addresses, the others words around them (« a@x.fr et
+            # b@y.fr »); words alone (« pas un courriel ») stay one invalid address, refused as
+            # such by the validation.
+            emails = [e for e in parts if "@" in e]
+            if len(parts) > 1 and emails:
                 values[name] = emails[0]
                 plan.warnings.append(
                     f"{COLUMN_OF_FIELD[name]} : plusieurs adresses ; seule la première "
                     f"({emails[0][:80]}) est conservée."
+                    if len(emails) > 1
+                    else f"{COLUMN_OF_FIELD[name]} : seule l'adresse ({emails[0][:80]}) est "
+                    "conservée, sans le texte qui l'entoure."
                 )
     if "mots_cles" in columns:
         values["keywords"] = cs.split_list(cells.get("mots_cles", ""))

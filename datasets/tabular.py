@@ -556,6 +556,38 @@ def check_xlsx_archive(data: bytes) -> None:
             )
 
 
+# A formula cell with no value computed: `<c r="B2"><f>…</f></c>`, no `<v>` or an empty one (a file written by
+# a program that does not compute, as openpyxl itself). Its value would read as empty.
+_UNCOMPUTED_FORMULA = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+
+
+def _refuse_uncomputed_formulas(data: bytes, member: str) -> None:
+    """Refuse a sheet whose formulas hold no computed value, naming the first such cell:
+    read as empty, they would be reported as « Ce champ est obligatoire »."""
+    if not member:
+        return
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            xml = archive.read(member.lstrip("/"))
+        except KeyError:
+            return
+    if b"<f" not in xml:
+        return
+    found = _UNCOMPUTED_FORMULA.search(xml)
+    if found is not None:
+        raise FileRejected(
+            _(
+                "La cellule %(cell)s contient une formule sans valeur calculée : ouvrez le "
+                "classeur dans un tableur et enregistrez-le (les formules sont alors calculées), "
+                "ou collez les valeurs seules."
+            )
+            % {"cell": found.group(1).decode()},
+            code="uncomputed_formula",
+        )
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
@@ -571,6 +603,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             return
+        _refuse_uncomputed_formulas(data, getattr(sheet, "_worksheet_path", ""))
         try:
             yield from sheet.iter_rows(values_only=True)
         except Exception as exc:  # a member whose zip entry lies about its size, broken XML…
