@@ -69,6 +69,8 @@ from datasets.validation import (
 
 PAGE_SIZE = 50
 MAX_PAGES = 200
+# Session key: the selection and action of a refused bulk action, shown again once by the list.
+BULK_RETRY = "inventory_bulk_retry"
 
 
 # --- List, search, facets, bulk actions --------------------------------------------------------
@@ -177,10 +179,14 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
+    # No write unless a refused bulk action left one (`pop` of a missing key changes nothing).
+    bulk_retry = request.session.pop(BULK_RETRY, None) if may_edit else None
     return render(
         request,
         "datasets/list.html",
         {
+            "bulk_selected": frozenset(bulk_retry["ids"]) if bulk_retry else frozenset(),
+            "bulk_values": bulk_retry["values"] if bulk_retry else None,
             "title": "Inventaire des données",
             "page_obj": page,
             "rows": MarkedRows(rows, marks),
@@ -217,11 +223,23 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, "Sélectionnez au moins une entrée.")
         return redirect(back)
+
+    def retry() -> HttpResponse:
+        # The list shows the selection and the action again, to correct (not to start over).
+        request.session[BULK_RETRY] = {
+            "ids": ids[: PAGE_SIZE * 4],
+            "values": {
+                k: request.POST.get(k, "")[:100]
+                for k in ("action", "status", "planned_date", "organization")
+            },
+        }
+        return redirect(back)
+
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
-        return redirect(back)
+        return retry()
     action = form.cleaned_data["action"]
     try:
         if action == "status":
@@ -243,11 +261,11 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             )
     except PermissionDenied as exc:
         messages.error(request, str(exc) or "Action non autorisée.")
-        return redirect(back)
+        return retry()
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect(back)
+        return retry()
     messages.success(request, f"{count} entrée(s) modifiée(s).")
     return redirect(back)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -126,10 +126,15 @@ def _bulk_fixed_fields(language: str | None, qualify: bool) -> str:
     depend on nothing but the code (and the language), so each process renders them once.
     Without `qualify` (correspondents, who only propose qualifications one entry at a time),
     no status action."""
+    return _bulk_fields(qualify, None)
+
+
+def _bulk_fields(qualify: bool, values: Mapping[str, str] | None) -> str:
+    """The same fields, holding `values` (a refused action shown again) when given."""
     from administrators.models import Organization
     from datasets.forms import BulkActionForm
 
-    form = BulkActionForm(organizations=Organization.objects.none())
+    form = BulkActionForm(organizations=Organization.objects.none(), initial=values or {})
     names: tuple[str, ...] = ("action", "status", "planned_date")
     if not qualify:
         action: Any = form.fields["action"]
@@ -142,12 +147,20 @@ def _bulk_fixed_fields(language: str | None, qualify: bool) -> str:
 
 @register.simple_tag
 def bulk_action_fields(
-    organizations: Iterable[tuple[int, str]] | None, qualify: bool = True
+    organizations: Iterable[tuple[int, str]] | None,
+    qualify: bool = True,
+    values: Mapping[str, str] | None = None,
 ) -> SafeString:
     """The fields of the bulk form. `organizations`: (id, name) of the organisations a
     selection can be attached to, or None when the list spans several ministries. `qualify`:
-    whether the caller may change openness statuses directly."""
-    parts = [_bulk_fixed_fields(get_language(), bool(qualify))]
+    whether the caller may change openness statuses directly. `values`: those of a refused
+    action, shown again."""
+    parts = [
+        _bulk_fields(bool(qualify), values)
+        if values
+        else _bulk_fixed_fields(get_language(), bool(qualify))
+    ]
+    chosen = str((values or {}).get("organization", ""))
     if organizations is None:
         parts.append(
             '<p class="fr-fieldset__element fr-hint-text">Pour rattacher des entrées à une '
@@ -155,13 +168,16 @@ def bulk_action_fields(
         )
     else:
         options = "".join(
-            f'<option value="{int(pk)}">{_e(name)}</option>' for pk, name in organizations
+            f'<option value="{int(pk)}"{" selected" if str(pk) == chosen else ""}>'
+            f"{_e(name)}</option>"
+            for pk, name in organizations
         )
         parts.append(
             '<div class="fr-fieldset__element"><div class="fr-select-group">'
             '<label for="id_organization" class="fr-label">Organisation (Optionnel)</label>'
             '<select name="organization" class="fr-select" id="id_organization">'
-            f'<option value="" selected>---------</option>{options}</select></div></div>'
+            f'<option value=""{"" if chosen else " selected"}>---------</option>{options}'
+            "</select></div></div>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped by _e
 
@@ -174,11 +190,16 @@ def _day(moment: datetime.datetime, zone: Any) -> str:
 
 @register.simple_tag
 def asset_rows(
-    rows: Iterable[tuple[Mapping[str, Any], Any]], *, selectable: bool, show_ministry: bool
+    rows: Iterable[tuple[Mapping[str, Any], Any]],
+    *,
+    selectable: bool,
+    show_ministry: bool,
+    selected: Container[int] = (),
 ) -> SafeString:
     """The table rows of the entries (selection box, link with highlights, organisation,
     openness status, date of last change). `rows`: (entry as the dict of
-    `selectors.LIST_ROW_FIELDS`, highlights or None)."""
+    `selectors.LIST_ROW_FIELDS`, highlights or None); `selected`: ids whose box is ticked (the
+    selection of a refused bulk action)."""
     before, after = _url_template("datasets:detail")
     labels = _status_labels(get_language())
     draft = '<p class="fr-badge fr-badge--sm fr-badge--no-icon">Brouillon</p>'
@@ -189,7 +210,8 @@ def asset_rows(
         title = _e(row["title"])
         select = (
             '<td><div class="fr-checkbox-group fr-checkbox-group--sm">'
-            f'<input type="checkbox" name="ids" value="{pk}" id="sel-{pk}">'
+            f'<input type="checkbox" name="ids" value="{pk}" id="sel-{pk}"'
+            f"{' checked' if pk in selected else ''}>"
             f'<label class="fr-label" for="sel-{pk}"><span class="fr-sr-only">'
             f"Sélectionner « {title} »</span></label></div></td>"
             if selectable
