@@ -113,6 +113,23 @@ def test_entry_page_and_history_pass_axe(page, inventory, login_as, assert_acces
     assert_accessible(page)
 
 
+def test_entry_page_fits_a_phone_screen(page, inventory, login_as):
+    """375 px wide: the history tables scroll inside their box; their buttons' screen-reader
+    text (absolutely positioned) no longer widens the page (QA pass: 507 px)."""
+    rne = inventory["rne"]
+    services.asset_qualify(
+        actor=inventory["amd"],
+        asset=rne,
+        qualification=QualificationInput(status="TO_ASSESS"),
+        comment="Réexamen",
+    )
+    login_as(page, inventory["amd"])
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"/inventaire/{rne.pk}/")
+    assert page.get_by_role("button", name="Revenir à cette version").nth(1).count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
 def test_edit_form_saves_and_passes_axe(page, inventory, login_as, assert_accessible):
     login_as(page, inventory["amd"])
     page.goto(f"/inventaire/{inventory['rne'].pk}/modifier/")
