@@ -28,6 +28,7 @@ from core.pagination import PortalCursorPagination
 from core.permissions import IsAuthenticatedWithTokenScope
 from core.validators import whole_number
 from datasets import proposals, services
+from datasets.api.serializers import READ_ERRORS, WRITE_ERRORS, error_responses
 from datasets.models import QualificationProposal
 from datasets.permissions import can_see_internal_justification
 
@@ -104,16 +105,45 @@ def _comment(request: Request) -> str:
     return raw or ""
 
 
+TAG = "propositions de qualification"
+
+
+@extend_schema(tags=[TAG])
 @extend_schema_view(
     list=extend_schema(
+        summary="Lister les propositions de qualification",
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=QualificationProposal.Status.values),
-            OpenApiParameter("ministry", OpenApiTypes.INT),
-            OpenApiParameter("asset", OpenApiTypes.INT, description="Entrée de l'inventaire."),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=QualificationProposal.Status.values,
+                description="État de la proposition. Une valeur inconnue répond 400.",
+            ),
+            OpenApiParameter(
+                "ministry",
+                OpenApiTypes.INT,
+                description="Identifiant du ministère de l'entrée (un nombre entier).",
+            ),
+            OpenApiParameter(
+                "asset",
+                OpenApiTypes.INT,
+                description="Identifiant de l'entrée de l'inventaire (un nombre entier).",
+            ),
         ],
-        description="Propositions de qualification visibles, de la plus récente à la plus "
-        "ancienne (pagination par curseur).",
-    )
+        description="Propositions de qualification visibles (celles des ministères que vous "
+        "administrez, toutes pour la DINUM, les vôtres, et pour un correspondant celles des "
+        "entrées de ses organisations), de la plus récente à la plus ancienne, avec une "
+        "pagination par curseur. Un correspondant en fait une par PUT "
+        "`/api/v1/datasets/{id}/qualification/`.",
+        responses={200: ProposalSerializer, **error_responses(400, *READ_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="Lire une proposition de qualification",
+        description="Une proposition visible : la qualification proposée (`state`), son auteur, "
+        "son état et la décision. `stale` dit si la qualification de l'entrée a changé depuis : "
+        "elle ne peut plus être acceptée telle quelle.",
+        responses={200: ProposalSerializer, **error_responses(*READ_ERRORS)},
+    ),
 )
 class QualificationProposalViewSet(viewsets.ReadOnlyModelViewSet[QualificationProposal]):
     serializer_class = ProposalSerializer
@@ -144,7 +174,14 @@ class QualificationProposalViewSet(viewsets.ReadOnlyModelViewSet[QualificationPr
     def _answer(self, proposal: QualificationProposal) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
 
-    @extend_schema(request=DecisionSerializer, responses=ProposalSerializer)
+    @extend_schema(
+        summary="Accepter une proposition",
+        description="Applique la qualification proposée à l'entrée (administrateur du ministère "
+        "de l'entrée ou DINUM) ; `comment` est facultatif. Si la qualification a changé depuis "
+        "la proposition (`stale`), la réponse est 409 et rien n'est modifié.",
+        request=DecisionSerializer,
+        responses={200: ProposalSerializer, **error_responses(*WRITE_ERRORS)},
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         """Apply the proposal (409 when the qualification changed since it was made)."""
@@ -157,7 +194,13 @@ class QualificationProposalViewSet(viewsets.ReadOnlyModelViewSet[QualificationPr
             return Response({"detail": exc.messages[0]}, status=409)
         return self._answer(proposal)
 
-    @extend_schema(request=DecisionSerializer, responses=ProposalSerializer)
+    @extend_schema(
+        summary="Refuser une proposition",
+        description="Refuse la proposition (administrateur du ministère de l'entrée ou DINUM) ; "
+        "`comment`, le motif du refus montré à son auteur, est obligatoire.",
+        request=DecisionSerializer,
+        responses={200: ProposalSerializer, **error_responses(400, 401, 403, 404, 413)},
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """Refuse the proposal; `comment` (the reason, shown to its author) is required."""
@@ -165,7 +208,12 @@ class QualificationProposalViewSet(viewsets.ReadOnlyModelViewSet[QualificationPr
         proposals.proposal_reject(actor=request.user, proposal=proposal, reason=_comment(request))
         return self._answer(proposal)
 
-    @extend_schema(request=None, responses=ProposalSerializer)
+    @extend_schema(
+        summary="Retirer sa proposition",
+        description="Son auteur retire sa proposition encore en attente.",
+        request=None,
+        responses={200: ProposalSerializer, **error_responses(400, 401, 403, 404)},
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """The author takes back their pending proposal."""

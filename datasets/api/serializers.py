@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api import too_big_message
 from core.models import HvdCategory, LegalGround, Licence, NoAnonymisationCategory
 from datasets.models import (
     AssessmentHistory,
@@ -141,6 +144,9 @@ class DataAssetSerializer(serializers.ModelSerializer[DataAsset]):
                 required=False,
                 allow_null=True,
             )
+        if self.instance is None and "asset_type" in fields:
+            # Required to create an entry (datasets.validation); an edit keeps the recorded one.
+            fields["asset_type"].required = True
         return fields
 
     def to_representation(self, instance: DataAsset) -> dict[str, Any]:
@@ -318,3 +324,120 @@ class QualificationRevertSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(
         help_text="Version de la qualification lue (verrou optimiste)."
     )
+
+
+# --- Request schemas of the edits, and the error answers (OpenAPI only) ------------------------
+
+
+class VersionRequired:
+    """Marks an edit's request schema: its `version` stays required in a partial body (PATCH),
+    where drf-spectacular would otherwise drop every `required` (`VersionRequiredSchema`)."""
+
+
+class VersionRequiredSchema(OpenApiSerializerExtension):
+    target_class = VersionRequired
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        required = schema.get("required") or []
+        if direction == "request" and "version" not in required:
+            schema["required"] = [*required, "version"]
+        return schema
+
+
+LOCK_HELP = (
+    "Version lue par GET (verrou optimiste) : obligatoire ; si l'objet a changé depuis, la "
+    "réponse est 409 et rien n'est modifié."
+)
+
+
+class DataAssetEditSerializer(VersionRequired, DataAssetSerializer):
+    """Request schema of PUT / PATCH on an entry: `version` is required (the view checks it),
+    the type may be left out (the recorded one is kept)."""
+
+    version = serializers.IntegerField(help_text=LOCK_HELP)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["asset_type"].required = False
+        return fields
+
+
+class QualificationEditSerializer(VersionRequired, QualificationSerializer):
+    """Request schema of PUT `qualification/`: `version` is required (the view checks it)."""
+
+    version = serializers.IntegerField(help_text=LOCK_HELP)
+
+
+# Only ever partial: named like DRF's own PATCH body ("PatchedExtraFieldDefinitionRequest"),
+# which also keeps its `kind` choices one enum with the definition's.
+@extend_schema_serializer(component_name="ExtraFieldDefinition")
+class ExtraFieldDefinitionEditSerializer(VersionRequired, ExtraFieldDefinitionSerializer):
+    """Request schema of PUT / PATCH on an extra field: both change only the fields sent
+    (`partial`), and `version` is required (the view checks it)."""
+
+    version = serializers.IntegerField(help_text=LOCK_HELP)
+
+
+class ApiErrorSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField(help_text="Message en français qui dit quoi faire.")
+
+
+class FieldErrorsSerializer(serializers.Serializer[Any]):
+    """A 400's body: its schema is `FieldErrorsSchema`."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        return {
+            "type": "object",
+            "description": "Les messages en français de chaque champ refusé, par nom de champ "
+            "(`non_field_errors` pour la requête dans son ensemble, un objet par élément pour "
+            "une liste d'objets comme `grounds`) ; `detail` seul pour un corps illisible.",
+            "properties": {"detail": {"type": "string"}},
+            "additionalProperties": {
+                "type": "array",
+                "items": {"oneOf": [{"type": "string"}, {"type": "object"}]},
+            },
+            "example": {"title": ["Ce champ est obligatoire."]},
+        }
+
+
+ERROR_RESPONSES: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(
+        FieldErrorsSerializer,
+        description="Requête invalide : champ manquant ou refusé, filtre inconnu, JSON illisible.",
+    ),
+    401: OpenApiResponse(
+        ApiErrorSerializer,
+        description="Non authentifié : jeton (`Authorization: Token …`) ou session manquant "
+        "ou invalide.",
+    ),
+    403: OpenApiResponse(
+        ApiErrorSerializer,
+        description="Refusé : jeton en lecture seule, ou droits insuffisants sur cet objet.",
+    ),
+    404: OpenApiResponse(
+        ApiErrorSerializer,
+        description="Introuvable : objet inexistant ou hors de votre périmètre (celui d'un autre "
+        "ministère répond 404), ou curseur de pagination invalide.",
+    ),
+    409: OpenApiResponse(
+        ApiErrorSerializer,
+        description="Version périmée : l'objet a changé depuis votre lecture. Relisez-le (GET) "
+        "et renvoyez la modification avec sa nouvelle `version`.",
+    ),
+    413: OpenApiResponse(ApiErrorSerializer, description=too_big_message()),
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation, to add to its success ones."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+READ_ERRORS = (401, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413)

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -30,20 +30,29 @@ from core.validators import whole_number
 from datasets import services
 from datasets.api.proposals import ProposalSerializer
 from datasets.api.serializers import (
+    READ_ERRORS,
+    WRITE_ERRORS,
     AssessmentHistorySerializer,
     AssetChangesSerializer,
+    DataAssetEditSerializer,
     DataAssetSerializer,
+    ExtraFieldDefinitionEditSerializer,
     ExtraFieldDefinitionSerializer,
+    QualificationEditSerializer,
     QualificationRevertSerializer,
     QualificationSerializer,
     RevertSerializer,
+    error_responses,
 )
 from datasets.forms import list_filter_query
 from datasets.models import (
+    AssetType,
     DataAsset,
     ExtraFieldDefinition,
     OpenByDefaultAssessment,
     QualificationProposal,
+    ReferenceDataDesignation,
+    UpdateFrequency,
 )
 from datasets.permissions import (
     AssetPermission,
@@ -54,22 +63,125 @@ from datasets.permissions import (
 from datasets.selectors import AssetFilters, assessment_history, asset_queryset
 from datasets.validation import GroundInput, QualificationInput
 
+TAG = "inventaire"
+
+# The values of the list's coded filters: the model choices `AssetFilters.from_query` keeps,
+# and the words it adds for the two that are not a column's choices. What it drops is answered
+# 400 by the API (`api_filters`); the list page drops it silently.
+FILTER_VALUES: dict[str, list[str]] = {
+    "status": OpenByDefaultAssessment.Status.values,
+    "asset_type": AssetType.values,
+    "update_frequency": UpdateFrequency.values,
+    "personal_data": ["oui", "non"],
+    "reference": [*ReferenceDataDesignation.Regime.values, "aucune"],
+    "visibility": DataAsset.Visibility.values,
+}
+ID_FILTERS = ("ministry", "organization")
+
+SEVERAL = (
+    " Plusieurs valeurs : paramètre répété ou valeurs séparées par des virgules. Une valeur "
+    "inconnue répond 400."
+)
+
+
+def _filter(name: str, description: str, *, many: bool = True) -> OpenApiParameter:
+    if name in ID_FILTERS:
+        return OpenApiParameter(name, OpenApiTypes.INT, many=many, description=description)
+    return OpenApiParameter(
+        name, OpenApiTypes.STR, many=many, enum=FILTER_VALUES[name], description=description
+    )
+
+
 FILTER_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Recherche plein texte (français)."),
-    OpenApiParameter("ministry", OpenApiTypes.INT, many=True),
-    OpenApiParameter("organization", OpenApiTypes.INT, many=True),
     OpenApiParameter(
-        "status", OpenApiTypes.STR, many=True, enum=OpenByDefaultAssessment.Status.values
+        "q",
+        OpenApiTypes.STR,
+        description="Recherche plein texte en français (mêmes résultats que la page).",
     ),
-    OpenApiParameter("asset_type", OpenApiTypes.STR, many=True),
-    OpenApiParameter("update_frequency", OpenApiTypes.STR, many=True),
-    OpenApiParameter("personal_data", OpenApiTypes.STR, enum=["oui", "non"]),
-    OpenApiParameter("reference", OpenApiTypes.STR, many=True),
-    OpenApiParameter("visibility", OpenApiTypes.STR, many=True),
+    _filter("ministry", "Identifiant du ministère de l'entrée (un nombre entier)." + SEVERAL),
+    _filter(
+        "organization",
+        "Identifiant de l'organisation productrice (un nombre entier)." + SEVERAL,
+    ),
+    _filter("status", "Statut d'ouverture de la qualification de l'entrée." + SEVERAL),
+    _filter("asset_type", "Type de l'entrée." + SEVERAL),
+    _filter("update_frequency", "Fréquence de mise à jour de l'entrée." + SEVERAL),
+    _filter(
+        "personal_data",
+        "L'entrée contient des données personnelles (`oui`) ou non (`non`). Une valeur inconnue "
+        "répond 400.",
+        many=False,
+    ),
+    _filter(
+        "reference",
+        "Donnée de référence : régime de sa désignation, ou `aucune` pour une entrée qui n'en a "
+        "pas." + SEVERAL,
+    ),
+    _filter(
+        "visibility",
+        "Visibilité de l'entrée : brouillon (vu de son seul ministère) ou publiée." + SEVERAL,
+    ),
 ]
 
+EXTRA_FILTERS = (
+    "Champs propres au ministère : `extra.<code>=<valeur>` ne garde que les entrées dont le champ "
+    "de code `<code>` (voir `/api/v1/datasets/extra-fields/`) a cette valeur ; `oui` ou `non` "
+    "pour un champ oui / non ; plusieurs valeurs : paramètre répété ou séparées par des virgules."
+)
+FILTERS_DOC = (
+    "Filtres de la page de l'inventaire, combinables : `q`, `ministry`, `organization`, `status`, "
+    "`asset_type`, `update_frequency`, `personal_data`, `reference`, `visibility` (décrits "
+    "avec leurs valeurs possibles dans les paramètres ; une valeur inconnue répond 400 en "
+    "nommant le paramètre et ses valeurs possibles, là où la page l'ignore). " + EXTRA_FILTERS
+)
 
-VERSION_REQUIRED = "`version` (lue par GET) est obligatoire : une version périmée répond 409."
+LOCKING = (
+    "Verrou optimiste : `version` (lue par GET) est obligatoire ; si {what} a changé depuis, la "
+    "réponse est 409 et rien n'est modifié : relisez-{it} puis renvoyez la modification avec la "
+    "nouvelle `version`."
+)
+VERSION_REQUIRED = LOCKING.format(what="l'entrée", it="la")
+FIELD_LOCKING = LOCKING.format(what="le champ", it="le")
+QUALIFICATION_LOCKING = (
+    "Verrou optimiste : `version` (celle de la qualification, lue par GET) est obligatoire ; si "
+    "la qualification a changé depuis, la réponse est 409 et rien n'est modifié : relisez-la "
+    "puis renvoyez la modification avec la nouvelle `version`."
+)
+
+
+def _dropped(name: str, value: str) -> bool:
+    """The list page would ignore this value of the filter (`AssetFilters.from_query`)."""
+    return not getattr(AssetFilters.from_query({name: value}), name)
+
+
+def _unknown_message(name: str, values: list[str]) -> str:
+    shown = " », « ".join(value[:40] for value in values[:5])
+    if name in ID_FILTERS:
+        return (
+            f"Filtre « {name} » : « {shown} » n'est pas un identifiant ; attendu : un nombre "
+            "entier."
+        )
+    allowed = ", ".join(FILTER_VALUES[name])
+    return f"Filtre « {name} » : valeur inconnue « {shown} ». Valeurs possibles : {allowed}."
+
+
+def api_filters(query: QueryDict) -> AssetFilters:
+    """The list's filters as the page reads them, except that a value the page would ignore is
+    a 400 naming the parameter: an API client must know its filter was not applied."""
+    query = list_filter_query(query)
+    errors: dict[str, list[str]] = {}
+    for name in AssetFilters.LIST_FIELDS:
+        unknown = [
+            value
+            for raw in query.getlist(name)
+            for value in raw.split(",")
+            if value and _dropped(name, value)
+        ]
+        if unknown:
+            errors[name] = [_unknown_message(name, unknown)]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return AssetFilters.from_query(query)
 
 
 class AssetCursorPagination(PortalCursorPagination):
@@ -96,17 +208,68 @@ def _version(request: Request, required: bool = True, of: str = "de l'entrée") 
         raise serializers.ValidationError({"version": ["Un nombre entier est attendu."]}) from None
 
 
+@extend_schema(tags=[TAG])
 @extend_schema_view(
     list=extend_schema(
+        summary="Lister les entrées de l'inventaire",
         parameters=FILTER_PARAMETERS,
         description=(
-            "Entrées visibles de l'inventaire, de la plus récente à la plus ancienne (pagination "
-            "par curseur). Mêmes filtres que la page : `q` (recherche plein texte en français), "
-            "`ministry`, `organization`, `status`, `asset_type`, `update_frequency`, "
-            "`personal_data`, `reference`, `visibility`, et un champ propre au ministère par "
-            "`extra.<code>=<valeur>` (oui / non pour un champ oui / non)."
+            "Entrées visibles de l'inventaire (publiées, et les brouillons de votre ministère), "
+            "de la plus récente à la plus ancienne, avec une pagination par curseur. " + FILTERS_DOC
         ),
-    )
+        responses={200: DataAssetSerializer, **error_responses(400, *READ_ERRORS)},
+    ),
+    create=extend_schema(
+        summary="Créer une entrée",
+        description=(
+            "Crée une entrée dans le ministère de son organisation (`organization` : une "
+            "organisation où vous pouvez créer des entrées). `title`, `description`, "
+            "`organization` et `asset_type` sont obligatoires, ainsi que, dans `extra`, les champs "
+            "propres que son ministère déclare obligatoires. La réponse porte la `version` à "
+            "renvoyer pour la modifier."
+        ),
+        request=DataAssetSerializer,
+        responses={201: DataAssetSerializer, **error_responses(400, 401, 403, 413)},
+    ),
+    retrieve=extend_schema(
+        summary="Lire une entrée",
+        description=(
+            "Une entrée visible, avec le résumé de sa qualification. Sa `version` est celle à "
+            "renvoyer pour la modifier (PUT, PATCH) ou la supprimer (DELETE)."
+        ),
+        responses={200: DataAssetSerializer, **error_responses(*READ_ERRORS)},
+    ),
+    update=extend_schema(
+        summary="Modifier une entrée",
+        description=(
+            "Modifie l'entrée : `title`, `description` et `organization` sont obligatoires, les "
+            "champs absents gardent leur valeur. " + VERSION_REQUIRED
+        ),
+        request=DataAssetEditSerializer,
+        responses={200: DataAssetSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary="Modifier une partie d'une entrée",
+        description="Modifie seulement les champs envoyés. " + VERSION_REQUIRED,
+        request=DataAssetEditSerializer,
+        responses={200: DataAssetSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    destroy=extend_schema(
+        summary="Supprimer une entrée",
+        description=(
+            "Supprime l'entrée. " + VERSION_REQUIRED + " Ici, `version` va dans l'adresse "
+            "(`?version=`)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "version",
+                OpenApiTypes.INT,
+                required=True,
+                description="Version de l'entrée lue par GET (verrou optimiste).",
+            )
+        ],
+        responses={204: None, **error_responses(400, 401, 403, 404, 409)},
+    ),
 )
 class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
     serializer_class = DataAssetSerializer
@@ -116,9 +279,7 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
 
     def get_queryset(self) -> QuerySet[DataAsset]:
         filters = (
-            AssetFilters.from_query(list_filter_query(self.request.query_params))
-            if self.action == "list"
-            else AssetFilters()
+            api_filters(self.request.query_params) if self.action == "list" else AssetFilters()
         )
         return (
             asset_queryset(self.request.user, filters, ranked=False)
@@ -161,10 +322,6 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
             return _conflict(exc)
         return Response(self.get_serializer(self.get_queryset().get(pk=asset.pk)).data)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
-        description=VERSION_REQUIRED,
-    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Like an edit, a deletion needs the version its author read: an entry changed since
         # is not deleted unseen (409).
@@ -177,7 +334,17 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
             return _conflict(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses=AssessmentHistorySerializer(many=True))
+    @extend_schema(
+        summary="Historique des qualifications d'une entrée",
+        description="Toutes les qualifications enregistrées de l'entrée, de la plus récente à la "
+        "plus ancienne (500 au plus) : comme l'historique de ses modifications, réservé au "
+        "ministère de l'entrée et à la DINUM (liste vide pour les autres lecteurs). Leur `id` "
+        "est celui qu'envoie `qualification/revert/`.",
+        responses={
+            200: AssessmentHistorySerializer(many=True),
+            **error_responses(*READ_ERRORS),
+        },
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every qualification ever saved for this entry, newest first: like its changes,
@@ -193,7 +360,8 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
         )
 
     @extend_schema(
-        responses=AssetChangesSerializer,
+        summary="Historique des modifications d'une entrée",
+        responses={200: AssetChangesSerializer, **error_responses(*READ_ERRORS)},
         description="Historique des modifications de l'entrée (qui, quand, quels champs, avant "
         "et après), du plus récent au plus ancien, 100 au plus : celui de sa fiche, réservé au "
         "ministère de l'entrée et à la DINUM (vide sinon). `version` et "
@@ -233,11 +401,11 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
         return Response(AssetChangesSerializer(data).data)
 
     @extend_schema(
+        summary="Ramener une entrée à une version",
         request=RevertSerializer,
-        responses=DataAssetSerializer,
-        description="Ramène l'entrée à son état juste après un changement de son historique. "
-        "`version` (lue par GET) est obligatoire : si l'entrée a changé depuis, la réponse est "
-        "409 et rien n'est modifié.",
+        responses={200: DataAssetSerializer, **error_responses(*WRITE_ERRORS)},
+        description="Ramène l'entrée à son état juste après un changement de son historique "
+        "(`change`, lu par GET `changes/`). " + VERSION_REQUIRED,
     )
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
@@ -256,12 +424,17 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
         return Response(self.get_serializer(self.get_queryset().get(pk=asset.pk)).data)
 
     @extend_schema(
+        summary="Rétablir une qualification enregistrée",
         request=QualificationRevertSerializer,
-        responses={200: QualificationSerializer, 202: ProposalSerializer},
-        description="Rétablit une qualification enregistrée de l'entrée (son historique). "
-        "`version` de la qualification lue est obligatoire : 409 si elle a changé depuis. Pour "
-        "un correspondant, c'est une proposition : 202 avec la proposition, appliquée quand un "
-        "administrateur ministériel l'accepte.",
+        responses={
+            200: QualificationSerializer,
+            202: ProposalSerializer,
+            **error_responses(*WRITE_ERRORS),
+        },
+        description="Rétablit une qualification enregistrée de l'entrée (`history`, lue par GET "
+        "`history/`). " + QUALIFICATION_LOCKING + " Pour un correspondant, c'est une "
+        "proposition : la réponse est 202 avec la proposition, appliquée quand un administrateur "
+        "ministériel l'accepte.",
     )
     @action(detail=True, methods=["post"], url_path="qualification/revert")
     def qualification_revert(self, request: Request, pk: str | None = None) -> Response:
@@ -290,14 +463,29 @@ class DataAssetViewSet(viewsets.ModelViewSet[DataAsset]):
             QualificationSerializer(_load_assessment(asset), context={"request": request}).data
         )
 
-    @extend_schema(methods=["GET"], responses=QualificationSerializer)
+    @extend_schema(
+        methods=["GET"],
+        summary="Lire la qualification d'une entrée",
+        description="La qualification « ouverture par défaut » de l'entrée : statut, motifs "
+        "légaux, dates. Les justifications internes des motifs ne sont montrées qu'au ministère "
+        "de l'entrée et à la DINUM. Sa `version` est celle à renvoyer pour la modifier.",
+        responses={200: QualificationSerializer, **error_responses(*READ_ERRORS)},
+    )
     @extend_schema(
         methods=["PUT"],
-        request=QualificationSerializer,
-        responses={200: QualificationSerializer, 202: ProposalSerializer},
-        description="`version` (lue par GET) est obligatoire : une version périmée répond 409. "
-        "Pour un correspondant, la qualification est une proposition : la réponse est 202 avec "
-        "la proposition, appliquée quand un administrateur ministériel l'accepte "
+        summary="Qualifier une entrée",
+        request=QualificationEditSerializer,
+        responses={
+            200: QualificationSerializer,
+            202: ProposalSerializer,
+            **error_responses(*WRITE_ERRORS),
+        },
+        description="Remplace la qualification en entier : un champ absent est vidé, un motif "
+        "absent retiré. Qui ne lit pas les justifications internes (réservées au ministère de "
+        "l'entrée et à la DINUM) garde celle d'un motif qu'il renvoie sans. "
+        + QUALIFICATION_LOCKING
+        + " Pour un correspondant, la qualification est une proposition : la réponse est 202 "
+        "avec la proposition, appliquée quand un administrateur ministériel l'accepte "
         "(`/api/v1/datasets/qualification-proposals/{id}/accept/`).",
     )
     @action(detail=True, methods=["get", "put"], pagination_class=None)
@@ -400,21 +588,79 @@ def _load_assessment(asset: DataAsset) -> OpenByDefaultAssessment:
     return assessment
 
 
+FIELD_TAG = "champs propres au ministère"
+FIELD_EDIT = (
+    "Seuls les champs envoyés changent (PUT comme PATCH : les autres gardent leur valeur) ; "
+    "`code` et `kind` ne changent pas une fois le champ créé (400 s'ils diffèrent) ; "
+    "`retired_at: null` rétablit un champ retiré. "
+)
+
+
+@extend_schema(tags=[FIELD_TAG])
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("ministry", OpenApiTypes.INT, description="Ministère.")]
-    ),
-    create=extend_schema(
+        summary="Lister les champs propres",
+        description="Les champs typés propres aux ministères que vous voyez (retirés compris, "
+        "`is_active` faux), par ministère puis dans leur ordre. Filtre `extra.<code>` de "
+        "l'inventaire : leur `code`.",
         parameters=[
             OpenApiParameter(
                 "ministry",
                 OpenApiTypes.INT,
-                description="Ministère (dans l'adresse) ; facultatif si vous n'en administrez qu'un.",
+                description="Identifiant d'un ministère : seulement ses champs.",
             )
-        ]
+        ],
+        responses={200: ExtraFieldDefinitionSerializer(many=True), **error_responses(401)},
     ),
-    update=extend_schema(description=VERSION_REQUIRED),
-    partial_update=extend_schema(description=VERSION_REQUIRED),
+    create=extend_schema(
+        summary="Créer un champ propre",
+        description="Ajoute un champ typé aux entrées d'un ministère (réservé à ses "
+        "administrateurs et à la DINUM). `code`, `label` et `kind` sont obligatoires ; "
+        "`choices` donne les valeurs d'un champ `CHOICE`.",
+        parameters=[
+            OpenApiParameter(
+                "ministry",
+                OpenApiTypes.INT,
+                description="Ministère (dans l'adresse) ; facultatif si vous n'en administrez "
+                "qu'un.",
+            )
+        ],
+        responses={201: ExtraFieldDefinitionSerializer, **error_responses(400, 401, 403, 404, 413)},
+    ),
+    retrieve=extend_schema(
+        summary="Lire un champ propre",
+        description="Un champ propre d'un ministère que vous voyez. Sa `version` est celle à "
+        "renvoyer pour le modifier ou le retirer.",
+        responses={200: ExtraFieldDefinitionSerializer, **error_responses(*READ_ERRORS)},
+    ),
+    update=extend_schema(
+        summary="Modifier un champ propre",
+        description=FIELD_EDIT + FIELD_LOCKING,
+        request=ExtraFieldDefinitionEditSerializer(partial=True),
+        responses={200: ExtraFieldDefinitionSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary="Modifier une partie d'un champ propre",
+        description=FIELD_EDIT + FIELD_LOCKING,
+        request=ExtraFieldDefinitionEditSerializer,
+        responses={200: ExtraFieldDefinitionSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    destroy=extend_schema(
+        summary="Retirer un champ propre",
+        description="Retire le champ : il n'est plus proposé, mais les valeurs enregistrées "
+        "dans les entrées sont gardées (PUT avec `retired_at: null` le rétablit). "
+        + FIELD_LOCKING
+        + " Ici, `version` va dans l'adresse (`?version=`).",
+        parameters=[
+            OpenApiParameter(
+                "version",
+                OpenApiTypes.INT,
+                required=True,
+                description="Version du champ lue par GET (verrou optimiste).",
+            )
+        ],
+        responses={204: None, **error_responses(400, 401, 403, 404, 409)},
+    ),
 )
 class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
     """Ministry-specific typed fields. DELETE retires a field: stored values are kept."""
@@ -508,10 +754,6 @@ class ExtraFieldDefinitionViewSet(viewsets.ModelViewSet[ExtraFieldDefinition]):
             return _conflict(exc)
         return Response(self.get_serializer(definition).data)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("version", OpenApiTypes.INT, required=True)],
-        description=VERSION_REQUIRED,
-    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         definition = self.get_object()
         try:
