@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce, Collate, NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,6 +17,29 @@ from core.access import access_for
 from core.models import AuditEntry
 
 TITULAR = DataAdministrator.Role.AMD_TITULAIRE
+
+
+# --- ministries in the order people read them ------------------------------------------------
+
+# PostgreSQL's ICU collation for French (built in wherever PostgreSQL has ICU: the Debian
+# packages and the official images): accents and case only break ties, so « Écologie » sorts
+# among the E's and « économie » next to « Économie ».
+FRENCH_COLLATION = "fr-x-icu"
+
+
+def french(expression: Any) -> Any:
+    """`expression` (a field name or an expression) compared the French way on PostgreSQL; as
+    it is elsewhere (SQLite, a bare `make run`: accents after Z)."""
+    value = F(expression) if isinstance(expression, str) else expression
+    return Collate(value, FRENCH_COLLATION) if connection.vendor == "postgresql" else value
+
+
+def ministry_display_order(prefix: str = "") -> list[OrderBy]:
+    """`order_by` terms sorting ministries by the name they are shown with (`str(ministry)`:
+    the short name, else the full name), French collation on PostgreSQL; `prefix` reaches them
+    through a relation ("ministry__"). Same queries, only the ORDER BY changes."""
+    shown = Coalesce(NullIf(F(f"{prefix}short_name"), Value("")), F(f"{prefix}name"))
+    return [french(shown).asc(), F(f"{prefix}id").asc()]
 
 
 @dataclass(frozen=True)

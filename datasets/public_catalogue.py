@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from administrators.models import Ministry, Organization
+from administrators.selectors import french
 from datasets import selectors
 from datasets.models import DataAsset
 from datasets.search import apply_search, is_postgres
@@ -109,14 +110,14 @@ def matching(query: CatalogueQuery) -> QuerySet[DataAsset]:
 def ministry_choices() -> list[tuple[int, str, str]]:
     """(id, name, code) of every ministry, for the ministry select and the link to the
     ministry's DCAT catalogue (one query)."""
-    return list(Ministry.objects.order_by("name", "pk").values_list("pk", "name", "code"))
+    return list(Ministry.objects.order_by(french("name"), "pk").values_list("pk", "name", "code"))
 
 
 def organization_choices(ministry_id: int) -> list[tuple[int, str]]:
     """(id, name) of the organisations of one ministry, for the organisation select."""
     return list(
         Organization.objects.filter(ministry_id=ministry_id)
-        .order_by("name", "pk")
+        .order_by(french("name"), "pk")
         .values_list("pk", "name")
     )
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from administrators.models import Ministry, Organization
+from administrators.selectors import french
 from core.access import access_for
 from core.validators import whole_numbers
 from datasets.models import (
@@ -1038,7 +1039,9 @@ def assessment_history(asset: DataAsset, limit: int = 100) -> QuerySet[Assessmen
 def editable_organizations(user: Any) -> QuerySet[Organization]:
     """Organisations the caller may attach entries to."""
     access = access_for(user)
-    qs = Organization.objects.select_related("ministry").order_by("ministry__name", "name")
+    qs = Organization.objects.select_related("ministry").order_by(
+        french("ministry__name"), french("name"), "pk"
+    )
     if access.is_network_staff:
         return qs
     return qs.filter(
@@ -1047,14 +1050,14 @@ def editable_organizations(user: Any) -> QuerySet[Organization]:
 
 
 def visible_ministries(user: Any) -> QuerySet[Ministry]:
-    return Ministry.objects.for_user(user).order_by("name")
+    return Ministry.objects.for_user(user).order_by(french("name"), "pk")
 
 
 def editable_ministries(user: Any) -> QuerySet[Ministry]:
     access = access_for(user)
     if access.is_network_staff:
-        return Ministry.objects.order_by("name")
-    return Ministry.objects.filter(pk__in=access.admin_ministry_ids).order_by("name")
+        return Ministry.objects.order_by(french("name"), "pk")
+    return Ministry.objects.filter(pk__in=access.admin_ministry_ids).order_by(french("name"), "pk")
 
 
 def with_filters(filters: AssetFilters, **changes: Any) -> AssetFilters:

@@ -10,6 +10,7 @@ from django.db import models
 from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
+from administrators.selectors import ministry_display_order
 from supervision.models import (
     ActionItem,
     AgendaItem,
@@ -20,7 +21,6 @@ from supervision.models import (
     Roadmap,
     RoadmapAction,
 )
-from trainings.selectors import ministry_display_order
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -15,6 +15,7 @@ from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from administrators.models import DataAdministrator, Ministry
+from administrators.selectors import ministry_display_order
 from core.access import access_for
 from supervision import compliance
 from supervision import formatting as fmt
@@ -29,7 +30,6 @@ from supervision.models import (
     RoadmapAction,
 )
 from supervision.quarters import Quarter
-from trainings.selectors import ministry_display_order
 
 SNAPSHOT_LIGHT_FIELDS = (
     "id",

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Avg,
     Case,
     CharField,
     Count,
     Exists,
-    F,
-    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -29,11 +26,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Collate, NullIf
 from django.http import Http404
 from django.utils import timezone
 
 from administrators.models import Ministry
+from administrators.selectors import ministry_display_order
 from core.access import access_for
 from core.models import User
 from datasets.models import DataAsset
@@ -48,25 +45,6 @@ from trainings.models import (
     TrainingSession,
     quarter_label,
 )
-
-# --- ministries in the order people read them ------------------------------------------------
-
-# PostgreSQL's ICU collation for French (built in wherever PostgreSQL has ICU: the Debian
-# packages and the official images): accents and case only break ties, so « Écologie » sorts
-# among the E's and « économie » next to « Économie ».
-FRENCH_COLLATION = "fr-x-icu"
-
-
-def ministry_display_order(prefix: str = "") -> list[OrderBy]:
-    """`order_by` terms sorting ministries by the name they are shown with (`str(ministry)`:
-    the short name, else the full name), French collation on PostgreSQL; `prefix` reaches them
-    through a relation ("ministry__"). Same queries, only the ORDER BY changes. On SQLite (a bare
-    `make run`) the plain order of the text, accents after Z."""
-    shown: Any = Coalesce(NullIf(F(f"{prefix}short_name"), Value("")), F(f"{prefix}name"))
-    if connection.vendor == "postgresql":
-        shown = Collate(shown, FRENCH_COLLATION)
-    return [shown.asc(), F(f"{prefix}id").asc()]
-
 
 # --- catalogue and sessions -------------------------------------------------------------------
 
