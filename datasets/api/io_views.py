@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from datasets import views_io
-from datasets.api.views import FILTER_PARAMETERS
+from datasets.api.views import FILTER_PARAMETERS, FILTERS_DOC, api_filters
 
 MINISTRY = OpenApiParameter(
     "ministere", str, description="Code du ministère (par défaut : tout ce que vous voyez)."
@@ -48,6 +48,7 @@ PAGE_SIZE = OpenApiParameter("page_size", int, description="Entrées par page (5
 class ExportCsvView(APIView):
     @extend_schema(
         summary="Export CSV de l'inventaire (schéma Catalogue de données d'Etalab)",
+        description=FILTERS_DOC,
         parameters=[MINISTRY, EXTENDED, COMPLETE, *FILTER_PARAMETERS],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["inventaire"],
@@ -59,13 +60,14 @@ class ExportCsvView(APIView):
             params.get("ministere") or None,
             extended=views_io.query_flag(params, "etendu"),
             conforming=views_io.query_flag(params, "conforme"),
-            filters=views_io.export_filters(request.query_params),
+            filters=api_filters(request.query_params),
         )
 
 
 class ExportXlsxView(APIView):
     @extend_schema(
         summary="Export XLSX de l'inventaire",
+        description=FILTERS_DOC,
         parameters=[MINISTRY, *FILTER_PARAMETERS],
         responses={
             (
@@ -79,7 +81,7 @@ class ExportXlsxView(APIView):
         return views_io.xlsx_response(
             request.user,
             request.query_params.get("ministere") or None,
-            filters=views_io.export_filters(request.query_params),
+            filters=api_filters(request.query_params),
         )
 
 

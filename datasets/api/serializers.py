@@ -54,7 +54,13 @@ class DataAssetSerializer(serializers.ModelSerializer[DataAsset]):
     )
     keywords = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     internal_uses = serializers.ListField(child=serializers.CharField(), required=False)
-    personal_data_categories = serializers.ListField(child=serializers.CharField(), required=False)
+    personal_data_categories = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Codes de la table des catégories de données personnelles (IDENTIFICATION, "
+        "CONTACT, SANTE, NIR, INFRACTIONS…, voir l'administration), seulement si "
+        "`contains_personal_data` ; une valeur déjà enregistrée hors de la table est conservée.",
+    )
     extra = serializers.DictField(required=False)
     assessment = AssessmentSummarySerializer(read_only=True)
     version = serializers.IntegerField(

@@ -219,11 +219,6 @@ def test_the_list_describes_the_extra_field_filters(schema):
     assert "extra.<code>" in schema["paths"][URL]["get"]["description"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="datasets/api/io_views.py (outside this change) must add FILTERS_DOC of "
-    "datasets.api.views to the exports' descriptions",
-)
 @pytest.mark.parametrize("path", EXPORTS)
 def test_the_exports_describe_the_extra_field_filters(schema, path):
     assert "extra.<code>" in schema["paths"][path]["get"].get("description", "")
@@ -356,11 +351,6 @@ def test_a_repeated_or_comma_separated_status_still_filters(amd_client, three_st
     assert titles(amd_client.get(URL, {"status": "PUBLISHED,TO_ASSESS"})) == repeated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="datasets/api/io_views.py (outside this change) must read its filters with "
-    "datasets.api.views.api_filters",
-)
 @pytest.mark.parametrize("path", EXPORTS)
 def test_an_export_refuses_an_unknown_filter_value(amd_client, path):
     assert amd_client.get(path, {"status": "PUBLSHED"}).status_code == 400

@@ -14,7 +14,8 @@ URL = "/api/v1/datasets/"
     [
         ("description", " ".join(f"mot{i}abc" for i in range(180_000)), "20000 caractères"),
         ("field_list", "x " * 40_000, "50000 caractères"),
-        ("keywords", ["k"] * 101, "au plus 100 mots-clés"),
+        # Distinct: a keyword given twice is kept once (so 101 « k » are one keyword).
+        ("keywords", [f"k{i}" for i in range(101)], "au plus 100 mots-clés"),
         ("personal_data_categories", ["santé"] * 101, "au plus 100 catégories"),
     ],
 )
