@@ -201,8 +201,13 @@ def next_step(answers: dict[str, str]) -> tuple[Question | None, Outcome | None]
             answers,
             occult,
             personal_data_basis="D312_1_3_CATEGORY",
-            explanation="Publication permise sans anonymisation : précisez le fondement (catégorie "
-            "D312-1-3, texte ou accord des personnes).",
+            explanation=(
+                "Publication après occultation des mentions couvertes par un secret ; les données "
+                "personnelles n'ont pas à être anonymisées"
+                if occult
+                else "Publication permise sans anonymisation des données personnelles"
+            )
+            + " : précisez le fondement (catégorie D312-1-3, texte ou accord des personnes).",
         )
     pending = ask("anonymisable")
     if pending:

@@ -136,3 +136,33 @@ def test_anonymisation_outcome_prefills_method_and_basis():
         "ANONYMISED",
     )
     assert ("ground", "L311_6_1_VIE_PRIVEE") in outcome.as_query()
+
+
+@pytest.mark.parametrize(
+    ("secret", "status", "says"),
+    [
+        ({"secret": "non"}, "TO_PUBLISH", "Publication permise sans anonymisation"),
+        (
+            {"secret": "oui", "occultable": "oui"},
+            "TO_PUBLISH_AFTER_OCCULTATION",
+            "Publication après occultation des mentions couvertes par un secret",
+        ),
+    ],
+)
+def test_the_explanation_of_a_publication_with_a_personal_data_basis_names_the_occultation(
+    secret, status, says
+):
+    """QA pass: « Publication permise sans anonymisation » while the status said « après
+    occultation »."""
+    answers = {
+        **BASE,
+        **secret,
+        "personal": "oui",
+        "personal_basis": "oui",
+        "already_published": "non",
+    }
+    question, outcome = next_step(answers)
+    assert question is None and outcome is not None
+    assert outcome.status == status
+    assert outcome.explanation.startswith(says)
+    assert "catégorie D312-1-3" in outcome.explanation
