@@ -353,6 +353,11 @@ class QualificationForm(DsfrBaseForm):
                 queryset=grounds,
                 required=False,
                 to_field_name="code",
+                # Optional for the form, required by the status (`validate_qualification`).
+                help_text="Au moins un motif est obligatoire pour « Non communicable », « Hors "
+                "obligation » et les statuts « après occultation » (le secret occulté)."
+                if i == 0
+                else "",
             )
             self.fields[f"sub_reference_{i}"] = forms.CharField(
                 label="Précision (ex. secret statistique)", max_length=300, required=False
