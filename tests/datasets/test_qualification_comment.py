@@ -55,3 +55,10 @@ def test_a_comment_on_a_stale_form_is_refused_as_a_change_would_be(amd_client, a
     )
     assert response.status_code == 409
     assert not AssessmentHistory.objects.filter(comment="Trop tard").exists()
+
+
+def test_the_first_ground_says_when_a_ground_is_required(amd_client, asset):
+    """QA pass: « Motif n° 1 (Optionnel) » while « Non communicable » requires one."""
+    body = amd_client.get(f"/inventaire/{asset.pk}/qualification/").content.decode()
+    assert "Au moins un motif est obligatoire pour « Non communicable »" in body
+    assert body.count("Au moins un motif est obligatoire") == 1
