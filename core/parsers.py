@@ -19,9 +19,18 @@ class PortalJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         encoding = (parser_context or {}).get("encoding") or "utf-8"
         try:
+            # Text encodings only: Django accepts any codec name in `charset=`, bytes-to-bytes
+            # ones (zlib, base64, hex…) included, which are no way to write JSON.
+            if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):
+                raise LookupError(encoding)
+        except LookupError:
+            raise ParseError(
+                f"Encodage « {encoding[:40]} » non pris en charge : envoyez du JSON en UTF-8."
+            ) from None
+        try:
             decoded = cast(IO[str], codecs.getreader(encoding)(stream))
             return json.load(decoded, parse_constant=json.strict_constant if self.strict else None)
-        except UnicodeDecodeError:
+        except UnicodeError:  # decoding (UnicodeDecodeError), or a codec's own (punycode)
             raise ParseError(
                 f"Le corps de la requête n'est pas du texte {encoding.upper()} valide."
             ) from None
@@ -32,11 +41,12 @@ class PortalJSONParser(JSONParser):
             ) from None
         except RecursionError:
             raise ParseError("JSON imbriqué trop profondément : simplifiez le document.") from None
-        except ValueError:
-            # strict_constant: NaN, Infinity and -Infinity are not JSON numbers.
-            raise ParseError(
-                "JSON non conforme : NaN et Infinity ne sont pas des nombres JSON."
-            ) from None
+        except ValueError as exc:
+            if "Out of range float values" in str(exc):  # strict_constant: NaN, Infinity
+                raise ParseError(
+                    "JSON non conforme : NaN et Infinity ne sont pas des nombres JSON."
+                ) from None
+            raise ParseError("Corps de requête illisible : envoyez du JSON en UTF-8.") from None
 
 
 class PortalMultiPartParser(MultiPartParser):

@@ -41,17 +41,32 @@ def load_reference_tables(get_model: Any) -> dict[str, int]:
         Licence.objects.update_or_create(spdx_id=spdx, defaults=row)
     counts["licences"] = Licence.objects.count()
 
-    for model_name, file_name in [
-        ("NoAnonymisationCategory", "no_anonymisation_categories.json"),
-        ("HvdCategory", "hvd_categories.json"),
-        ("PersonalDataCategory", "personal_data_categories.json"),
-    ]:
+    for model_name in CODED_TABLES:
         try:
-            Model = get_model("core", model_name)
+            get_model("core", model_name)
         except LookupError:  # an earlier migration: the table comes later, loaded then
             continue
-        for row in _rows(file_name):
-            code = row.pop("code")
-            Model.objects.update_or_create(code=code, defaults=row)
-        counts[model_name] = Model.objects.count()
+        counts[model_name] = load_coded_table(get_model, model_name)
     return counts
+
+
+# Tables of rows keyed by `code` (a ReferenceRow), and their file.
+CODED_TABLES = {
+    "NoAnonymisationCategory": "no_anonymisation_categories.json",
+    "HvdCategory": "hvd_categories.json",
+    "PersonalDataCategory": "personal_data_categories.json",
+}
+
+
+def load_coded_table(get_model: Any, model_name: str) -> int:
+    """Upsert one coded table from its file; returns its row count. Only the fields the model
+    has (in a migration, as it stood then) are written: a key added to the file for a later
+    field does not break an earlier migration."""
+    Model = get_model("core", model_name)
+    fields = {f.name for f in Model._meta.get_fields()}
+    for row in _rows(CODED_TABLES[model_name]):
+        code = row.pop("code")
+        Model.objects.update_or_create(
+            code=code, defaults={k: v for k, v in row.items() if k in fields}
+        )
+    return int(Model.objects.count())

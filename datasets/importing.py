@@ -993,6 +993,18 @@ def build_plan(
             ).items():
                 for message in messages:
                     rp.error(COLUMN_OF_FIELD.get(key, key), message)
+        if (
+            existing is not None
+            and data.get("contains_personal_data") is False
+            and existing.personal_data_categories
+        ):
+            # As the form and the API: categories only for an entry holding personal data (the
+            # file carries no categories, so they cannot be removed from here).
+            rp.error(
+                "donnees_personnelles",
+                "L'entrée déclare des catégories de données personnelles : retirez-les dans sa "
+                "fiche avant d'indiquer « non » ici.",
+            )
         _max_lengths(rp)
         _qualification(row, rp, ctx, columns, existing)
         if rp.qualification is not None and not rp.errors:

@@ -45,6 +45,7 @@ from datasets.models import (
     UpdateFrequency,
 )
 from datasets.search import apply_search, normalise_query
+from datasets.validation import as_list
 
 FACET_CACHE_SECONDS = 120
 GENERATION_KEY = "datasets:generation"
@@ -1067,7 +1068,8 @@ def with_filters(filters: AssetFilters, **changes: Any) -> AssetFilters:
 def personal_data_labels(codes: Any) -> list[str]:
     """The labels of an entry's personal data categories, in its order (a value the reference
     table does not know, stored before it existed, as it is). No query without categories."""
-    if not isinstance(codes, list | tuple) or not codes:
+    codes = as_list(codes)
+    if not codes:
         return []
     from core.models import PersonalDataCategory
 

@@ -213,7 +213,7 @@ def _validate_entry(
         "personal_data_categories" in data or "contains_personal_data" in data
     ):
         # What the entry will hold: the values sent, or those it keeps.
-        earlier = list(previous.personal_data_categories or []) if previous else []
+        earlier = v.as_list(previous.personal_data_categories) if previous else []
         v.check_personal_data_categories(
             errors,
             data.get("personal_data_categories", earlier),

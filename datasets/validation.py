@@ -533,6 +533,14 @@ def validate_asset_fields(
     return errors
 
 
+def as_list(value: Any) -> list[Any]:
+    """A stored list value as a list: a lone text (stored by hand, or before a field held a
+    list) is one item, not its characters; nothing is an empty list."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value] if value not in (None, "") else []
+
+
 def check_personal_data_categories(
     errors: Errors, categories: Any, *, contains: bool, earlier: Sequence[str] = ()
 ) -> None:

@@ -4,9 +4,10 @@ from django.db import migrations, models
 
 
 def load(apps, schema_editor):
-    from core.reference_data import load_reference_tables
+    """This table only: the others keep what staff changed in the admin since they were loaded."""
+    from core.reference_data import load_coded_table
 
-    load_reference_tables(apps.get_model)
+    load_coded_table(apps.get_model, "PersonalDataCategory")
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,7 @@ upload limit got Django's HTML 400 page.
 """
 
 import base64
+import json
 
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -148,3 +149,20 @@ def test_the_errors_of_a_whole_object_are_named_as_drf_names_them():
 def test_a_valid_body_is_still_created(writer, organization):
     response = writer.post(URL, _payload(organization), format="json")
     assert response.status_code == 201, response.json()
+
+
+@pytest.mark.parametrize(
+    "charset", ["zlib", "rot13", "bz2", "hex", "base64", "uu", "punycode", "utf-16"]
+)
+def test_an_odd_charset_is_a_french_400_never_a_500(writer, organization, charset):
+    """Review: Django accepts any codec name; bytes-to-bytes ones gave a 500, others the NaN
+    message."""
+    body = json.dumps(_payload(organization)).encode()
+    response = writer.generic(
+        "POST", URL, body, content_type=f"application/json; charset={charset}"
+    )
+    assert response.status_code == 400, response.content
+    detail = response.json()["detail"]
+    assert "NaN" not in detail
+    assert "UTF-8" in detail or "n'est pas du texte" in detail
+    assert not DataAsset.objects.exists()

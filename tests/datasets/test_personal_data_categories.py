@@ -183,3 +183,40 @@ def test_the_migration_turns_stored_texts_into_codes_and_keeps_the_others(organi
     assert asset.personal_data_categories == ["SANTE", "CONTACT", "registre maison"]
     untouched.refresh_from_db()
     assert untouched.personal_data_categories == []
+
+
+def test_the_import_refuses_no_personal_data_for_an_entry_with_categories(
+    amd_user, ministry, organization
+):
+    """Review: the import saved « non » and kept the categories, which the form and the API
+    refuse."""
+    from tests.datasets.test_import import HEADER, analyse, csv_bytes, row
+
+    AssetFactory(
+        organization=organization,
+        title="Arbres vivants",
+        contains_personal_data=True,
+        personal_data_categories=["SANTE"],
+    )
+    header = HEADER + ",donnees_personnelles"
+    job = analyse(
+        amd_user, ministry, csv_bytes([{**row(), "donnees_personnelles": "non"}], header=header)
+    )
+    report = job.report["rows"][0]
+    assert report["action"] == "rejected", report
+    assert "retirez-les dans sa fiche" in str(report["errors"])
+    stored = DataAsset.objects.get(title="Arbres vivants")
+    assert (stored.contains_personal_data, stored.personal_data_categories) == (True, ["SANTE"])
+
+
+def test_the_migration_of_the_table_leaves_the_other_tables_as_staff_edited_them():
+    """Review: core/0003 reloaded every reference table, undoing admin edits."""
+    from core.models import LegalGround
+
+    module = importlib.import_module("core.migrations.0003_personal_data_categories")
+    ground = LegalGround.objects.get(code="L311_6_1_VIE_PRIVEE")
+    LegalGround.objects.filter(pk=ground.pk).update(label="Libellé revu par la DINUM")
+    PersonalDataCategory.objects.filter(code="NIR").update(label="ancien")
+    module.load(apps, None)
+    assert LegalGround.objects.get(pk=ground.pk).label == "Libellé revu par la DINUM"
+    assert PersonalDataCategory.objects.get(code="NIR").label.startswith("Numéro d'inscription")
