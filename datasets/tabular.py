@@ -556,16 +556,25 @@ def check_xlsx_archive(data: bytes) -> None:
             )
 
 
-# A formula cell with no value computed: `<c r="B2"><f>…</f></c>`, no `<v>` or an empty one (a file written by
-# a program that does not compute, as openpyxl itself). Its value would read as empty.
-_UNCOMPUTED_FORMULA = re.compile(
-    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+# A formula cell: its reference, its other attributes, what follows the formula (a value or not).
+_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]+)([0-9]+)"([^>]*)>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(<v\s*/>|<v>[^<]*</v>)?'
 )
 
 
+def _uncomputed(attributes: bytes, value: bytes | None) -> bool:
+    """No value computed: no `<v>`, or an empty one that is no text result (`t="str"`: a
+    formula whose result is "", as a spreadsheet program saves =SI(A2="";"";A2))."""
+    if value is None:
+        return True
+    empty = value.startswith(b"<v") and (value.endswith(b"/>") or value == b"<v></v>")
+    return empty and b't="str"' not in attributes
+
+
 def _refuse_uncomputed_formulas(data: bytes, member: str) -> None:
-    """Refuse a sheet whose formulas hold no computed value, naming the first such cell:
-    read as empty, they would be reported as « Ce champ est obligatoire »."""
+    """Refuse a sheet whose formulas hold no computed value (a file written by a program that
+    does not compute, as openpyxl itself), naming the first such cell of the data rows: read
+    as empty, they would be reported as « Ce champ est obligatoire »."""
     if not member:
         return
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -575,17 +584,18 @@ def _refuse_uncomputed_formulas(data: bytes, member: str) -> None:
             return
     if b"<f" not in xml:
         return
-    found = _UNCOMPUTED_FORMULA.search(xml)
-    if found is not None:
-        raise FileRejected(
-            _(
-                "La cellule %(cell)s contient une formule sans valeur calculée : ouvrez le "
-                "classeur dans un tableur et enregistrez-le (les formules sont alors calculées), "
-                "ou collez les valeurs seules."
+    for found in _FORMULA_CELL.finditer(xml):
+        column, row, attributes, value = found.groups()
+        if int(row) > 1 and _uncomputed(attributes, value):
+            raise FileRejected(
+                _(
+                    "La cellule %(cell)s contient une formule sans valeur calculée : ouvrez le "
+                    "classeur dans un tableur et enregistrez-le (les formules sont alors "
+                    "calculées), ou collez les valeurs seules."
+                )
+                % {"cell": (column + row).decode()},
+                code="uncomputed_formula",
             )
-            % {"cell": found.group(1).decode()},
-            code="uncomputed_formula",
-        )
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:

@@ -76,3 +76,44 @@ def test_words_in_an_email_cell_are_one_invalid_address(amd_user, ministry, orga
     report = job.report["rows"][0]
     assert report["action"] == "rejected"
     assert not any("plusieurs adresses" in w for w in report["warnings"])
+
+
+def _with_sheet(data: bytes, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = change(body)
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def test_a_formula_whose_result_is_empty_text_is_no_uncomputed_formula(
+    amd_user, ministry, organization
+):
+    """Review: =SI(A2="";"";A2) saved by a spreadsheet program is `t="str"` and `<v></v>`.
+    Here in the description, which then reads as empty: the row says the field is required,
+    the file itself is accepted."""
+
+    def empty_text(body: bytes) -> bytes:
+        body = re.sub(rb'<c r="([A-Z]+2)"><f>', rb'<c r="\1" t="str"><f>', body)
+        return body.replace(b"<v />", b"<v></v>")
+
+    job = analyse(amd_user, ministry, _with_sheet(_xlsx_with_formula(), empty_text), "i.xlsx")
+    assert job.report["rows"][0]["action"] == "rejected"
+    assert "obligatoire" in str(job.report["rows"][0]["errors"])
+
+
+def test_a_formula_in_the_header_row_does_not_refuse_the_file(amd_user, ministry, organization):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    names = HEADER.split(",")
+    sheet.append(names)
+    sheet.append([row().get(n, "") for n in names])
+    sheet.cell(row=1, column=len(names) + 1, value='=CONCATENATE("col", "onne")')
+    out = io.BytesIO()
+    workbook.save(out)
+    job = analyse(amd_user, ministry, out.getvalue(), "inventaire.xlsx")  # no column name
+    assert job.report["counts"]["created"] == 1
