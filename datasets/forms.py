@@ -19,6 +19,7 @@ from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
 
 from administrators.models import Organization
+from administrators.selectors import french
 from core.models import (
     HvdCategory,
     LegalGround,
@@ -70,7 +71,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def personal_data_choices(held: Any) -> list[tuple[str, str]]:
     """The active categories of the reference table, sensitive ones marked, then the values the
     entry holds that the table does not offer (kept until unticked)."""
-    rows = PersonalDataCategory.objects.filter(active=True).order_by("sensitive", "label")
+    rows = PersonalDataCategory.objects.filter(active=True).order_by("sensitive", french("label"))
     choices = [(r.code, f"{r.label} *" if r.sensitive else r.label) for r in rows]
     offered = {code for code, _ in choices}
     held = held if isinstance(held, list | tuple) else []

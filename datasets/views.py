@@ -6,6 +6,7 @@ entry the caller may see but not change answers 403 on its edit pages.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from administrators.models import Ministry
+from administrators.selectors import french
 from core.access import access_for
 from core.side_connection import beside, side_allowed
 from core.validators import whole_number, whole_numbers
@@ -71,6 +73,7 @@ PAGE_SIZE = 50
 MAX_PAGES = 200
 # Session key: the selection and action of a refused bulk action, shown again once by the list.
 BULK_RETRY = "inventory_bulk_retry"
+BULK_RETRY_SECONDS = 120
 
 
 # --- List, search, facets, bulk actions --------------------------------------------------------
@@ -172,15 +175,14 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     bulk_organizations = (
         selectors.editable_organizations(request.user)
         .filter(ministry_id=bulk_ministry)
-        .order_by("name")
+        .order_by(french("name"), "pk")
         .values_list("pk", "name")
         if may_edit and bulk_ministry is not None
         else None
     )
     params = request.GET.copy()
     params.pop("page", None)
-    # No write unless a refused bulk action left one (`pop` of a missing key changes nothing).
-    bulk_retry = request.session.pop(BULK_RETRY, None) if may_edit else None
+    bulk_retry = _bulk_retry(request) if may_edit else None
     return render(
         request,
         "datasets/list.html",
@@ -210,6 +212,19 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _bulk_retry(request: HttpRequest) -> dict[str, Any] | None:
+    """The refused bulk action to show again: only on the page it was sent from, right after
+    (another tab, or a later visit, starts afresh). No write unless one is stored."""
+    retry = request.session.get(BULK_RETRY)
+    if retry is None:
+        return None
+    fresh = time.time() - float(retry.get("at") or 0) < BULK_RETRY_SECONDS
+    if fresh and retry.get("back") != request.get_full_path():
+        return None  # kept for the page it belongs to
+    del request.session[BULK_RETRY]
+    return retry if fresh else None
+
+
 @login_required
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
@@ -227,6 +242,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     def retry() -> HttpResponse:
         # The list shows the selection and the action again, to correct (not to start over).
         request.session[BULK_RETRY] = {
+            "back": back,
+            "at": time.time(),
             "ids": ids[: PAGE_SIZE * 4],
             "values": {
                 k: request.POST.get(k, "")[:100]

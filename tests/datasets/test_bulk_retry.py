@@ -60,3 +60,33 @@ def test_the_list_costs_no_more_queries_without_a_refused_action(amd_client, ent
     with CaptureQueriesContext(connection) as ctx:
         amd_client.get("/inventaire/")
     assert not any("UPDATE" in q["sql"] and "django_session" in q["sql"] for q in ctx)
+
+
+def test_the_refused_action_belongs_to_its_page_only(amd_client, entries):
+    """Review: another list page (another tab) took the selection, or a later visit."""
+    amd_client.post(
+        "/inventaire/actions/",
+        {
+            "ids": [entries[0].pk],
+            "action": "status",
+            "status": "PUBLISHED",
+            "next": "/inventaire/?q=Base",
+        },
+    )
+    other = amd_client.get("/inventaire/").content.decode()
+    assert not _ticked(other, entries[0].pk)
+    own = amd_client.get("/inventaire/", {"q": "Base"}).content.decode()
+    assert _ticked(own, entries[0].pk)
+
+
+def test_a_stale_refused_action_is_dropped(amd_client, entries, monkeypatch):
+    from datasets import views
+
+    amd_client.post(
+        "/inventaire/actions/",
+        {"ids": [entries[0].pk], "action": "status", "status": "PUBLISHED", "next": "/inventaire/"},
+    )
+    monkeypatch.setattr(views, "BULK_RETRY_SECONDS", -1)
+    assert not _ticked(amd_client.get("/inventaire/").content.decode(), entries[0].pk)
+    monkeypatch.setattr(views, "BULK_RETRY_SECONDS", 120)
+    assert views.BULK_RETRY not in amd_client.session
