@@ -573,7 +573,10 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Rythme de la gouvernance",
             "Comités de pilotage tenus ÷ prévus (6 par an : un par bimestre achevé), plénières "
             "tenues (4 par an), ateliers thématiques tenus, depuis le début de l'année.",
-            f"COPIL {n6['copil']}/{expected_copil} ({_pct(n6['copil'], expected_copil)})",
+            f"COPIL {n6['copil']}/{expected_copil} ({_pct(n6['copil'], expected_copil)})"
+            if expected_copil
+            # January and February: no two-month period has ended yet.
+            else f"COPIL {n6['copil']} (aucun prévu à ce jour)",
             "100 %",
             [
                 ("Plénières tenues", f"{n6['plen']}/{quarter.quarter}"),

@@ -63,4 +63,18 @@ def test_n6_of_the_current_quarter_expects_the_periods_ended_so_far():
     n6 = {i.code: i for i in network_indicators(quarter)}["N6"]
     planned = copil_planned_by(today)
     assert planned <= 6
-    assert n6.value.startswith(f"COPIL 0/{planned} ")
+    if planned:
+        assert n6.value.startswith(f"COPIL 0/{planned} ")
+    else:
+        assert n6.value == "COPIL 0 (aucun prévu à ce jour)"
+
+
+@pytest.mark.django_db
+def test_n6_in_january_says_none_is_planned_yet(monkeypatch):
+    """Review: « COPIL 0/0 (—) » before the first two-month period ends."""
+    from supervision import selectors
+
+    monkeypatch.setattr(selectors.timezone, "localdate", lambda *a: D(2026, 1, 20))
+    _copils(D(2026, 1, 15))
+    n6 = {i.code: i for i in network_indicators(Quarter(2026, 1))}["N6"]
+    assert n6.value == "COPIL 1 (aucun prévu à ce jour)"
