@@ -53,20 +53,27 @@ def to_codes(apps, schema_editor):
         known[_plain(label)] = code
     known.update(SYNONYMS)
     changed = []
-    for asset in DataAsset.objects.exclude(personal_data_categories=[]).only(
-        "pk", "personal_data_categories"
-    ):
+    rows = (
+        DataAsset.objects.exclude(personal_data_categories=[])
+        .only("pk", "personal_data_categories")
+        .order_by("pk")
+        .iterator(chunk_size=2000)
+    )
+    for asset in rows:
         values = asset.personal_data_categories
         if not isinstance(values, list):
             continue
         codes: list = []
         for value in values:
-            code = known.get(_plain(value), value)
+            code = known.get(_plain(value), value) if isinstance(value, str) else value
             if code not in codes:
                 codes.append(code)
         if codes != values:
             asset.personal_data_categories = codes
             changed.append(asset)
+        if len(changed) >= 2000:  # memory bounded, whatever the table's size
+            DataAsset.objects.bulk_update(changed, ["personal_data_categories"], batch_size=500)
+            changed = []
     DataAsset.objects.bulk_update(changed, ["personal_data_categories"], batch_size=500)
 
 
