@@ -217,7 +217,11 @@ def plain(value: Any) -> str:
     if value in (None, "", [], {}):
         return "—"
     if isinstance(value, list):
-        return ", ".join(plain(v) for v in value)
+        # « ; » between numbers: « 1,5 ; 2 », not « 1,5, 2 ».
+        numeric = any(
+            isinstance(v, int | float | Decimal) and v is not True and v is not False for v in value
+        )
+        return (" ; " if numeric else ", ").join(plain(v) for v in value)
     if isinstance(value, dict):
         return " ; ".join(f"{k} : {plain(v)}" for k, v in value.items())
     if value is True:
@@ -225,9 +229,19 @@ def plain(value: Any) -> str:
     if value is False:
         return "non"
     if isinstance(value, int | float | Decimal):
-        # French: decimal comma, thousands apart (« 12 500,5 »), as the forms read them.
-        return number_format(value, force_grouping=True)
+        return french_number(value)
     return str(value)
+
+
+def french_number(value: float | Decimal) -> str:
+    """French: a decimal comma, thousands apart from five digits on (« 12 500,5 », but « 2016 »,
+    a year), at most six decimals (« 0,3 », not the float's « 0,30000000000000004 »)."""
+    if isinstance(value, float):
+        value = round(value, 6)
+        if value == int(value) and abs(value) < 1e15:
+            value = int(value)
+    grouped = abs(value) >= 10_000
+    return number_format(value, force_grouping=grouped, use_l10n=True)
 
 
 def extra_shown(kind: Any, value: Any) -> str:

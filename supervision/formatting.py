@@ -22,7 +22,8 @@ def _french(text: str) -> str:
 def decimal(value: Any, places: int = 1, *, signed: bool = False) -> str:
     """`value` with exactly `places` decimals: decimal(5.46) == "5,5"."""
     sign = "+" if signed else ""
-    return _french(f"{float(value):{sign},.{places}f}")
+    # The `z` option: a value that rounds to zero reads « 0,0 », never « -0,0 ».
+    return _french(f"{float(value):{sign}z,.{places}f}")
 
 
 def number(value: Any, max_places: int = 2) -> str:

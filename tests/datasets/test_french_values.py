@@ -26,3 +26,20 @@ def test_numbers_and_dates_of_own_fields_read_in_french(amd_client, amd_user, or
     page = amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
     assert "12\xa0500,5" in page and "12500.5" not in page
     assert "15/06/2025" in page and "2025-06-15" not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (2016, "2016"),  # a year: not grouped
+        (12500.5, "12\xa0500,5"),
+        (0.1 + 0.2, "0,3"),
+        ([1.5, 2], "1,5 ; 2"),
+        (3.0, "3"),
+        (["a", "b"], "a, b"),
+    ],
+)
+def test_numbers_read_the_french_way(value, shown):
+    from datasets.history import plain
+
+    assert plain(value) == shown

@@ -97,3 +97,12 @@ def test_n3_n4_and_n9_read_french_numbers():
                 a.isdigit() and b == "." and c.isdigit()
                 for a, b, c in zip(text, text[1:], text[2:], strict=False)
             ), (indicator.code, text)
+
+
+def test_a_value_rounding_to_zero_has_no_minus_sign():
+    """Review: « -0,0 » for a mean variation of -0.04."""
+    from supervision.formatting import decimal
+
+    assert decimal(-0.04) == "0,0"
+    assert decimal(-0.04, signed=True) == "+0,0"
+    assert decimal(-1.26) == "-1,3"
