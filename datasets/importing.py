@@ -692,7 +692,9 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
             values[name] = text if name in ("description", "collection_process") else text.strip()
     for name in ("contact_service", "contact_person"):
         if name in values and _EMAIL_SEPARATOR.search(values[name].strip()):
-            parts = [e for e in _EMAIL_SEPARATORS.split(values[name]) if e]
+            # « Jean Dupont <jean@x.fr> »: the address without its angle brackets.
+            parts = [e.strip("<>()\"'") for e in _EMAIL_SEPARATORS.split(values[name]) if e]
+            parts = [e for e in parts if e]
             # The parts with an @ are addresses, the others words around them (« a@x.fr et
             # b@y.fr »); words alone (« pas un courriel ») stay one invalid address, refused as
             # such by the validation.

@@ -1081,6 +1081,16 @@ def personal_data_labels(codes: Any) -> list[str]:
     return [labels.get(str(c), str(c)) for c in codes]
 
 
+def public_motives(asset: DataAsset) -> list[tuple[str, str]]:
+    """Why an entry is not public: (ground label, motive written for the public) of each ground
+    of its qualification, never the internal justification. One query."""
+    return list(
+        AssessmentGround.objects.filter(assessment__asset=asset)
+        .order_by("ground__code")
+        .values_list("ground__label", "public_motive")
+    )
+
+
 def is_published(pk: int) -> bool:
     """Whether `pk` is a published entry (its public page exists), for anyone."""
     return DataAsset.objects.filter(pk=pk, visibility=DataAsset.Visibility.PUBLISHED).exists()

@@ -523,15 +523,7 @@ def public_entry(request: HttpRequest, pk: int) -> HttpResponse:
             "asset": asset,
             "formats": list(asset.formats.all()),
             "access": exporting.ACCESS_RIGHT_LABELS.get(right or ""),
-            # Why it is not public: each ground's label and the motive written for the public
-            # (never the internal justification). One query, for these entries only.
-            "motives": list(
-                asset.assessment.ground_links.select_related("ground")
-                .order_by("ground__code")
-                .values_list("ground__label", "public_motive")
-            )
-            if right == "NON_PUBLIC"
-            else [],
+            "motives": selectors.public_motives(asset) if right == "NON_PUBLIC" else [],
             "datagouv_url": (
                 exporting.datagouv_url(asset.datagouv_dataset_id)
                 if asset.datagouv_dataset_id
