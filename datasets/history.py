@@ -233,15 +233,16 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def french_number(value: float | Decimal) -> str:
+def french_number(value: int | float | Decimal) -> str:
     """French: a decimal comma, thousands apart from five digits on (« 12 500,5 », but « 2016 »,
     a year), at most six decimals (« 0,3 », not the float's « 0,30000000000000004 »)."""
-    if isinstance(value, float):
-        value = round(value, 6)
-        if value == int(value) and abs(value) < 1e15:
-            value = int(value)
-    grouped = abs(value) >= 10_000
-    return number_format(value, force_grouping=grouped, use_l10n=True)
+    number: int | float | Decimal = value
+    if isinstance(number, float):
+        number = round(number, 6)
+        if number == int(number) and abs(number) < 1e15:
+            number = int(number)
+    grouped = abs(number) >= 10_000
+    return number_format(number, force_grouping=grouped, use_l10n=True)
 
 
 def extra_shown(kind: Any, value: Any) -> str:
