@@ -241,7 +241,7 @@ def french_number(value: int | float | Decimal) -> str:
         number = round(number, 6)
         if number == int(number) and abs(number) < 1e15:
             number = int(number)
-    grouped = abs(number) >= 10_000
+    grouped = abs(float(number)) >= 10_000
     return number_format(number, force_grouping=grouped, use_l10n=True)
 
 
