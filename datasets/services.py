@@ -513,18 +513,29 @@ def asset_qualify(
     assessment.version += 1
     assessment.ground_links.all().delete()
     AssessmentGround.objects.bulk_create(new_links)
+    _history_row(actor, asset, assessment, after, comment)
+    audit_record(actor=actor, action=action, target=asset, changes={"qualification": changes})
+    v.record_asset_state([asset])
+    return assessment, result
+
+
+def _history_row(
+    actor: Any,
+    asset: DataAsset,
+    assessment: OpenByDefaultAssessment,
+    state: dict[str, Any],
+    comment: str,
+) -> None:
+    """A row of the qualification's history: its state as saved, who, and the comment."""
     AssessmentHistory.objects.create(
         asset=asset,
         ministry_id_at=asset.ministry_id,
         actor=actor if getattr(actor, "pk", None) else None,
         status=assessment.status,
         obligation_basis=assessment.obligation_basis,
-        data=after,
+        data=state,
         comment=comment[:300],
     )
-    audit_record(actor=actor, action=action, target=asset, changes={"qualification": changes})
-    v.record_asset_state([asset])
-    return assessment, result
 
 
 def _comment_only(
@@ -548,15 +559,7 @@ def _comment_only(
         raise ConcurrentEditError(
             _conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
         )
-    AssessmentHistory.objects.create(
-        asset=asset,
-        ministry_id_at=asset.ministry_id,
-        actor=actor if getattr(actor, "pk", None) else None,
-        status=assessment.status,
-        obligation_basis=assessment.obligation_basis,
-        data=state,
-        comment=comment.strip()[:300],
-    )
+    _history_row(actor, asset, assessment, state, comment.strip())
     audit_record(
         actor=actor,
         action="assessment.commented",
