@@ -147,6 +147,12 @@ class MeetingForm(ServiceModelForm):
         cast(forms.ModelChoiceField, self.fields["invited"]).queryset = current
         if self.instance.pk:
             self.initial.setdefault("invited", list(self.instance.invited_ministries.all()))
+        else:
+            # On the bound field: DsfrBaseForm.__init__ has already built it from the field.
+            self["invited"].help_text = (
+                "Pour une plénière trimestrielle, laissez vide : tous les ministères du réseau "
+                "seront invités."
+            )
 
 
 class AgendaItemForm(ServiceModelForm):

@@ -263,6 +263,17 @@ def late_actions(ministry_ids: list[int] | None = None) -> QuerySet[RoadmapActio
 # --- Meetings ---------------------------------------------------------------------------------
 
 
+def network_ministry_ids() -> list[int]:
+    """The ministries the network's plenaries invite: those in force today and in the scope of
+    the FR0034 commitment (N1's denominator). One query."""
+    return list(
+        Ministry.objects.current()
+        .filter(in_ogp_scope=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def meetings_for(user: Any) -> QuerySet[Meeting]:
     access = access_for(user)
     qs = Meeting.objects.all()

@@ -17,7 +17,7 @@ from administrators.models import Ministry
 from core.access import access_for
 from core.audit import audit_record, diff, snapshot
 from core.markdown import validate_safe_markdown
-from supervision import compliance
+from supervision import compliance, selectors
 from supervision.models import (
     ActionItem,
     ActionStatus,
@@ -444,6 +444,9 @@ def meeting_save(
     meeting: Meeting | None = None,
     invited_ministry_ids: list[int] | None = None,
 ) -> Meeting:
+    """Create or update a meeting; `invited_ministry_ids` (None: left as they are) replaces the
+    invitations and their « Invité » attendance rows. A new quarterly plenary with no ministry
+    chosen invites every ministry in the network's scope."""
     _ensure_network_staff(actor)
     creating = meeting is None
     meeting = meeting or Meeting(created_by=actor if getattr(actor, "pk", None) else None)
@@ -460,24 +463,41 @@ def meeting_save(
     _validate_meeting(meeting)
     _full_clean(meeting)
     meeting.save()
+    changes = diff(before, snapshot(meeting, MEETING_FIELDS))
+    if (
+        creating
+        and not invited_ministry_ids
+        and meeting.meeting_type == Meeting.Type.PLENIERE_TRIMESTRIELLE
+    ):
+        # A quarterly plenary gathers the whole network: a new one with no ministry chosen
+        # invites every ministry in the network's scope. Existing plenaries are left alone.
+        invited_ministry_ids = selectors.network_ministry_ids()
     if invited_ministry_ids is not None:
         ids = set(invited_ministry_ids)
         if meeting.ministry_id:
             ids.add(meeting.ministry_id)
+        was: list[int] = []
+        have: set[int] = set()
+        if not creating:
+            was = list(meeting.invited_ministries.values_list("pk", flat=True))
+            Attendance.objects.filter(meeting=meeting).exclude(ministry_id__in=ids).delete()
+            have = set(
+                Attendance.objects.filter(meeting=meeting).values_list("ministry_id", flat=True)
+            )
         meeting.invited_ministries.set(Ministry.objects.filter(pk__in=ids))
-        Attendance.objects.filter(meeting=meeting).exclude(ministry_id__in=ids).delete()
-        have = set(Attendance.objects.filter(meeting=meeting).values_list("ministry_id", flat=True))
         Attendance.objects.bulk_create(
             [
                 Attendance(meeting=meeting, ministry_id=pk, status=Attendance.Status.INVITE)
                 for pk in sorted(ids - have)
             ]
         )
+        if set(was) != ids:
+            changes["invited_ministries"] = [sorted(was), sorted(ids)]
     audit_record(
         actor=actor,
         action="meeting.created" if creating else "meeting.updated",
         target=meeting,
-        changes=_jsonable(diff(before, snapshot(meeting, MEETING_FIELDS))),
+        changes=_jsonable(changes),
         ministry_id=meeting.ministry_id,
     )
     return meeting

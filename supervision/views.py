@@ -23,6 +23,7 @@ from core.validators import whole_number
 from datasets.models import ImportJob
 from datasets.tabular import read_upload
 from supervision import charts, compliance, importing, selectors, services
+from supervision import formatting as fmt
 from supervision.forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -484,10 +485,19 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _meeting_page(request, _meeting(request, pk))
 
 
+def _created_meeting_message(invited: int) -> str:
+    """« Réunion enregistrée : 16 ministères invités. » (a new plenary invites the network)."""
+    if not invited:
+        return "Réunion enregistrée : aucun ministère invité."
+    count = fmt.quantity(invited, "ministère invité", "ministères invités", places=0)
+    return f"Réunion enregistrée : {count}."
+
+
 @login_required
 def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     ensure_network_staff(request.user)
     meeting = _meeting(request, pk) if pk else None
+    creating = meeting is None
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "invited"}
@@ -501,7 +511,10 @@ def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Réunion enregistrée.")
+            message = "Réunion enregistrée."
+            if creating:
+                message = _created_meeting_message(meeting.invited_ministries.count())
+            messages.success(request, message)
             return redirect(reverse("supervision:meeting", args=[meeting.pk]))
     return render(
         request,
