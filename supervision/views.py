@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from administrators.models import Ministry
@@ -584,6 +585,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_network_staff(request.user)
     item = get_object_or_404(ActionItem.objects.select_related("meeting"), pk=pk)
     status = request.POST.get("status", "")
+    label = f"« {Truncator(item.description).chars(80)} »"
     try:
         if status not in ActionItem.Status.values:
             raise ValidationError("Statut inconnu.")
@@ -591,7 +593,16 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, meeting=item.meeting, item=item, data={"status": status}
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(
+            request,
+            f"Le statut de l'action {label} n'a pas été modifié : " + " ".join(exc.messages),
+        )
+    else:
+        if status == ActionItem.Status.FAITE:
+            messages.success(request, f"Action {label} marquée comme faite.")
+        else:
+            shown = ActionItem.Status(status).label
+            messages.success(request, f"Action {label} : statut « {shown} » enregistré.")
     return redirect(reverse("supervision:meeting", args=[item.meeting_id]))
 
 
