@@ -105,15 +105,16 @@ class RoadmapActionForm(ServiceModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "abandon_reason": forms.Textarea(attrs={"rows": 2}),
         }
+        # Here, not in __init__: django-dsfr prepares the fields' markup as the form is built.
+        help_texts = {
+            "due_quarter": "Forme 2026-T3 ; l'échéance est alors le dernier jour du trimestre."
+        }
 
     def __init__(self, *args: Any, ministry: Ministry, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(
             forms.ModelChoiceField, self.fields["owner_org"]
         ).queryset = ministry.organizations.order_by("name")
-        self.fields[
-            "due_quarter"
-        ].help_text = "Forme 2026-T3 ; l'échéance est alors le dernier jour du trimestre."
 
 
 class MeetingForm(ServiceModelForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import openpyxl
@@ -249,3 +250,11 @@ def test_import_confirmation_with_a_bad_job_id_answers_404(amd_client, roadmap, 
     url = f"/supervision/feuilles-de-route/{roadmap.pk}/import/"
     assert amd_client.post(url, {"job": job}).status_code == 404
     assert not RoadmapAction.objects.exists()
+
+
+def test_the_action_form_explains_the_due_quarter(amd_client, roadmap):
+    """Set in __init__, the hint never reached the page (django-dsfr had built the fields)."""
+    page = amd_client.get(f"/supervision/feuilles-de-route/{roadmap.pk}/actions/nouvelle/")
+    assert "Forme 2026-T3 ; l'échéance est alors le dernier jour du trimestre." in (
+        html.unescape(page.content.decode())
+    )
