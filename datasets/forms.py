@@ -74,8 +74,9 @@ def personal_data_choices(held: Any) -> list[tuple[str, str]]:
     rows = PersonalDataCategory.objects.filter(active=True).order_by("sensitive", french("label"))
     choices = [(r.code, f"{r.label} *" if r.sensitive else r.label) for r in rows]
     offered = {code for code, _ in choices}
-    held = held if isinstance(held, list | tuple) else []
-    choices += [(str(c), f"{c} (valeur antérieure)") for c in held if str(c) not in offered]
+    choices += [
+        (str(c), f"{c} (valeur antérieure)") for c in v.as_list(held) if str(c) not in offered
+    ]
     return choices
 
 
@@ -207,7 +208,7 @@ class AssetForm(DsfrBaseForm):
         organizations: Any,
         processings: Any,
         definitions: Iterable[ExtraFieldDefinition] = (),
-        held_categories: Iterable[str] = (),
+        held_categories: Any = (),
         **kwargs: Any,
     ) -> None:
         """`held_categories`: the personal data categories the entry holds (offered even when
@@ -216,7 +217,7 @@ class AssetForm(DsfrBaseForm):
         self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
         self.fields["processing"].queryset = processings  # type: ignore[attr-defined]
         categories = self.fields["personal_data_categories"]
-        categories.choices = personal_data_choices(list(held_categories))  # type: ignore[attr-defined]
+        categories.choices = personal_data_choices(held_categories)  # type: ignore[attr-defined]
         self.definitions = [d for d in definitions if d.is_active]
         for d in self.definitions:
             self.fields[f"extra__{d.code}"] = extra_form_field(d)

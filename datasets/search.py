@@ -145,15 +145,9 @@ _STOP_WORDS = frozenset({
 _EXCLUDED = re.compile(r'(?:^|(?<=\s))-(?:"[^"]*"?|\S+)')
 
 
-def _folded(word: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
-    )
-
-
 def _shortened(match: re.Match[str]) -> str:
     short = match.group(1)
-    return match.group(0) if _folded(short) in _STOP_WORDS else short
+    return match.group(0) if fold(short) in _STOP_WORDS else short
 
 
 def _singular_form(typed: str) -> str:

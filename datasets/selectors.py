@@ -33,6 +33,7 @@ from django.utils.translation import get_language
 from administrators.models import Ministry, Organization
 from administrators.selectors import french
 from core.access import access_for
+from core.models import PersonalDataCategory
 from core.validators import whole_numbers
 from datasets.models import (
     AssessmentGround,
@@ -1071,8 +1072,6 @@ def personal_data_labels(codes: Any) -> list[str]:
     codes = as_list(codes)
     if not codes:
         return []
-    from core.models import PersonalDataCategory
-
     labels = dict(
         PersonalDataCategory.objects.filter(code__in=[str(c) for c in codes]).values_list(
             "code", "label"

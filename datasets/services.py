@@ -498,7 +498,7 @@ def asset_qualify(
     changes = diff(before, after)
     if not changes:
         if comment.strip():
-            _comment_only(actor, asset, assessment, after, comment, expected_version)
+            _comment_only(actor, asset, assessment, after, comment.strip(), expected_version)
         return assessment, result
     qs = OpenByDefaultAssessment.objects.filter(pk=assessment.pk)
     if expected_version is not None:
@@ -546,9 +546,9 @@ def _comment_only(
     comment: str,
     expected_version: int | None,
 ) -> None:
-    """A comment on an unchanged qualification: a row of its history (same state, the comment),
-    audited; the qualification itself and its version stay as they are. Refused, as a change
-    would be, when the qualification changed since the form was read."""
+    """A comment (stripped) on an unchanged qualification: a row of its history (same state,
+    the comment), audited; the qualification itself and its version stay as they are. Refused,
+    as a change would be, when the qualification changed since the form was read."""
     current = (
         OpenByDefaultAssessment.objects.select_for_update()
         .filter(pk=assessment.pk)
@@ -559,12 +559,12 @@ def _comment_only(
         raise ConcurrentEditError(
             _conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
         )
-    _history_row(actor, asset, assessment, state, comment.strip())
+    _history_row(actor, asset, assessment, state, comment)
     audit_record(
         actor=actor,
         action="assessment.commented",
         target=asset,
-        changes={"comment": [None, comment.strip()[:300]]},
+        changes={"comment": [None, comment[:300]]},
     )
 
 

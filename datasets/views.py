@@ -431,7 +431,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "organizations": orgs,
         "processings": _processings(asset.ministry_id),
         "definitions": selectors.extra_definitions(asset.ministry_id),
-        "held_categories": asset.personal_data_categories or [],
+        "held_categories": asset.personal_data_categories,
     }
     conflict = ""
     if request.method == "POST":
