@@ -41,6 +41,16 @@ class MinistryQuerySet(models.QuerySet["Ministry"]):
         today = timezone.localdate()
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
 
+    def in_network(self) -> MinistryQuerySet:
+        """In force today and in the scope of the FR0034 commitment (the network, N1)."""
+        return self.current().filter(in_ogp_scope=True)
+
+    def in_display_order(self) -> MinistryQuerySet:
+        """Sorted by the name they are shown with, the French way (`ministry_display_order`)."""
+        from administrators.selectors import ministry_display_order
+
+        return self.order_by(*ministry_display_order())
+
     def for_user(self, user: object) -> MinistryQuerySet:
         from core.access import access_for
 

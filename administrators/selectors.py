@@ -60,11 +60,7 @@ def current_titular_exists() -> Exists:
 
 def network_coverage() -> NetworkCoverage:
     """N1: ministries in scope with a current titular administrator ÷ ministries in scope."""
-    qs = (
-        Ministry.objects.current()
-        .filter(in_ogp_scope=True)
-        .annotate(has_titular=current_titular_exists())
-    )
+    qs = Ministry.objects.in_network().annotate(has_titular=current_titular_exists())
     counts = qs.aggregate(
         in_scope=Count("pk"), with_titular=Count("pk", filter=Q(has_titular=True))
     )

@@ -31,7 +31,7 @@ class PortalCursorPagination(CursorPagination):
         cursor = super().decode_cursor(request)
         if cursor is None or cursor.position is None:
             return cursor
-        name = self.ordering[0] if isinstance(self.ordering, list | tuple) else self.ordering
+        name = self.ordering[0]  # a tuple: DRF's `get_ordering`, set before this is called
         try:
             field = self._model._meta.get_field(name.lstrip("-"))
             value = field.to_python(cursor.position)

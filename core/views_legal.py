@@ -21,9 +21,8 @@ from django.views.decorators.http import require_safe
 
 from core.views import RESET_WINDOW_SECONDS
 
-# Unconfirmed imports keep their file this many days (datasets.tasks.STALE_IMPORT_DAYS; core does
-# not import the inventory app, a test checks the two agree).
-STALE_IMPORT_DAYS = 7
+# Unconfirmed imports keep their file this many days (the setting `datasets.tasks` purges by).
+STALE_IMPORT_DAYS = settings.STALE_IMPORT_DAYS
 
 # When the accessibility statement was written (RGAA: its date is part of the statement). A new
 # statement (after an audit, or a substantial change of the portal) changes this date.
@@ -105,15 +104,19 @@ def _message_cookie_name() -> str | None:
     return None
 
 
+def _lifetime(seconds: int | None) -> str:
+    """A cookie's lifetime in words: `_duration`, or until the browser closes (none set)."""
+    return _duration(seconds) if seconds else "jusqu'à la fermeture du navigateur"
+
+
 def portal_cookies() -> list[dict[str, str]]:
     """The cookies the portal sets, named as the settings name them (so the list follows them).
 
     None of them serves audience measurement or advertising: they are needed for the service
     the visitor asks for (article 82 of the loi Informatique et Libertés), hence no consent."""
-    if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE:
-        session_life = "jusqu'à la fermeture du navigateur"
-    else:
-        session_life = _duration(settings.SESSION_COOKIE_AGE)
+    session_life = _lifetime(
+        None if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE else settings.SESSION_COOKIE_AGE
+    )
     cookies = [
         {
             "name": settings.SESSION_COOKIE_NAME,
@@ -135,9 +138,7 @@ def portal_cookies() -> list[dict[str, str]]:
                     "(jeton anti-falsification). Déposé par les pages qui contiennent un "
                     "formulaire envoyé au portail (connexion, déconnexion, saisie)."
                 ),
-                "lifetime": _duration(csrf_age)
-                if csrf_age
-                else "jusqu'à la fermeture du navigateur",
+                "lifetime": _lifetime(csrf_age),
             }
         )
     message_cookie = _message_cookie_name()
@@ -241,8 +242,4 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def sitemap(request: HttpRequest) -> HttpResponse:
     """The main navigation as the visitor sees it (`nav_items`, filtered by the context processor
     with the same rule as the header), then the account and legal pages."""
-    return render(
-        request,
-        "core/sitemap.html",
-        {"title": "Plan du site", "breadcrumb_data": {"current": "Plan du site"}},
-    )
+    return _page(request, "core/sitemap.html", "Plan du site")

@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -170,7 +171,7 @@ def confirm_import(job: ImportJob, actor: Any) -> bool:
 
 # Uploads analysed but never confirmed keep their file in the database; after this many days
 # the file is dropped and the job cancelled (the dry-run report stays readable).
-STALE_IMPORT_DAYS = 7
+STALE_IMPORT_DAYS = settings.STALE_IMPORT_DAYS
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

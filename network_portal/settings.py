@@ -311,6 +311,9 @@ SHARED_DATA_DIR = Path(env.str("SHARED_DATA_DIR", default=str(BASE_DIR.parent / 
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads analysed but never confirmed keep their file this many days (datasets.tasks, and the
+# privacy page says it).
+STALE_IMPORT_DAYS = 7
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -24,11 +24,11 @@ def sparkline(
 ) -> SafeString:
     """A small trend line of scores (0-100) over quarters; gaps for missing quarters."""
     points = [(i, v) for i, v in enumerate(values) if v is not None]
-    desc = " ; ".join("—" if v is None else fmt.decimal(v) for v in values)
     if not points:
         return mark_safe(  # noqa: S308 - only escaped text
             f'<span class="fr-text--xs">{escape("Aucun score")}</span>'
         )
+    desc = " ; ".join(_shown(v) for v in values)
     step = width / max(len(values) - 1, 1)
     coords = " ".join(
         f"{i * step:.1f},{height - 2 - (float(v) / 100) * (height - 4):.1f}" for i, v in points
@@ -45,12 +45,14 @@ def sparkline(
     return mark_safe(svg)  # noqa: S308 - numbers and escaped text only
 
 
+def _shown(value: float | None) -> str:
+    """A score in French for an SVG description, or a dash when the quarter has none."""
+    return fmt.DASH if value is None else fmt.decimal(value)
+
+
 def _described(labels: Sequence[str], values: Sequence[float | None]) -> str:
     """« 2026-T1 : 45,3 ; 2026-T2 : — »: the numbers in French, for the SVG description."""
-    return " ; ".join(
-        f"{lab} : {fmt.DASH if v is None else fmt.decimal(v)}"
-        for lab, v in zip(labels, values, strict=False)
-    )
+    return " ; ".join(f"{lab} : {_shown(v)}" for lab, v in zip(labels, values, strict=False))
 
 
 def line_chart(

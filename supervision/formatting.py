@@ -37,9 +37,8 @@ def number(value: Any, max_places: int = 2) -> str:
 def quantity(value: Any, singular: str, plural: str, places: int = 1) -> str:
     """`value` and its unit, agreed in French (plural from 2): quantity(5.46, "an", "ans") ==
     "5,5 ans"; whole numbers keep no decimals when `places` is 0."""
-    text = decimal(value, places)
-    shown = float(text.replace(NARROW_NBSP, "").replace(",", "."))
-    return f"{text}{NBSP}{plural if abs(shown) >= 2 else singular}"
+    agreed = plural if abs(round(float(value), places)) >= 2 else singular
+    return f"{decimal(value, places)}{NBSP}{agreed}"
 
 
 def percent(num: float, den: float) -> str:

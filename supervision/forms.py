@@ -10,7 +10,6 @@ from django.db import models
 from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
-from administrators.selectors import ministry_display_order
 from supervision.models import (
     ActionItem,
     AgendaItem,
@@ -143,7 +142,7 @@ class MeetingForm(ServiceModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        current = Ministry.objects.current().order_by(*ministry_display_order())
+        current = Ministry.objects.current().in_display_order()
         cast(forms.ModelChoiceField, self.fields["ministry"]).queryset = current
         cast(forms.ModelChoiceField, self.fields["invited"]).queryset = current
         if self.instance.pk:
@@ -172,7 +171,7 @@ class AttendanceForm(DsfrBaseForm):
         # Every current ministry is offered: the service refuses one that was not invited.
         cast(
             forms.ModelChoiceField, self.fields["ministry"]
-        ).queryset = Ministry.objects.current().order_by(*ministry_display_order())
+        ).queryset = Ministry.objects.current().in_display_order()
 
 
 class MinutesForm(DsfrBaseForm):
@@ -206,7 +205,7 @@ class ActionItemForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         cast(
             forms.ModelChoiceField, self.fields["owner_ministry"]
-        ).queryset = Ministry.objects.current().order_by(*ministry_display_order())
+        ).queryset = Ministry.objects.current().in_display_order()
 
 
 class ImportUploadForm(DsfrBaseForm):

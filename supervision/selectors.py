@@ -71,7 +71,7 @@ class DashboardRow:
 
 
 def ministries_for(user: Any) -> QuerySet[Ministry]:
-    return Ministry.objects.current().for_user(user).order_by(*ministry_display_order())
+    return Ministry.objects.current().for_user(user).in_display_order()
 
 
 def dashboard_rows(
@@ -266,12 +266,7 @@ def late_actions(ministry_ids: list[int] | None = None) -> QuerySet[RoadmapActio
 def network_ministry_ids() -> list[int]:
     """The ministries the network's plenaries invite: those in force today and in the scope of
     the FR0034 commitment (N1's denominator). One query."""
-    return list(
-        Ministry.objects.current()
-        .filter(in_ogp_scope=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    return list(Ministry.objects.in_network().order_by("pk").values_list("pk", flat=True))
 
 
 def meetings_for(user: Any) -> QuerySet[Meeting]:
@@ -390,8 +385,7 @@ def network_composition() -> list[dict[str, Any]]:
     )
     by_ministry = {m.ministry_id: m for m in mandates}
     out = []
-    in_scope = Ministry.objects.current().filter(in_ogp_scope=True)
-    for ministry in in_scope.order_by(*ministry_display_order()):
+    for ministry in Ministry.objects.in_network().in_display_order():
         mandate = by_ministry.get(ministry.pk)
         out.append(
             {
@@ -482,10 +476,6 @@ def publication_lead_times(quarter: Quarter) -> list[float]:
     return [(first - planned).total_seconds() / 86400 for first, planned in rows]
 
 
-def _pct(num: float, den: float) -> str:
-    return fmt.percent(num, den)
-
-
 COPIL_PER_YEAR = 6  # N6: bimonthly steering committees (DOMAIN §4.12, §7)
 
 
@@ -530,7 +520,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "N1",
             "Couverture du réseau",
             "Ministères du périmètre avec un AMD titulaire en fonction ÷ ministères du périmètre.",
-            f"{n1['covered']}/{n1['total']} ({_pct(n1['covered'], n1['total'])})",
+            f"{n1['covered']}/{n1['total']} ({fmt.percent(n1['covered'], n1['total'])})",
             "100 % (12/16 en fin de plan OGP 2018-2020)",
         )
     )
@@ -555,7 +545,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Participation aux plénières",
             "Σ ministères présents ou représentés ÷ Σ ministères invités, sur les plénières "
             "trimestrielles du trimestre.",
-            f"{n5['present']}/{n5['invited']} ({_pct(n5['present'], n5['invited'])})",
+            f"{n5['present']}/{n5['invited']} ({fmt.percent(n5['present'], n5['invited'])})",
             "≥ 80 %",
         )
     )
@@ -584,7 +574,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Rythme de la gouvernance",
             "Comités de pilotage tenus ÷ prévus (6 par an : un par bimestre achevé), plénières "
             "tenues (4 par an), ateliers thématiques tenus, depuis le début de l'année.",
-            f"COPIL {n6['copil']}/{expected_copil} ({_pct(n6['copil'], expected_copil)})"
+            f"COPIL {n6['copil']}/{expected_copil} ({fmt.percent(n6['copil'], expected_copil)})"
             if expected_copil
             # January and February: no two-month period has ended yet.
             else f"COPIL {n6['copil']} (aucun prévu à ce jour)",
@@ -624,7 +614,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Suivi des décisions",
             "Actions de suivi closes à l'échéance ÷ actions échues (hors annulées) ; nombre d'actions "
             "en retard ; âge médian des actions ouvertes.",
-            f"{_pct(on_time, n7['due'])} à l'heure",
+            f"{fmt.percent(on_time, n7['due'])} à l'heure",
             "≥ 80 %",
             [
                 ("Actions en retard", str(n7["overdue"])),
@@ -646,7 +636,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Sprints open data",
             "Ministères du périmètre ayant tenu au moins un sprint open data dans les 12 derniers "
             "mois ÷ ministères du périmètre (FR0034 : un sprint par ministère).",
-            f"{with_sprint}/{len(scope_ids)} ({_pct(with_sprint, len(scope_ids))})",
+            f"{with_sprint}/{len(scope_ids)} ({fmt.percent(with_sprint, len(scope_ids))})",
             "100 %",
         )
     )
@@ -677,14 +667,14 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "Part des ministères ayant une feuille de route publiée en vigueur ; part des actions "
             "réalisées et en retard sur tout le réseau ; glissement moyen des actions en retard "
             "(en trimestres).",
-            f"{n9m['with_rm']}/{n9m['total']} ministères ({_pct(n9m['with_rm'], n9m['total'])})",
+            f"{n9m['with_rm']}/{n9m['total']} ministères ({fmt.percent(n9m['with_rm'], n9m['total'])})",
             "",
             [
                 (
                     "Actions réalisées",
-                    f"{n9a['done']}/{n9a['total']} ({_pct(n9a['done'], n9a['total'])})",
+                    f"{n9a['done']}/{n9a['total']} ({fmt.percent(n9a['done'], n9a['total'])})",
                 ),
-                ("Actions en retard", f"{n9a['late']} ({_pct(n9a['late'], n9a['total'])})"),
+                ("Actions en retard", f"{n9a['late']} ({fmt.percent(n9a['late'], n9a['total'])})"),
                 ("Glissement moyen", fmt.quantity(slippage, "trimestre", "trimestres")),
             ],
         )
@@ -727,8 +717,8 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             f"{assets} entrées",
             "",
             [
-                ("Qualifiées", _pct(facts.get("qualified", 0), assets)),
-                ("Publiées", _pct(facts.get("published", 0), assets)),
+                ("Qualifiées", fmt.percent(facts.get("qualified", 0), assets)),
+                ("Publiées", fmt.percent(facts.get("published", 0), assets)),
                 (
                     "Délai médian « à publier » → publié",
                     f"{fmt.quantity(statistics.median(lead_times), 'jour', 'jours', 0)} "
@@ -753,12 +743,12 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "N11",
             "Résultat de l'ouverture par défaut",
             "Σ publiées ÷ Σ (publiées + à publier), par fondement L312-1-1 1° à 4° (et L321-4).",
-            _pct(pub, pub + topub),
+            fmt.percent(pub, pub + topub),
             "",
             [
                 (
                     label,
-                    _pct(
+                    fmt.percent(
                         facts.get(f"published:{b}", 0),
                         facts.get(f"published:{b}", 0) + facts.get(f"to_publish:{b}", 0),
                     ),
@@ -861,7 +851,7 @@ def _network_people_indicators(today: datetime.date) -> list[Indicator]:
             [
                 (
                     "Régions couvertes",
-                    f"{len(regions)}/{REGIONS_COUNT} ({_pct(len(regions), REGIONS_COUNT)})",
+                    f"{len(regions)}/{REGIONS_COUNT} ({fmt.percent(len(regions), REGIONS_COUNT)})",
                 )
             ],
         ),
@@ -1030,11 +1020,11 @@ def _personal_data_indicator(snaps: Sequence[ComplianceSnapshot]) -> Indicator:
         "réalisées ÷ AIPD requises (critère P2), d'après les instantanés du trimestre. Les "
         "projets d'anonymisation et de pseudonymisation ne sont pas encore suivis dans le "
         "portail : ils ne sont pas comptés.",
-        f"{_pct(p1_num, p1_den)} des entrées à données personnelles rattachées au registre",
+        f"{fmt.percent(p1_num, p1_den)} des entrées à données personnelles rattachées au registre",
         "",
         [
             ("Entrées rattachées au registre", f"{p1_num}/{p1_den}"),
-            ("AIPD requises réalisées", f"{p2_num}/{p2_den} ({_pct(p2_num, p2_den)})"),
+            ("AIPD requises réalisées", f"{p2_num}/{p2_den} ({fmt.percent(p2_num, p2_den)})"),
         ],
     )
 
@@ -1152,8 +1142,8 @@ def _impact_indicator(quarter: Quarter) -> Indicator:
                 q = Quarter.of(r["period_start"])
                 per_quarter[q] = per_quarter.get(q, 0) + r["total"]
         latest, *earlier = sorted(per_quarter, reverse=True)
-        unit = f"{fmt.NBSP}{entry['unit']}" if entry["unit"] else ""
-        text = f"{fmt.number(per_quarter[latest])}{unit} ({latest.label})"
+        shown = fmt.number(per_quarter[latest])
+        text = f"{fmt.with_unit(shown, entry['unit']) if entry['unit'] else shown} ({latest.label})"
         if earlier:
             before = per_quarter[earlier[0]]
             arrow = (

@@ -613,7 +613,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
 def roadmap_list(request: HttpRequest) -> HttpResponse:
     ensure_meetings(request.user)
     access = access_for(request.user)
-    editable = Ministry.objects.current().order_by(*selectors.ministry_display_order())
+    editable = Ministry.objects.current().in_display_order()
     if not access.is_network_staff:
         editable = editable.filter(pk__in=access.admin_ministry_ids)
     return render(

@@ -85,7 +85,7 @@ class SessionForm(DsfrBaseForm):
     capacity = forms.IntegerField(label="Nombre de places", min_value=1, max_value=10000)
     host_ministry = forms.ModelChoiceField(
         label="Ministère d'accueil",
-        queryset=Ministry.objects.current().order_by(*selectors.ministry_display_order()),
+        queryset=Ministry.objects.current().in_display_order(),
         required=False,
     )
     trainers = forms.ModelMultipleChoiceField(
@@ -187,7 +187,7 @@ class EventForm(DsfrBaseForm):
     )
     ministries = forms.ModelMultipleChoiceField(
         label="Ministères impliqués",
-        queryset=Ministry.objects.order_by(*selectors.ministry_display_order()),
+        queryset=Ministry.objects.in_display_order(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -261,7 +261,7 @@ class MeasurementForm(DsfrBaseForm):
     quarter = forms.CharField(label="Trimestre", max_length=8, help_text="Par exemple 2024-T1.")
     ministry = forms.ModelChoiceField(
         label="Ministère (indicateurs par ministère)",
-        queryset=Ministry.objects.order_by(*selectors.ministry_display_order()),
+        queryset=Ministry.objects.in_display_order(),
         required=False,
     )
     value = forms.DecimalField(label="Valeur", max_digits=20, decimal_places=4)

@@ -178,8 +178,8 @@ def ministries_for_registration(user: Any) -> QuerySet[Ministry]:
     otherwise every current ministry (officials without a portal role choose their own)."""
     own = access_for(user).visible_ministry_ids
     if own:
-        return Ministry.objects.filter(pk__in=own).order_by(*ministry_display_order())
-    return Ministry.objects.current().order_by(*ministry_display_order())
+        return Ministry.objects.filter(pk__in=own).in_display_order()
+    return Ministry.objects.current().in_display_order()
 
 
 # --- indicator N16 ----------------------------------------------------------------------------
@@ -287,7 +287,7 @@ def event_queryset(user: Any = None) -> QuerySet[Event]:
     return (
         Event.objects.select_related("organizer_org")
         .prefetch_related(
-            Prefetch("ministries", queryset=Ministry.objects.order_by(*ministry_display_order())),
+            Prefetch("ministries", queryset=Ministry.objects.in_display_order()),
             Prefetch("datasets", queryset=assets),
             Prefetch("datasets_opened_as_result", queryset=assets),
         )
