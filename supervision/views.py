@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -448,6 +449,38 @@ MEETING_PARTS: dict[str, tuple[str, type[forms.Form]]] = {
     "decision": ("decision_form", DecisionForm),
     "action": ("item_form", ActionItemForm),
 }
+# What each part saves, from its form's cleaned data (the services are looked up at the call).
+_SAVE_PART: dict[str, Callable[[Any, Meeting, dict[str, Any]], object]] = {
+    "ordre-du-jour": lambda actor, meeting, d: services.agenda_item_add(
+        actor=actor, meeting=meeting, data=d
+    ),
+    "presence": lambda actor, meeting, d: services.attendance_record(
+        actor=actor,
+        meeting=meeting,
+        ministry=d["ministry"],
+        status=d["status"],
+        represented_by=d["represented_by"],
+    ),
+    "compte-rendu": lambda actor, meeting, d: services.minutes_save(
+        actor=actor,
+        meeting=meeting,
+        body=d["body"],
+        status=d["status"],
+        public=d["public"],
+        summary=d["summary"],
+    ),
+    "decision": lambda actor, meeting, d: services.decision_add(
+        actor=actor, meeting=meeting, text=d["text"], scope=d["scope"]
+    ),
+    "action": lambda actor, meeting, d: services.action_item_save(
+        actor=actor, meeting=meeting, data=d
+    ),
+}
+
+
+def _part_form(part: str, data: Any = None, initial: Any = None) -> forms.Form:
+    """A sub-form of the meeting page, its ids prefixed by its part (several have a status)."""
+    return MEETING_PARTS[part][1](data, initial=initial, auto_id=f"{part}-%s")
 
 
 def _meeting_page(
@@ -469,15 +502,16 @@ def _meeting_page(
         "today": timezone.localdate(),
     }
     if can_edit:
-        for part, (name, form_class) in MEETING_PARTS.items():
-            initial = None
-            if part == "compte-rendu":
-                initial = {"body": minutes[0].body if minutes else "", "status": "BROUILLON"}
-            context[name] = form_class(initial=initial, auto_id=f"{part}-%s")
-        if bound is not None:
-            part, form = bound
-            context[MEETING_PARTS[part][0]] = form
-            context["refused_part"] = part
+        initial = {
+            "compte-rendu": {"body": minutes[0].body if minutes else "", "status": "BROUILLON"}
+        }
+        refused, refused_form = bound if bound is not None else (None, None)
+        for part, (name, _) in MEETING_PARTS.items():
+            context[name] = (
+                refused_form if part == refused else _part_form(part, initial=initial.get(part))
+            )
+        if refused is not None:
+            context["refused_part"] = refused
     return render(request, "supervision/meeting_detail.html", context)
 
 
@@ -538,38 +572,13 @@ def meeting_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     item): saved, back to the page; refused, the page again with the form, its errors and
     what was typed (nothing written)."""
     ensure_network_staff(request.user)
-    meeting = _meeting(request, pk)
     if part not in MEETING_PARTS:
         raise Http404
-    form = MEETING_PARTS[part][1](request.POST, auto_id=f"{part}-%s")
+    meeting = _meeting(request, pk)
+    form = _part_form(part, request.POST)
     if form.is_valid():
-        d = form.cleaned_data
         try:
-            if part == "presence":
-                services.attendance_record(
-                    actor=request.user,
-                    meeting=meeting,
-                    ministry=d["ministry"],
-                    status=d["status"],
-                    represented_by=d["represented_by"],
-                )
-            elif part == "compte-rendu":
-                services.minutes_save(
-                    actor=request.user,
-                    meeting=meeting,
-                    body=d["body"],
-                    status=d["status"],
-                    public=d["public"],
-                    summary=d["summary"],
-                )
-            elif part == "decision":
-                services.decision_add(
-                    actor=request.user, meeting=meeting, text=d["text"], scope=d["scope"]
-                )
-            elif part == "action":
-                services.action_item_save(actor=request.user, meeting=meeting, data=d)
-            else:
-                services.agenda_item_add(actor=request.user, meeting=meeting, data=d)
+            _SAVE_PART[part](request.user, meeting, form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
