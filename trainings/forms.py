@@ -85,7 +85,7 @@ class SessionForm(DsfrBaseForm):
     capacity = forms.IntegerField(label="Nombre de places", min_value=1, max_value=10000)
     host_ministry = forms.ModelChoiceField(
         label="Ministère d'accueil",
-        queryset=Ministry.objects.current().in_display_order(),
+        queryset=Ministry.objects.none(),  # set per form: "in force" depends on today's date
         required=False,
     )
     trainers = forms.ModelMultipleChoiceField(
@@ -108,6 +108,9 @@ class SessionForm(DsfrBaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["trainers"].queryset = trainer_users()  # type: ignore[attr-defined]
+        self.fields["host_ministry"].queryset = (  # type: ignore[attr-defined]
+            Ministry.objects.current().in_display_order()
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

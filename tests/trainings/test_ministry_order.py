@@ -53,3 +53,21 @@ def test_officials_trained_per_ministry_by_the_name_shown(ministries, django_ass
     with django_assert_num_queries(1):
         rows = selectors.officials_trained_per_ministry()
     assert [r["ministry"] for r in rows] == SHOWN
+
+
+def test_session_form_offers_only_ministries_in_force_on_the_day_it_is_built(ministries):
+    """The host-ministry choice is computed per form, not once when the process starts: a
+    ministry whose term ends today is offered today and no longer tomorrow."""
+    from unittest import mock
+
+    from trainings.forms import SessionForm
+
+    ending = ministries[0]
+    ending.valid_to = timezone.localdate()
+    ending.save(update_fields=["valid_to"])
+    assert ending in list(SessionForm().fields["host_ministry"].queryset)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with mock.patch("django.utils.timezone.localdate", return_value=tomorrow):
+        offered = list(SessionForm().fields["host_ministry"].queryset)
+    assert ending not in offered
+    assert ministries[1] in offered
