@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from guides.models import Guide, GuideVersion
 from guides.permissions import can_edit_guides, can_read_version
 
 PUBLIC_STATUSES = (GuideVersion.Status.PUBLIEE, GuideVersion.Status.ARCHIVEE)
+MAX_QUERY_LENGTH = 200
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _stale_references(version_ref: str, published_ref: str) -> QuerySet[LegalReference]:
@@ -52,15 +55,25 @@ def guide_list(
         qs = qs.filter(theme=theme)
     if to_review:
         qs = qs.filter(needs_review=True)  # type: ignore[misc]
-    query = (query or "").strip()
+    query = clean_query(query)
     if not query:
         return qs.order_by("title")
     return search_guides(qs, query)
 
 
+def clean_query(query: str | None) -> str:
+    """The words of a search, control characters as spaces (PostgreSQL refuses a NUL in a
+    string), at most MAX_QUERY_LENGTH characters."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", query or "").split())[:MAX_QUERY_LENGTH]
+
+
 def search_guides(qs: QuerySet[Guide], query: str) -> QuerySet[Guide]:
     """PostgreSQL: full-text search in French (title, summary, published body), ranked.
-    Elsewhere (SQLite for `make run`): a case-insensitive substring match."""
+    Elsewhere (SQLite for `make run`): a case-insensitive substring match. An empty query
+    (once cleaned) keeps `qs` as it is."""
+    query = clean_query(query)
+    if not query:
+        return qs
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 

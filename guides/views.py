@@ -41,7 +41,7 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 
 
 def guide_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    query = selectors.clean_query(request.GET.get("q", ""))
     theme = request.GET.get("theme", "")
     if theme not in Guide.Theme.values:
         theme = ""

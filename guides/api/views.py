@@ -35,7 +35,7 @@ class GuideFilter(filters.FilterSet):
         fields = ["theme"]
 
     def search(self, queryset: QuerySet[Guide], name: str, value: str) -> QuerySet[Guide]:
-        return selectors.search_guides(queryset, value.strip()[:200]) if value.strip() else queryset
+        return selectors.search_guides(queryset, value)
 
 
 @extend_schema_view(
