@@ -18,6 +18,9 @@ from guides.permissions import can_edit_guides, can_read_version
 
 PUBLIC_STATUSES = (GuideVersion.Status.PUBLIEE, GuideVersion.Status.ARCHIVEE)
 MAX_QUERY_LENGTH = 200
+# `french_unaccent` (French stemming after `unaccent`) is created by datasets' migration 0010,
+# on which guides' 0002 depends.
+UNACCENTED_CONFIG = "french_unaccent"
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -68,21 +71,28 @@ def clean_query(query: str | None) -> str:
 
 
 def search_guides(qs: QuerySet[Guide], query: str) -> QuerySet[Guide]:
-    """PostgreSQL: full-text search in French (title, summary, published body), ranked.
-    Elsewhere (SQLite for `make run`): a case-insensitive substring match. An empty query
-    (once cleaned) keeps `qs` as it is."""
+    """PostgreSQL: full-text search in French, with or without accents (title, summary,
+    published body; « donnees » finds « données »), ranked. Elsewhere (SQLite for `make run`):
+    a case-insensitive substring match. An empty query (once cleaned) keeps `qs` as it is."""
     query = clean_query(query)
     if not query:
         return qs
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = (
-            SearchVector("title", weight="A", config="french")
-            + SearchVector("summary", weight="B", config="french")
-            + SearchVector("published_version__body", weight="C", config="french")
+        # Both configurations: `french` stems accented words best (« occultées » ~ « occulter »),
+        # `french_unaccent` finds them typed without accents (« donnees »).
+        def vector_in(config: str) -> Any:
+            return (
+                SearchVector("title", weight="A", config=config)
+                + SearchVector("summary", weight="B", config=config)
+                + SearchVector("published_version__body", weight="C", config=config)
+            )
+
+        vector = vector_in("french") + vector_in(UNACCENTED_CONFIG)
+        search = SearchQuery(query, config="french", search_type="websearch") | SearchQuery(
+            query, config=UNACCENTED_CONFIG, search_type="websearch"
         )
-        search = SearchQuery(query, config="french", search_type="websearch")
         return (
             qs.annotate(search=vector, rank=SearchRank(vector, search))
             .filter(search=search)
