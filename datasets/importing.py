@@ -32,7 +32,9 @@ confirmation: the job ends at once (`closed_without_apply`).
 
 from __future__ import annotations
 
+import calendar
 import contextlib
+import datetime
 import gc
 import hashlib
 import itertools
@@ -71,7 +73,7 @@ from datasets.models import (
     ImportJob,
     OpenByDefaultAssessment,
 )
-from datasets.tabular import FileRejected, detect_format, read_table
+from datasets.tabular import MAX_TITLE_ROWS, FileRejected, detect_format, read_table
 
 REPORT_MAX_ROWS = 10_000
 PROGRESS_EVERY = 500  # rows, at most, between two progress reports
@@ -89,6 +91,35 @@ _EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
 _SUSPECT_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
 
 ProgressFn = Callable[[int, int], None]
+
+# Dates as spreadsheets write them (see `import_date`).
+_DATE_WITH_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4})[T ]"
+    r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?\Z"
+)
+_YEAR_FIRST = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})\Z")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})\Z")
+# An Excel date serial number (days since 30/12/1899) of 1927 to 2173: five digits, an
+# optional time of day as a fraction. A year alone (« 2016 ») is no serial: refused.
+_EXCEL_SERIAL = re.compile(r"([1-9][0-9]{4})(?:[.,][0-9]+)?\Z")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# A two-digit year is read as Excel and LibreOffice read it: 00 to 29 are 2000 to 2029, 30 to
+# 99 are 1930 to 1999.
+TWO_DIGIT_YEAR_PIVOT = 30
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 # --- Keys ----------------------------------------------------------------------------------------
@@ -127,6 +158,7 @@ class Source:
     rows: Callable[[], Iterator[SourceRow]]
     encoding: str = ""
     line_label: str = "ligne"
+    notices: list[str] = field(default_factory=list)  # how the file was read (`Table.notices`)
 
 
 def _reject(message: str, code: str = "columns") -> FileRejected:
@@ -148,7 +180,7 @@ def read_source(
         return _bases_json_source(data)
     # A stray NUL in a cell (old tools leave some) rejects its row only, naming the column, like
     # any other control character (`_clean_texts`); a binary file is refused by `read_table`.
-    table = read_table(data, filename, keep_nul=True)
+    table = read_table(data, filename, keep_nul=True, is_header=_is_inventory_header)
     defs = list(definitions) if definitions is not None else _definitions(ministry.pk)
     by_label = {cs.normalise(d.label): d for d in defs}
     by_code = {cs.normalise(d.code): d for d in defs}
@@ -170,10 +202,14 @@ def read_source(
         unknown.append(header)
     if unknown:
         names = ", ".join(f"« {u[:60]} »" for u in unknown[:10])
+        sheet = f" de la feuille « {table.sheet[:40]} »" if table.format == "xlsx" else ""
         raise _reject(
-            f"Colonne(s) inconnue(s) : {names}. Les colonnes acceptées sont celles du schéma "
-            f"Catalogue de données d'Etalab ({', '.join(cs.ETALAB_NAMES)}), les colonnes de "
-            "qualification du portail et les champs propres au ministère (par leur libellé)."
+            f"Colonne(s) inconnue(s) : {names} (en-tête lu à la ligne {table.header_line}"
+            f"{sheet}). Les colonnes acceptées sont celles du schéma Catalogue de données "
+            f"d'Etalab ({', '.join(cs.ETALAB_NAMES)}), les colonnes de qualification du portail "
+            "et les champs propres au ministère (par leur libellé). L'en-tête doit être sur une "
+            f"des {MAX_TITLE_ROWS} premières lignes et contenir au moins les colonnes titre et "
+            "description."
         )
     present = [name for kind, name in mapping if kind == "col"]
     missing = [c for c in ("titre", "description") if c not in present]
@@ -214,7 +250,14 @@ def read_source(
         extra_codes=[name for kind, name in mapping if kind == "extra"],
         rows=rows,
         encoding=table.encoding,
+        notices=list(table.notices),
     )
+
+
+def _is_inventory_header(cells: list[str]) -> bool:
+    """Whether a row is an inventory's header: it names the two mandatory columns (title rows
+    above it, « Inventaire 2024 », do not)."""
+    return {"titre", "description"} <= {cs.column_for_header(cell) for cell in cells if cell}
 
 
 def unneutralise(value: str) -> str:
@@ -682,6 +725,88 @@ def _format_objects(names: Sequence[str], ctx: _Context) -> list[Format]:
     return out
 
 
+@dataclass
+class ImportDate:
+    """A date cell as the import reads it (`import_date`): the value handed to the validation
+    (ISO when the cell is understood, else the cell itself, which the validation refuses), what
+    the row's report says of how it was read, or why the date does not exist."""
+
+    value: str
+    warning: str = ""
+    error: str = ""
+
+
+def import_date(raw: str) -> ImportDate:
+    """Read a date cell as French users and their spreadsheets write it.
+
+    - 2024-12-31, 31/12/2024 (also 31-12-2024, 31.12.2024, 2024/12/31, and one-digit day or
+      month), with a time of day or not (dropped: the fields are dates);
+    - 31/12/24: two-digit year, read as Excel and LibreOffice do (`TWO_DIGIT_YEAR_PIVOT`), and
+      the report says which year was understood;
+    - 45657: an Excel date serial number (a date cell whose date format was lost), converted,
+      and the report says so.
+
+    A date of one of these shapes that does not exist (31/02/2024, 12/31/2024) is refused,
+    saying why. Anything else is left to the validation, which refuses it."""
+    text = raw.strip()
+    if not text:
+        return ImportDate("")
+    with_time = _DATE_WITH_TIME.match(text)
+    if with_time:
+        text = with_time.group(1)
+    serial = _EXCEL_SERIAL.match(text)
+    if serial:
+        day = EXCEL_EPOCH + datetime.timedelta(days=int(serial.group(1)))
+        return ImportDate(
+            day.isoformat(),
+            warning=f"« {raw.strip()[:40]} » est lu comme un numéro de série de date Excel : le "
+            f"{day:%d/%m/%Y}.",
+        )
+    year_first = _YEAR_FIRST.match(text)
+    day_first = _DAY_FIRST.match(text) if year_first is None else None
+    if year_first:
+        year, month, day_number = (int(part) for part in year_first.groups())
+    elif day_first:
+        day_number, month, year = (int(part) for part in day_first.groups())
+    else:
+        return ImportDate(text)
+    warning = ""
+    if day_first and len(day_first.group(3)) == 2:
+        year += 2000 if year < TWO_DIGIT_YEAR_PIVOT else 1900
+        warning = f"« {raw.strip()[:40]} » : année sur deux chiffres, comprise comme {year}"
+    shown = f"« {raw.strip()[:40]} »"
+    if not 1 <= month <= 12:
+        return ImportDate(
+            text,
+            error=f"La date {shown} n'est pas valide : il n'y a pas de mois n° {month} (attendu : "
+            "JJ/MM/AAAA, le jour avant le mois, ou AAAA-MM-JJ).",
+        )
+    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day_number <= last:
+        return ImportDate(
+            text,
+            error=f"La date {shown} n'est pas valide : {_MONTHS[month - 1]} {year} compte {last} "
+            "jours.",
+        )
+    if year < 1:
+        return ImportDate(text)  # left to the validation (« antérieure à 1800 »)
+    day = datetime.date(year, month, day_number)
+    if warning:
+        warning += f" (le {day:%d/%m/%Y})."
+    return ImportDate(day.isoformat(), warning=warning)
+
+
+def _read_date(plan: RowPlan, column: str, raw: str) -> str | None:
+    """A date cell of the row for the validation (`import_date`), None when refused here."""
+    read = import_date(raw)
+    if read.error:
+        plan.error(column, read.error)
+        return None
+    if read.warning:
+        plan.warnings.append(f"{column} : {read.warning}")
+    return read.value
+
+
 def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str]) -> None:
     cells = row.cells
     values = plan.values
@@ -712,7 +837,9 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
         values["keywords"] = cs.split_list(cells.get("mots_cles", ""))
     for name, column in (("first_published_at", "date_pub"), ("last_updated_at", "date_maj")):
         if column in columns:
-            values[name] = cells.get(column, "").strip()
+            date = _read_date(plan, column, cells.get(column, ""))
+            if date is not None:
+                values[name] = date
     if "freq_maj" in columns:
         raw = cells.get("freq_maj", "")
         try:
@@ -806,8 +933,10 @@ def _qualification(
             setattr(q, attr, parsed or default)
     if "date_publication_prevue" in present:
         raw = cells.get("date_publication_prevue", "").strip()
+        date = _read_date(plan, "date_publication_prevue", raw)
         try:
-            q.planned_date = v.parse_date(raw)
+            if date is not None:
+                q.planned_date = v.parse_date(date)
         except ValueError:
             plan.error("date_publication_prevue", f"La date « {raw[:40]} » n'est pas valide.")
     if "lien_publication" in present:
@@ -1121,8 +1250,20 @@ def _extra_values(
         ctx.definitions if existing is None else [d for d in ctx.definitions if d.code in present]
     )
     previous = (existing.extra or {}) if existing is not None else {}
+    given = {c: row.extra.get(c, "") for c in source.extra_codes}
+    refused: set[str] = set()  # date cells refused here, saying why (`import_date`)
+    for d in ctx.definitions:
+        if d.kind == ExtraFieldDefinition.Kind.DATE and d.code in given:
+            read = import_date(given[d.code])
+            if read.error:
+                rp.error(d.label, read.error)
+                refused.add(d.code)
+            else:
+                given[d.code] = read.value
+                if read.warning:
+                    rp.warnings.append(f"{d.label} : {read.warning}")
     cleaned, errors = v.validate_extra(
-        {c: row.extra.get(c, "") for c in source.extra_codes},
+        given,
         checked,
         previous=previous,
         labelled=False,
@@ -1130,6 +1271,8 @@ def _extra_values(
     )
     for key, messages in errors.items():
         code = key.split(".", 1)[-1]
+        if code in refused:
+            continue
         definition = next((d for d in ctx.definitions if d.code == code), None)
         for message in messages:
             rp.error(definition.label if definition is not None else code, message)
@@ -1211,6 +1354,7 @@ def plan_report(plan: Plan, *, applied: bool = False) -> dict[str, Any]:
             {"name": name, "count": count} for name, count in plan.unmatched.most_common()
         ],
         "new_formats": sorted(plan.new_formats),
+        "notices": plan.source.notices,
         "applied": applied,
     }
 
@@ -1942,6 +2086,7 @@ def store_plan(job: ImportJob, plan: Plan) -> None:
             "extra_codes": plan.source.extra_codes,
             "encoding": plan.source.encoding,
             "line_label": plan.source.line_label,
+            "notices": plan.source.notices,
         },
         "unmatched": list(plan.unmatched.items()),
         "new_formats": sorted(plan.new_formats),
@@ -2000,6 +2145,7 @@ def stored_plan(job: ImportJob) -> Plan | None:
             rows=lambda: iter(()),
             encoding=source["encoding"],
             line_label=source["line_label"],
+            notices=source.get("notices", []),
         ),
         unmatched=Counter(dict(data["unmatched"])),
         new_formats=set(data["new_formats"]),

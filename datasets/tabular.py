@@ -3,7 +3,9 @@
 Shared by every import of the portal (inventory, roadmaps). It knows nothing about columns: it
 turns bytes into a header and numbered rows of strings, and refuses what it cannot read safely.
 
-- CSV: comma, semicolon or tab (detected on the header line); UTF-8 with or without BOM, or
+- CSV: comma, semicolon or tab (detected on the header line), or the separator named by a first
+  line `sep=;` (Excel's directive, which Excel hides: the line after it is line 1); line ends
+  CRLF, LF or CR alone (old Mac files); UTF-8 with or without BOM, or
   Windows-1252 (the encoding Excel uses when it saves "CSV (séparateur : point-virgule)").
   UTF-16 and UTF-32 (with or without BOM), binary files and files mixing encodings are refused,
   each with what to do instead (see `decode_text` for how a binary file is told from a text).
@@ -18,8 +20,19 @@ turns bytes into a header and numbered rows of strings, and refuses what it cann
   parses the XML through defusedxml (installed) and runs in read-only mode.
 - Size: anything above `settings.IMPORT_MAX_BYTES` is refused before being read.
 
-Rows are numbered as a spreadsheet shows them: the header is line 1, the first data row line 2.
-Blank rows are skipped (their number is kept, so later lines keep their spreadsheet number).
+- Which sheet, which row: without `is_header`, the first sheet and its first row. A caller that
+  can tell a header row (`read_table(..., is_header=...)`) gets the visible sheet whose header
+  it recognises, on row 1 or below a few title rows (`MAX_TITLE_ROWS`); two such sheets refuse
+  the workbook, naming them. `Table.notices` says what was read (sheet, header line) and what
+  was done (merged cells, hidden rows), for the report.
+- XLSX cells: dates as ISO dates (a time of midnight dropped), whole numbers without « .0 »,
+  booleans as « oui » / « non ». A cell holding a formula error (#N/A, #REF!…) refuses the file,
+  naming it. Cells merged down one column (a value shown once for several rows) give their value
+  to each row; cells merged across columns below the title rows refuse the file, naming them.
+
+Rows are numbered as a spreadsheet shows them: the header is line 1 (or the line it is on below
+title rows), the first data row the next one. Blank rows are skipped (their number is kept, so
+later lines keep their spreadsheet number).
 """
 
 from __future__ import annotations
@@ -27,10 +40,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import re
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +52,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 Row = tuple[int, list[str]]
+# Whether a row (its cells, stripped) is the header row the caller expects.
+HeaderTest = Callable[[list[str]], bool]
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and other OLE compound files
@@ -70,6 +86,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 MAX_COLUMNS = 200
+# Rows looked at for the header when the caller can recognise it (a title, a date and blank
+# lines above the table are common in hand-kept spreadsheets).
+MAX_TITLE_ROWS = 10
+# Excel's first line naming the separator (« sep=; »), hidden by Excel when it opens the file.
+_SEP_DIRECTIVE = re.compile(r"sep=([^\r\n])[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+_LINE_END = re.compile(r"\r\n?|\n")
 MAX_ZIP_MEMBERS = 5_000
 # The longest CSV cell read (Python's default limit, set again before each read: a library may
 # have raised this process-wide setting). Far beyond any text of an entry (20,000 characters).
@@ -347,7 +369,12 @@ def _check_header(header: list[str]) -> list[str]:
         key = name.lower()
         if not key:
             raise FileRejected(
-                _("Une colonne de l'en-tête n'a pas de nom (colonne vide au milieu)."),
+                _(
+                    "Une colonne de l'en-tête n'a pas de nom (colonne vide au milieu) : la "
+                    "colonne n° %(position)d (%(letter)s). Nommez-la, ou supprimez-la si elle est "
+                    "vide."
+                )
+                % {"position": position, "letter": column_letter(position)},
                 code="header",
             )
         if key in seen:
@@ -359,35 +386,86 @@ def _check_header(header: list[str]) -> list[str]:
     return cleaned
 
 
+def column_letter(position: int) -> str:
+    """A column's letter as a spreadsheet shows it (1 -> A, 27 -> AA)."""
+    letters = ""
+    while position > 0:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
 @dataclass
 class Table:
-    """A header and its data rows. Iterable more than once (each pass re-reads the bytes)."""
+    """A header and its data rows. Iterable more than once (each pass re-reads the bytes).
+
+    `header_line` is the header's line (1 unless title rows are above it); `sheet` the name of
+    the sheet read, and `sheet_index` its rank; `merged` the columns (0-based) and lines of the
+    cells merged down one column, whose first value each line gets; `notices` what the report
+    should say of how the file was read."""
 
     header: list[str]
     format: str
     encoding: str
     delimiter: str
     _data: bytes | str
+    header_line: int = 1
+    sheet: str = ""
+    sheet_index: int = 0
+    merged: list[tuple[int, int, int]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Row]:
+        start = self.header_line + 1
         if self.format == "xlsx":
             assert isinstance(self._data, bytes)
-            rows = _xlsx_rows(self._data)
-            next(rows, None)  # header
-            yield from _numbered(rows)
+            rows: Iterator[tuple[Any, ...]] = itertools.islice(
+                _xlsx_rows(self._data, self.sheet_index), self.header_line, None
+            )
+            if self.merged:
+                rows = _fill_merged(rows, start, self.merged)
+            yield from _numbered(rows, start)
         else:
             assert isinstance(self._data, str)
             csv.field_size_limit(MAX_CSV_CELL)
             reader = csv.reader(io.StringIO(self._data, newline=""), delimiter=self.delimiter)
             records = _Counted(reader)
             try:
-                next(records, None)
-                yield from _numbered(records)
+                for _skipped in range(self.header_line):
+                    next(records, None)
+                yield from _numbered(records, start)
             except csv.Error as exc:
                 raise _csv_error(exc, records.count + 1) from exc
 
     def count(self) -> int:
         return sum(1 for _ in self)
+
+
+def _fill_merged(
+    rows: Iterator[tuple[Any, ...]], start: int, merged: list[tuple[int, int, int]]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows (the first one being line `start`), each cell of a range merged down one column
+    holding the range's first value, as the spreadsheet shows it."""
+    first: dict[int, list[tuple[int, int, int]]] = {}
+    for column, top, bottom in merged:
+        first.setdefault(top, []).append((column, top, bottom))
+    active: list[tuple[int, int, Any]] = []  # column, last line, value
+    for line, raw in enumerate(rows, start=start):
+        cells = list(raw)
+        active = [a for a in active if a[1] >= line]
+        for column, _last, value in active:
+            cells.extend([None] * (column + 1 - len(cells)))
+            cells[column] = value
+        for column, _top, bottom in first.get(line, ()):
+            active.append((column, bottom, cells[column] if column < len(cells) else None))
+        yield tuple(cells)
 
 
 class _Counted:
@@ -460,8 +538,8 @@ def _stray_nul(text: str, delimiter: str, header: list[str]) -> FileRejected:
     )
 
 
-def _numbered(rows: Any) -> Iterator[Row]:
-    for index, raw in enumerate(rows, start=2):
+def _numbered(rows: Any, start: int = 2) -> Iterator[Row]:
+    for index, raw in enumerate(rows, start=start):
         cells = [_cell_text(v) for v in raw]
         while cells and not cells[-1]:
             cells.pop()
@@ -469,12 +547,22 @@ def _numbered(rows: Any) -> Iterator[Row]:
             yield index, cells
 
 
-def read_table(data: bytes, filename: str = "", *, keep_nul: bool = False) -> Table:
+def read_table(
+    data: bytes,
+    filename: str = "",
+    *,
+    keep_nul: bool = False,
+    is_header: HeaderTest | None = None,
+) -> Table:
     """Open a CSV or XLSX file, check its header, and refuse it if it has no data row.
 
     A NUL in a cell of a CSV refuses the file, naming its line and column, unless `keep_nul`:
     the cell then comes as it is, and the caller must refuse it itself (the inventory import
-    refuses its row, see `datasets.importing._clean_texts`)."""
+    refuses its row, see `datasets.importing._clean_texts`).
+
+    With `is_header`, the header is the first row it recognises among the first
+    `MAX_TITLE_ROWS` (row 1 if none), and a workbook's sheet the visible one holding such a row
+    (see `_choose_sheet`)."""
     check_size(len(data))
     if not data.strip():
         raise FileRejected(_("Le fichier est vide."), code="empty")
@@ -486,30 +574,75 @@ def read_table(data: bytes, filename: str = "", *, keep_nul: bool = False) -> Ta
         )
     if kind == "xlsx":
         check_xlsx_archive(data)
-        rows = _xlsx_rows(data)
-        first = next(rows, None)
-        header = [_cell_text(v) for v in first] if first else []
-        if not any(header):
-            raise FileRejected(_("Le classeur est vide."), code="empty")
-        table = Table(_check_header(header), "xlsx", "", "", data)
+        table = _xlsx_table(data, is_header)
     else:
-        text, encoding = decode_text(data)
-        first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-        delimiter = detect_delimiter(first_line)
-        csv.field_size_limit(MAX_CSV_CELL)
-        try:
-            header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except (StopIteration, csv.Error) as exc:
-            raise FileRejected(_("L'en-tête du fichier CSV est illisible."), code="csv") from exc
-        table = Table(_check_header(header), "csv", encoding, delimiter, text)
-        if not keep_nul and "\x00" in text:
-            raise _stray_nul(text, delimiter, table.header)
+        table = _csv_table(data, is_header)
+        if not keep_nul and "\x00" in table._data:
+            assert isinstance(table._data, str)
+            raise _stray_nul(table._data, table.delimiter, table.header)
+    if table.header_line > 1:
+        table.notices.insert(
+            0,
+            _(
+                "L'en-tête des colonnes est lu à la ligne %(line)d : les lignes au-dessus (titre "
+                "du tableau) ne sont pas importées."
+            )
+            % {"line": table.header_line},
+        )
     if next(iter(table), None) is None:
         raise FileRejected(
             _("Le fichier ne contient que la ligne d'en-tête : aucune ligne de données."),
             code="header_only",
         )
     return table
+
+
+def _header_row(rows: list[list[str]], is_header: HeaderTest | None) -> int | None:
+    """The index of the header among the first rows: the first `is_header` recognises, the first
+    row without `is_header`, None if it recognises none."""
+    if is_header is None:
+        return 0
+    for index, cells in enumerate(rows[:MAX_TITLE_ROWS]):
+        if any(cells) and is_header(cells):
+            return index
+    return None
+
+
+def _csv_table(data: bytes, is_header: HeaderTest | None) -> Table:
+    text, encoding = decode_text(data)
+    text = text.lstrip("\ufeff")
+    directive = _SEP_DIRECTIVE.match(text)
+    if directive is not None:
+        # Excel's « sep=; » line: it names the separator and is no line of the table.
+        text = text[directive.end() :]
+        delimiters = [directive.group(1)]
+    else:
+        first_line = _LINE_END.split(text, 1)[0]
+        best = detect_delimiter(first_line)
+        delimiters = [best, *(d for d in (";", ",", "\t") if d != best)]
+    csv.field_size_limit(MAX_CSV_CELL)
+    found: tuple[str, int, list[str]] | None = None
+    for delimiter in delimiters:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        first_rows: list[list[str]] = []
+        try:
+            for record in itertools.islice(reader, MAX_TITLE_ROWS):
+                first_rows.append([cell.strip() for cell in record])
+        except csv.Error:
+            pass  # a row below the header: refused with its line when the rows are read
+        if not first_rows:
+            if delimiter != delimiters[0]:
+                continue
+            raise FileRejected(_("L'en-tête du fichier CSV est illisible."), code="csv")
+        index = _header_row(first_rows, is_header)
+        if index is not None:
+            found = (delimiter, index, first_rows[index])
+            break
+        if found is None:  # nothing recognised: the first separator's first row
+            found = (delimiter, 0, first_rows[0])
+    assert found is not None
+    delimiter, index, header = found
+    return Table(_check_header(header), "csv", encoding, delimiter, text, header_line=index + 1)
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -571,22 +704,36 @@ def _uncomputed(attributes: bytes, value: bytes | None) -> bool:
     return empty and b't="str"' not in attributes
 
 
-def _refuse_uncomputed_formulas(data: bytes, member: str) -> None:
+# A cell holding a formula error (« #N/A », « #REF! »…): `t="e"`, its formula, then the error.
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]+)([0-9]+)"[^>]*?\st="e"[^>]*>\s*(?:<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*)?'
+    rb"<v>([^<]*)</v>"
+)
+_MERGED_RANGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+_HIDDEN_ROW = re.compile(rb'<row r="([0-9]+)"[^>]*?\shidden="(?:1|true)"')
+# The hidden lines a notice lists (then « … »).
+NOTICE_MAX_LINES = 20
+
+
+def _sheet_xml(data: bytes, member: str) -> bytes:
+    if not member:
+        return b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            return archive.read(member.lstrip("/"))
+        except KeyError:
+            return b""
+
+
+def _refuse_uncomputed_formulas(xml: bytes, header_line: int = 1) -> None:
     """Refuse a sheet whose formulas hold no computed value (a file written by a program that
     does not compute, as openpyxl itself), naming the first such cell of the data rows: read
     as empty, they would be reported as « Ce champ est obligatoire »."""
-    if not member:
-        return
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        try:
-            xml = archive.read(member.lstrip("/"))
-        except KeyError:
-            return
     if b"<f" not in xml:
         return
     for found in _FORMULA_CELL.finditer(xml):
         column, row, attributes, value = found.groups()
-        if int(row) > 1 and _uncomputed(attributes, value):
+        if int(row) > header_line and _uncomputed(attributes, value):
             raise FileRejected(
                 _(
                     "La cellule %(cell)s contient une formule sans valeur calculée : ouvrez le "
@@ -598,29 +745,212 @@ def _refuse_uncomputed_formulas(data: bytes, member: str) -> None:
             )
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
+def _refuse_formula_errors(xml: bytes, header_line: int) -> None:
+    """Refuse a sheet showing a formula error (#N/A, #REF!…) in a data row, naming the first:
+    read as a text, « #N/A » would be imported as the entry's value."""
+    if b't="e"' not in xml:
+        return
+    for found in _ERROR_CELL.finditer(xml):
+        column, row, value = found.groups()
+        if int(row) > header_line:
+            raise FileRejected(
+                _(
+                    "La cellule %(cell)s (ligne %(line)s, colonne %(column)s) affiche l'erreur de "
+                    "formule « %(error)s » : corrigez la formule ou remplacez-la par la valeur "
+                    "voulue, puis déposez à nouveau le fichier."
+                )
+                % {
+                    "cell": (column + row).decode(),
+                    "line": row.decode(),
+                    "column": column.decode(),
+                    "error": value.decode("utf-8", "replace")[:20],
+                },
+                code="formula_error",
+            )
+
+
+def _merged_down(xml: bytes, header_line: int) -> tuple[list[tuple[int, int, int]], list[str]]:
+    """The ranges merged down one column below the header ((column, first line, last line)),
+    whose first value each line gets, and the references of these ranges. Any other merged range
+    that reaches the header or the data refuses the sheet, naming it: which column its value
+    belongs to, or which row is the header, is not for the import to guess."""
+    down: list[tuple[int, int, int]] = []
+    names: list[str] = []
+    if b"<mergeCell " not in xml:
+        return down, names
+    for found in _MERGED_RANGE.finditer(xml):
+        first_col, top, last_col, bottom = (part.decode() for part in found.groups())
+        top_line, bottom_line = int(top), int(bottom)
+        reference = f"{first_col}{top}:{last_col}{bottom}"
+        if bottom_line < header_line:
+            continue  # a title above the table
+        if top_line <= header_line:
+            if top_line == bottom_line == header_line:
+                raise FileRejected(
+                    _(
+                        "Les cellules %(cells)s de l'en-tête (ligne %(line)d) sont fusionnées : "
+                        "défusionnez-les et donnez à chaque colonne son propre nom."
+                    )
+                    % {"cells": reference, "line": header_line},
+                    code="merged_cells",
+                )
+            raise FileRejected(
+                _(
+                    "L'en-tête des colonnes (ligne %(line)d) a des cellules fusionnées sur "
+                    "plusieurs lignes (%(cells)s) : l'en-tête doit tenir sur une seule ligne, "
+                    "un nom par colonne. Défusionnez ces cellules."
+                )
+                % {"cells": reference, "line": header_line},
+                code="merged_cells",
+            )
+        if first_col != last_col:
+            raise FileRejected(
+                _(
+                    "Les cellules %(cells)s (à partir de la ligne %(line)d) sont fusionnées sur "
+                    "plusieurs colonnes : défusionnez-les et placez la valeur dans sa colonne."
+                )
+                % {"cells": reference, "line": top_line},
+                code="merged_cells",
+            )
+        down.append((_column_number(first_col) - 1, top_line, bottom_line))
+        names.append(reference)
+    return down, names
+
+
+def _hidden_lines(xml: bytes, header_line: int) -> list[int]:
+    if b"hidden=" not in xml:
+        return []
+    return [int(r) for r in _HIDDEN_ROW.findall(xml) if int(r) > header_line]
+
+
+def _open_workbook(data: bytes) -> Any:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise FileRejected(
             _("Le classeur Excel (XLSX) est illisible : %(error)s.")
             % {"error": type(exc).__name__},
             code="not_xlsx",
         ) from exc
+
+
+def _damaged(exc: Exception) -> FileRejected:
+    return FileRejected(
+        _("Le classeur Excel (XLSX) est endommagé : %(error)s.") % {"error": type(exc).__name__},
+        code="not_xlsx",
+    )
+
+
+def _choose_sheet(data: bytes, is_header: HeaderTest | None) -> tuple[int, str, int, str, int]:
+    """(rank, name, header line, worksheet member, number of sheets) of the sheet to read.
+
+    Without `is_header`: the first sheet, its first row. With it: the visible sheet whose header
+    it recognises (hidden sheets, such as the lists behind drop-down menus, are not read); two
+    of them refuse the workbook, naming them (which one is the inventory is the user's call);
+    none: the first visible sheet, its first row (its columns are then reported unknown)."""
+    workbook = _open_workbook(data)
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
+        sheets = list(workbook.worksheets)
+        if not sheets:
+            raise FileRejected(_("Le classeur est vide."), code="empty")
+        if is_header is None:
+            return 0, sheets[0].title, 1, getattr(sheets[0], "_worksheet_path", ""), len(sheets)
+        found: list[tuple[int, str, int, str]] = []
+        first_visible: int | None = None
+        for rank, sheet in enumerate(sheets):
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                continue
+            if first_visible is None:
+                first_visible = rank
+            try:
+                rows = [
+                    [_cell_text(value) for value in row]
+                    for row in sheet.iter_rows(max_row=MAX_TITLE_ROWS, values_only=True)
+                ]
+            except Exception as exc:  # a member whose zip entry lies about its size, broken XML…
+                raise _damaged(exc) from exc
+            index = _header_row(rows, is_header)
+            if index is not None:
+                found.append((rank, sheet.title, index + 1, getattr(sheet, "_worksheet_path", "")))
+        if len(found) > 1:
+            raise FileRejected(
+                _(
+                    "Le classeur contient plusieurs feuilles ayant les colonnes de l'inventaire "
+                    "(%(names)s) : une seule est importée. Enregistrez la feuille à importer "
+                    "dans un classeur à part (ou supprimez les autres), puis déposez-le."
+                )
+                % {
+                    "names": ", ".join(
+                        f"« {name[:40]} »" for _rank, name, _line, _member in found[:10]
+                    )
+                },
+                code="sheets",
+            )
+        if found:
+            rank, name, line, member = found[0]
+            return rank, name, line, member, len(sheets)
+        rank = first_visible if first_visible is not None else 0
+        sheet = sheets[rank]
+        return rank, sheet.title, 1, getattr(sheet, "_worksheet_path", ""), len(sheets)
+    finally:
+        workbook.close()
+
+
+def _xlsx_table(data: bytes, is_header: HeaderTest | None) -> Table:
+    rank, name, header_line, member, count = _choose_sheet(data, is_header)
+    xml = _sheet_xml(data, member)
+    _refuse_uncomputed_formulas(xml, header_line)
+    rows = _xlsx_rows(data, rank)
+    header: list[str] = []
+    for first in itertools.islice(rows, header_line):
+        header = [_cell_text(v) for v in first] if first else []
+    rows.close()
+    if not any(header):
+        raise FileRejected(_("Le classeur est vide."), code="empty")
+    if is_header is None:  # the first sheet, read as it is (as every caller did before)
+        return Table(_check_header(header), "xlsx", "", "", data, sheet=name)
+    merged, merged_names = _merged_down(xml, header_line)  # a merged header: said first
+    table = Table(_check_header(header), "xlsx", "", "", data, header_line, name, rank, merged)
+    _refuse_formula_errors(xml, header_line)
+    if count > 1:
+        table.notices.append(
+            _(
+                "Feuille importée : « %(name)s » (le classeur en compte %(count)d ; les autres ne sont pas lues)."
+            )
+            % {"name": name, "count": count}
+        )
+    if merged_names:
+        table.notices.append(
+            _(
+                "Cellules fusionnées (%(cells)s) : leur valeur est reprise sur chacune de leurs "
+                "lignes."
+            )
+            % {"cells": ", ".join(merged_names[:10]) + (" …" if len(merged_names) > 10 else "")}
+        )
+    hidden = _hidden_lines(xml, header_line)
+    if hidden:
+        shown = ", ".join(str(n) for n in hidden[:NOTICE_MAX_LINES])
+        table.notices.append(
+            _(
+                "Lignes masquées dans le classeur (%(lines)s) : elles sont importées comme les "
+                "autres."
+            )
+            % {"lines": shown + (" …" if len(hidden) > NOTICE_MAX_LINES else "")}
+        )
+    return table
+
+
+def _xlsx_rows(data: bytes, rank: int = 0) -> Generator[tuple[Any, ...], None, None]:
+    workbook = _open_workbook(data)
+    try:
+        if rank >= len(workbook.worksheets):
             return
-        _refuse_uncomputed_formulas(data, getattr(sheet, "_worksheet_path", ""))
+        sheet = workbook.worksheets[rank]
         try:
             yield from sheet.iter_rows(values_only=True)
         except Exception as exc:  # a member whose zip entry lies about its size, broken XML…
-            raise FileRejected(
-                _("Le classeur Excel (XLSX) est endommagé : %(error)s.")
-                % {"error": type(exc).__name__},
-                code="not_xlsx",
-            ) from exc
+            raise _damaged(exc) from exc
     finally:
         workbook.close()
