@@ -3,6 +3,8 @@ version numbers, workflow) and their messages are shown on the fields."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
@@ -54,9 +56,22 @@ class VersionForm(DsfrBaseForm):
 
 
 class VersionEditForm(VersionForm):
+    # When the editor read the version (its `updated_at`): a save made by someone else since is
+    # not overwritten (`guide_version_update`).
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         del self.fields["version"]
+
+    def clean_loaded_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data.get("loaded_at") or ""
+        try:
+            return datetime.datetime.fromisoformat(value) if value else None
+        except ValueError:
+            raise forms.ValidationError(
+                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
+            ) from None
 
 
 class GuideForm(VersionForm):

@@ -3,6 +3,7 @@ reserved to DINUM staff (checked here too, so that admin, shell and API are safe
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_record, diff, history_for, snapshot
 from core.models import LegalReference, Licence
 from core.permissions import ensure_network_staff
 from guides.models import Guide, GuideVersion, parse_semver
@@ -143,16 +144,39 @@ def guide_version_create(
     return obj
 
 
+def _conflict_message(version: GuideVersion) -> str:
+    """Who changed `version` last and when (its audit trail), and what to do now."""
+    last = history_for(version).first()
+    then = (
+        "vos modifications n'ont pas été enregistrées. Relisez la nouvelle version avant de "
+        "refaire vos changements."
+    )
+    if last is None:
+        return f"Cette version a été modifiée entre-temps : {then}"
+    who = str(last.actor) if last.actor else "un traitement automatique"
+    when = timezone.localtime(last.created_at)
+    return (
+        f"Cette version a été modifiée par {who} le {when:%d/%m/%Y} à {when:%H:%M} "
+        f"entre-temps : {then}"
+    )
+
+
 @transaction.atomic
 def guide_version_update(
     *,
     actor: Any,
     version: GuideVersion,
     legal_reference_ids: Iterable[int] | None = None,
+    expected_updated_at: datetime.datetime | None = None,
     **fields: Any,
 ) -> GuideVersion:
+    """Change a draft or a version in review. With `expected_updated_at` (when the caller read
+    it), a version changed since is left as it is: the second of two editors is told, and the
+    first one's text is not lost."""
     ensure_network_staff(actor)
     version = GuideVersion.objects.select_for_update().get(pk=version.pk)
+    if expected_updated_at is not None and version.updated_at != expected_updated_at:
+        raise ValidationError(_conflict_message(version), code="concurrent_edit")
     if not version.is_editable:
         raise ValidationError(
             "Une version publiée ou archivée ne se modifie plus : créez une nouvelle version."

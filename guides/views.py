@@ -205,6 +205,7 @@ def version_edit(request: HttpRequest, slug: str, version: str) -> HttpResponse:
             "changelog": found.changelog,
             "legal_references": list(found.legal_references.all()),
             "review_due": found.review_due,
+            "loaded_at": found.updated_at.isoformat(),
         },
     )
     locked_message = (
@@ -225,6 +226,7 @@ def version_edit(request: HttpRequest, slug: str, version: str) -> HttpResponse:
                 changelog=d["changelog"],
                 review_due=d["review_due"],
                 legal_reference_ids=[r.pk for r in d["legal_references"]],
+                expected_updated_at=d["loaded_at"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)

@@ -37,3 +37,60 @@ def test_search_ignores_accents(query):
     )
     published_guide(guide__title="API", body="Exposer une interface.")
     assert list(selectors.guide_list(None, query=query)) == [guide]
+
+
+# --- two editors, one draft ---------------------------------------------------------------------
+
+
+def test_second_save_of_the_same_draft_is_refused_and_the_first_is_kept(dinum_client):
+    from tests.factories import MembershipFactory, UserFactory
+    from tests.guides.factories import VersionFactory
+
+    draft = VersionFactory(body="Texte initial.")
+    url = f"/guides/{draft.guide.slug}/versions/1.0.0/modifier/"
+    other = UserFactory(first_name="Camille", last_name="Relectrice")
+    MembershipFactory(user=other, role="DINUM_STAFF", ministry=None)
+    other_client = type(dinum_client)()
+    other_client.force_login(other)
+
+    def form_of(client):
+        form = client.get(url).context["form"]
+        values = {name: form[name].value() for name in form.fields}
+        return {name: "" if value is None else value for name, value in values.items()}
+
+    mine, theirs = form_of(dinum_client), form_of(other_client)
+    theirs["body"] = "Texte de Camille."
+    assert other_client.post(url, theirs).status_code == 302
+    mine["body"] = "Mon texte."
+    response = dinum_client.post(url, mine)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "modifiée par Camille Relectrice" in page and "ont pas été enregistrées" in page
+    assert "Mon texte." in page  # the refused input is kept on the form
+    draft.refresh_from_db()
+    assert draft.body == "Texte de Camille."
+
+
+def test_service_refuses_an_update_based_on_a_stale_read(dinum_user):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from guides import services
+    from tests.guides.factories import VersionFactory
+
+    draft = VersionFactory(body="Texte initial.")
+    read_at = draft.updated_at
+    services.guide_version_update(actor=dinum_user, version=draft, body="Premier.")
+    with pytest.raises(ValidationError, match="entre-temps"):
+        services.guide_version_update(
+            actor=dinum_user, version=draft, body="Second.", expected_updated_at=read_at
+        )
+    draft.refresh_from_db()
+    assert draft.body == "Premier."
+    services.guide_version_update(
+        actor=dinum_user,
+        version=draft,
+        body="Second.",
+        expected_updated_at=draft.updated_at.astimezone(datetime.UTC),
+    )
