@@ -2,8 +2,8 @@
 
 A `Guide` is the stable page (slug, title, theme); each `GuideVersion` carries a Markdown body, a
 changelog and the legal references it relies on. Versions move BROUILLON → EN_RELECTURE →
-PUBLIEE → ARCHIVEE; at most one version of a guide is published at a time and the guide points
-at it (`published_version`) so that lists cost one join. A published version whose legal
+PUBLIEE → ARCHIVEE (when the next version is published); at most one version of a guide is
+published at a time and the guide points at it (`published_version`) so that lists cost one join. A published version whose legal
 reference changed after its publication is "à revoir" (computed, see `selectors`).
 """
 
@@ -100,12 +100,13 @@ class GuideVersion(TimeStampedModel):
         PUBLIEE = "PUBLIEE", _("Publiée")
         ARCHIVEE = "ARCHIVEE", _("Archivée")
 
-    # Allowed moves of the workflow (a published version is archived when the next one is
-    # published, or by hand).
+    # Allowed moves of the workflow. A published version is the one in force (at most one per
+    # guide): it is archived when the next one is published, never by hand, which would take
+    # the guide off line.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.BROUILLON: frozenset({Status.EN_RELECTURE}),
         Status.EN_RELECTURE: frozenset({Status.BROUILLON, Status.PUBLIEE}),
-        Status.PUBLIEE: frozenset({Status.ARCHIVEE}),
+        Status.PUBLIEE: frozenset(),
         Status.ARCHIVEE: frozenset(),
     }
 

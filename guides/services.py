@@ -211,6 +211,15 @@ def guide_version_transition(*, actor: Any, version: GuideVersion, to_status: st
     current = version.status
     if to_status not in Status.values:
         raise ValidationError({"status": "Statut inconnu."})
+    if current == Status.PUBLIEE and to_status == Status.ARCHIVEE:
+        raise ValidationError(
+            {
+                "status": (
+                    "C'est la version en vigueur du guide : publiez une nouvelle version, "
+                    "celle-ci sera alors archivée."
+                )
+            }
+        )
     if to_status not in GuideVersion.TRANSITIONS[current]:
         raise ValidationError(
             {
@@ -252,9 +261,6 @@ def guide_version_transition(*, actor: Any, version: GuideVersion, to_status: st
     else:
         version.status = to_status
         version.save(update_fields=["status", "updated_at"])
-        if to_status == Status.ARCHIVEE and guide.published_version_id == version.pk:
-            guide.published_version = None
-            guide.save(update_fields=["published_version", "updated_at"])
     audit_record(
         actor=actor,
         action=f"guide.version_{to_status.lower()}",

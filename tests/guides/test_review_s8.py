@@ -94,3 +94,32 @@ def test_service_refuses_an_update_based_on_a_stale_read(dinum_user):
         body="Second.",
         expected_updated_at=draft.updated_at.astimezone(datetime.UTC),
     )
+
+
+# --- workflow -------------------------------------------------------------------------------------
+
+
+def test_the_version_in_force_is_not_archived_by_hand(dinum_user, dinum_client, anon_client):
+    """Archiving the only published version took the guide off line (404, out of the list and
+    search) while its versions stayed « public »: it is replaced by publishing the next one."""
+    from django.core.exceptions import ValidationError
+
+    from guides import services
+    from guides.models import GuideVersion
+
+    guide = published_guide()
+    version = guide.published_version
+    with pytest.raises(ValidationError, match="publiez une nouvelle version"):
+        services.guide_version_transition(
+            actor=dinum_user, version=version, to_status=GuideVersion.Status.ARCHIVEE
+        )
+    history = dinum_client.get(f"/guides/{guide.slug}/historique/").content.decode()
+    assert "Archiver la version" not in history
+    response = dinum_client.post(
+        f"/guides/{guide.slug}/versions/1.0.0/statut/", {"status": "ARCHIVEE"}, follow=True
+    )
+    assert "publiez une nouvelle version" in response.content.decode()
+    guide.refresh_from_db()
+    version.refresh_from_db()
+    assert guide.published_version == version and version.status == GuideVersion.Status.PUBLIEE
+    assert anon_client.get(f"/guides/{guide.slug}/").status_code == 200
