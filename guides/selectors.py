@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,6 +37,15 @@ def _stale_references(version_ref: str, published_ref: str) -> QuerySet[LegalRef
     return LegalReference.objects.filter(guide_versions=OuterRef(version_ref)).filter(
         Q(updated_at__gt=OuterRef(published_ref))
         | Q(version_date__gt=OuterRef(f"{published_ref}__date"))
+    )
+
+
+def _version_needs_review() -> ExpressionWrapper:
+    """A version's flag: it is the one in force and a reference changed since (an archived
+    version is not asked to be reviewed: its successor was)."""
+    return ExpressionWrapper(
+        Q(status=GuideVersion.Status.PUBLIEE) & Exists(_stale_references("pk", "published_at")),
+        output_field=BooleanField(),
     )
 
 
@@ -119,7 +136,7 @@ def version_queryset(user: Any, guide: Guide) -> QuerySet[GuideVersion]:
         .prefetch_related(
             Prefetch("legal_references", queryset=LegalReference.objects.order_by("code"))
         )
-        .annotate(needs_review=Exists(_stale_references("pk", "published_at")))
+        .annotate(needs_review=_version_needs_review())
         .order_by("-version_key")
     )
     if not can_edit_guides(user):
@@ -132,7 +149,7 @@ def versions_visible(user: Any) -> QuerySet[GuideVersion]:
     qs = (
         GuideVersion.objects.select_related("guide", "approved_by")
         .prefetch_related("legal_references")
-        .annotate(needs_review=Exists(_stale_references("pk", "published_at")))
+        .annotate(needs_review=_version_needs_review())
         .order_by("guide__slug", "-version_key")
     )
     if not can_edit_guides(user):

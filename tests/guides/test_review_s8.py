@@ -123,3 +123,63 @@ def test_the_version_in_force_is_not_archived_by_hand(dinum_user, dinum_client, 
     version.refresh_from_db()
     assert guide.published_version == version and version.status == GuideVersion.Status.PUBLIEE
     assert anon_client.get(f"/guides/{guide.slug}/").status_code == 200
+
+
+# --- « à revoir » -------------------------------------------------------------------------------
+
+
+def test_an_archived_version_is_not_flagged_for_review(dinum_user, anon_client):
+    """The flag asks for a new version; once it is published, the archived one no longer says
+    « à revoir » nor that « le guide est en cours de relecture »."""
+    import datetime
+
+    from core.models import LegalReference
+    from guides import services
+    from guides.models import GuideVersion
+
+    S = GuideVersion.Status
+    ref = LegalReference.objects.get(code="CRPA_L312-1-2")
+    guide = services.guide_create(
+        actor=dinum_user,
+        title="Occultation",
+        theme="ANONYMISATION",
+        body="## Principe\n\nT.",
+        version="1.0.0",
+        changelog="v1",
+        legal_reference_ids=[ref.pk],
+    )
+    v1 = guide.versions.get()
+    for status in (S.EN_RELECTURE, S.PUBLIEE):
+        services.guide_version_transition(actor=dinum_user, version=v1, to_status=status)
+    GuideVersion.objects.filter(pk=v1.pk).update(
+        published_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    )
+    ref.excerpt = "Texte modifié."
+    ref.save()
+    assert "à revoir" in anon_client.get(f"/guides/{guide.slug}/").content.decode()
+
+    v2 = services.guide_version_create(
+        actor=dinum_user,
+        guide=guide,
+        version="1.1.0",
+        body="## Principe\n\nT2.",
+        changelog="Texte modifié pris en compte.",
+        legal_reference_ids=[ref.pk],
+    )
+    for status in (S.EN_RELECTURE, S.PUBLIEE):
+        services.guide_version_transition(actor=dinum_user, version=v2, to_status=status)
+
+    for url in (
+        f"/guides/{guide.slug}/",
+        f"/guides/{guide.slug}/versions/1.0.0/",
+        f"/guides/{guide.slug}/historique/",
+    ):
+        page = anon_client.get(url).content.decode()
+        assert "à revoir" not in page and "en cours de relecture" not in page, url
+    api = anon_client.get(f"/api/v1/guides/{guide.slug}/versions/").json()
+    assert [(v["version"], v["needs_review"]) for v in api] == [
+        ("1.1.0", False),
+        ("1.0.0", False),
+    ]
+    listed = anon_client.get(f"/api/v1/guide-versions/?guide={guide.slug}").json()["results"]
+    assert not any(v["needs_review"] for v in listed)
