@@ -113,6 +113,7 @@ _EXTRA_ALIASES = {
     "contact": "contact_personne",
     "date_de_publication": "date_pub",
     "derniere_mise_a_jour": "date_maj",
+    "date_de_derniere_mise_a_jour": "date_maj",
     "frequence": "freq_maj",
     "frequence_de_mise_a_jour": "freq_maj",
     "couverture_geographique": "couv_geo",

@@ -367,3 +367,37 @@ def test_a_planned_publication_date_is_read_the_same_way(amd_user, ministry, org
         "date_publication_prevue",
         "La date « 31/02/2099 » n'est pas valide : février 2099 compte 28 jours.",
     ) in _errors(job, 2)
+
+
+@pytest.mark.django_db
+def test_the_import_page_tells_which_sheet_and_line_were_read(
+    amd_user, amd_client, ministry, organization
+):
+    """The dry run's page says how the file was read (sheet, header line), escaped."""
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Mode d'emploi"
+    workbook.active.append(["Remplissez une ligne par jeu de données."])
+    inventory_sheet(workbook.create_sheet("<b>Inventaire"), [row()], above=[["Cartographie 2026"]])
+    job = analyse(amd_user, ministry, workbook_bytes(workbook), "inventaire.xlsx")
+    assert job.report["notices"]
+    html = amd_client.get(f"/inventaire/import/{job.pk}/").content.decode()
+    assert "Lecture du fichier" in html
+    for notice in job.report["notices"]:
+        assert re.sub(r"[&<>\"']", "", notice)[:20] in re.sub(r"&[a-z#0-9]+;", "", html)
+    assert "&lt;b&gt;Inventaire" in html
+    assert "<b>Inventaire" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("title", ["Date de dernière mise à jour", "Dernière mise à jour"])
+def test_a_hand_typed_last_update_header_is_the_last_update_column(
+    amd_user, ministry, organization, title
+):
+    data = (
+        f"titre;description;nom_orga;{title}\r\n"
+        f"Arbres vivants;Inventaire des arbres;{organization.name};2024-03-01\r\n"
+    ).encode()
+    job = analyse(amd_user, ministry, data)
+    assert job.report["counts"]["created"] == 1, job.report
+    apply(job, amd_user)
+    assert DataAsset.objects.get().last_updated_at == datetime.date(2024, 3, 1)
