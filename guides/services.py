@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from core.audit import audit_record, diff, history_for, snapshot
 from core.models import LegalReference, Licence
 from core.permissions import ensure_network_staff
-from guides.models import Guide, GuideVersion, parse_semver
+from guides.models import Guide, GuideVersion
 
 Status = GuideVersion.Status
 RESERVED_SLUGS = frozenset({"nouveau"})
@@ -56,6 +56,10 @@ def guide_create(
     """A new guide with its first draft version."""
     ensure_network_staff(actor)
     slug = slug or slugify(title)[:120]
+    if not slug:
+        raise ValidationError(
+            {"slug": "Indiquez une adresse : le titre n'a ni lettre ni chiffre pour la former."}
+        )
     if slug in RESERVED_SLUGS:
         raise ValidationError({"slug": "Cette adresse est réservée : choisissez-en une autre."})
     if Guide.objects.filter(slug=slug).exists():
@@ -118,8 +122,10 @@ def guide_version_create(
     """A new draft; its number must be above every existing version of the guide."""
     ensure_network_staff(actor)
     Guide.objects.select_for_update().filter(pk=guide.pk).first()
-    parse_semver(version)
-    key = GuideVersion.key_for(version)
+    try:
+        key = GuideVersion.key_for(version)
+    except ValidationError as exc:
+        raise ValidationError({"version": exc.messages}) from None
     latest = GuideVersion.objects.filter(guide=guide).order_by("-version_key").first()
     if latest is not None and key <= latest.version_key:
         raise ValidationError(

@@ -183,3 +183,34 @@ def test_an_archived_version_is_not_flagged_for_review(dinum_user, anon_client):
     ]
     listed = anon_client.get(f"/api/v1/guide-versions/?guide={guide.slug}").json()["results"]
     assert not any(v["needs_review"] for v in listed)
+
+
+# --- API validation -------------------------------------------------------------------------------
+
+
+def test_api_bad_version_number_is_reported_on_the_version_field(dinum_client):
+    from guides.models import Guide
+
+    r = dinum_client.post(
+        "/api/v1/guides/",
+        {"title": "Guide", "theme": "API", "body": "Texte.", "version": "v1"},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert "MAJEUR.MINEUR.CORRECTIF" in " ".join(r.json().get("version", []))
+    assert not Guide.objects.exists()
+
+
+def test_title_without_letters_asks_for_an_address(dinum_client):
+    from guides.models import Guide
+
+    r = dinum_client.post(
+        "/api/v1/guides/", {"title": "???", "theme": "API", "body": "Texte."}, format="json"
+    )
+    assert r.status_code == 400
+    assert "Indiquez une adresse" in " ".join(r.json().get("slug", []))
+    page = dinum_client.post(
+        "/guides/nouveau/", {"title": "???", "theme": "API", "version": "1.0.0", "body": "T."}
+    ).content.decode()
+    assert "Indiquez une adresse" in page
+    assert not Guide.objects.exists()
