@@ -9,9 +9,11 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from guides import selectors, services
 from guides.api.serializers import (
@@ -23,6 +25,15 @@ from guides.api.serializers import (
 )
 from guides.models import Guide, GuideVersion
 from guides.permissions import GuidePermission
+
+
+class RelevanceFirstOrdering(OrderingFilter):
+    """A search's results come by relevance (as on the page) unless ?ordering= asks otherwise."""
+
+    def get_default_ordering(self, view: APIView) -> Any:
+        if selectors.clean_query(view.request.query_params.get("q", "")):
+            return None
+        return super().get_default_ordering(view)
 
 
 class GuideFilter(filters.FilterSet):
@@ -59,6 +70,7 @@ class GuideViewSet(
 ):
     permission_classes = [GuidePermission]
     serializer_class = GuideSerializer
+    filter_backends = [filters.DjangoFilterBackend, RelevanceFirstOrdering]
     filterset_class = GuideFilter
     lookup_field = "slug"
     ordering_fields = ["title", "updated_at"]
@@ -98,6 +110,14 @@ class GuideViewSet(
         return Response(GuideVersionSerializer(qs, many=True).data)
 
 
+class GuideVersionFilter(filters.FilterSet):
+    guide = filters.CharFilter(field_name="guide__slug", label="Adresse (slug) du guide")
+
+    class Meta:
+        model = GuideVersion
+        fields = ["guide", "status"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Versions de guides"),
     retrieve=extend_schema(summary="Une version de guide"),
@@ -113,16 +133,14 @@ class GuideVersionViewSet(
 ):
     permission_classes = [GuidePermission]
     serializer_class = GuideVersionSerializer
-    filterset_fields = ["status"]
+    filterset_class = GuideVersionFilter
+    # Plain columns only: ordering by the references (many-to-many) repeated versions.
+    ordering_fields = ["published_at", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = GuideVersion.objects.none()
 
     def get_queryset(self) -> QuerySet[GuideVersion]:
-        qs = selectors.versions_visible(self.request.user)
-        slug = self.request.query_params.get("guide")
-        if slug:
-            qs = qs.filter(guide__slug=slug)
-        return qs
+        return selectors.versions_visible(self.request.user)
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)

@@ -214,3 +214,32 @@ def test_title_without_letters_asks_for_an_address(dinum_client):
     ).content.decode()
     assert "Indiquez une adresse" in page
     assert not Guide.objects.exists()
+
+
+def test_api_search_results_come_by_relevance_like_the_page(anon_client):
+    many = published_guide(guide__title="Zèbre", body="Données, données, données ouvertes.")
+    once = published_guide(guide__title="Abeille", body="Un mot sur les données.")
+    page = anon_client.get("/guides/", {"q": "données"}).context["page_obj"]
+    api = anon_client.get("/api/v1/guides/", {"q": "données"}).json()["results"]
+    assert [g.slug for g in page] == [many.slug, once.slug]
+    assert [g["slug"] for g in api] == [many.slug, once.slug]
+    by_title = anon_client.get("/api/v1/guides/", {"q": "données", "ordering": "title"}).json()
+    assert [g["slug"] for g in by_title["results"]] == [once.slug, many.slug]
+
+
+def test_api_versions_are_never_listed_twice_and_the_guide_filter_is_documented(anon_client):
+    from core.models import LegalReference
+
+    guide = published_guide()
+    other = published_guide()
+    guide.published_version.legal_references.set(LegalReference.objects.order_by("code")[:3])
+    for ordering in ("legal_references", "-legal_references"):
+        r = anon_client.get("/api/v1/guide-versions/", {"ordering": ordering})
+        ids = sorted(v["id"] for v in r.json()["results"])
+        assert ids == sorted([guide.published_version.pk, other.published_version.pk]), ordering
+        assert r.json()["count"] == 2
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    listing = schema["paths"]["/api/v1/guide-versions/"]["get"]
+    assert "guide" in [p["name"] for p in listing["parameters"]]
