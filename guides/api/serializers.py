@@ -76,6 +76,14 @@ class GuideVersionSerializer(serializers.ModelSerializer):
     approved_by = serializers.SerializerMethodField()
     needs_review = serializers.BooleanField(read_only=True)
     body_html = serializers.SerializerMethodField()
+    expected_updated_at = serializers.DateTimeField(
+        write_only=True,
+        required=False,
+        help_text=(
+            "Modification : la valeur de `updated_at` lue. Si la version a changé depuis, "
+            "rien n'est enregistré (409)."
+        ),
+    )
 
     class Meta:
         model = GuideVersion
@@ -94,6 +102,7 @@ class GuideVersionSerializer(serializers.ModelSerializer):
             "needs_review",
             "created_at",
             "updated_at",
+            "expected_updated_at",
         ]
         read_only_fields = ["status", "published_at", "approved_by", "created_at", "updated_at"]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +27,11 @@ from guides.api.serializers import (
 )
 from guides.models import Guide, GuideVersion
 from guides.permissions import GuidePermission
+
+
+class VersionConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "concurrent_edit"
 
 
 class RelevanceFirstOrdering(OrderingFilter):
@@ -122,7 +129,16 @@ class GuideVersionFilter(filters.FilterSet):
     list=extend_schema(summary="Versions de guides"),
     retrieve=extend_schema(summary="Une version de guide"),
     create=extend_schema(summary="Créer une version brouillon (équipe DINUM)"),
-    partial_update=extend_schema(summary="Modifier une version brouillon (équipe DINUM)"),
+    partial_update=extend_schema(
+        summary="Modifier une version brouillon (équipe DINUM)",
+        responses={
+            200: GuideVersionSerializer,
+            409: OpenApiResponse(
+                description="La version a changé depuis `expected_updated_at` : rien n'est "
+                "enregistré."
+            ),
+        },
+    ),
 )
 class GuideVersionViewSet(
     mixins.ListModelMixin,
@@ -144,6 +160,7 @@ class GuideVersionViewSet(
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
+        d.pop("expected_updated_at", None)
         refs = d.pop("legal_references", None)
         version = services.guide_version_create(
             actor=self.request.user,
@@ -155,12 +172,17 @@ class GuideVersionViewSet(
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
         refs = d.pop("legal_references", None)
-        version = services.guide_version_update(
-            actor=self.request.user,
-            version=cast(GuideVersion, serializer.instance),
-            legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
-            **d,
-        )
+        try:
+            version = services.guide_version_update(
+                actor=self.request.user,
+                version=cast(GuideVersion, serializer.instance),
+                legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
+                **d,
+            )
+        except DjangoValidationError as exc:
+            if exc.code == "concurrent_edit":
+                raise VersionConflict(exc.messages[0]) from None
+            raise
         # As a read gives it (`needs_review` is annotated), whatever the query's filters.
         serializer.instance = selectors.versions_visible(self.request.user).get(pk=version.pk)
 

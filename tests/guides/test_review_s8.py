@@ -243,3 +243,19 @@ def test_api_versions_are_never_listed_twice_and_the_guide_filter_is_documented(
     schema = SchemaGenerator().get_schema(request=None, public=True)
     listing = schema["paths"]["/api/v1/guide-versions/"]["get"]
     assert "guide" in [p["name"] for p in listing["parameters"]]
+
+
+def test_api_patch_with_a_stale_read_is_refused_with_409(dinum_client):
+    from tests.guides.factories import VersionFactory
+
+    draft = VersionFactory(body="Texte initial.")
+    url = f"/api/v1/guide-versions/{draft.pk}/"
+    read = dinum_client.get(url).json()["updated_at"]
+    r = dinum_client.patch(url, {"body": "Premier.", "expected_updated_at": read}, format="json")
+    assert r.status_code == 200, r.content
+    r = dinum_client.patch(url, {"body": "Second.", "expected_updated_at": read}, format="json")
+    assert r.status_code == 409 and "entre-temps" in r.content.decode()
+    draft.refresh_from_db()
+    assert draft.body == "Premier."
+    bad = dinum_client.patch(url, {"body": "X.", "expected_updated_at": "hier"}, format="json")
+    assert bad.status_code == 400 and "expected_updated_at" in bad.json()
