@@ -259,3 +259,16 @@ def test_api_patch_with_a_stale_read_is_refused_with_409(dinum_client):
     assert draft.body == "Premier."
     bad = dinum_client.patch(url, {"body": "X.", "expected_updated_at": "hier"}, format="json")
     assert bad.status_code == 400 and "expected_updated_at" in bad.json()
+
+
+def test_edit_form_without_its_read_time_asks_to_reload(dinum_client):
+    from tests.guides.factories import VersionFactory
+
+    draft = VersionFactory(body="Texte initial.")
+    url = f"/guides/{draft.guide.slug}/versions/1.0.0/modifier/"
+    for loaded_at in ("", "hier"):
+        response = dinum_client.post(url, {"body": "Autre.", "loaded_at": loaded_at})
+        assert response.status_code == 200
+        assert "rechargez la page" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.body == "Texte initial."
