@@ -24,7 +24,7 @@ def load_reference_tables(get_model: Any) -> dict[str, int]:
     LegalReference = get_model("core", "LegalReference")
     for row in _rows("legal_references.json"):
         code = row.pop("code")
-        LegalReference.objects.update_or_create(code=code, defaults=row)
+        _upsert(LegalReference, {"code": code}, row)
     counts["legal_references"] = LegalReference.objects.count()
 
     refs = {r.code: r for r in LegalReference.objects.all()}
@@ -32,13 +32,13 @@ def load_reference_tables(get_model: Any) -> dict[str, int]:
     for row in _rows("legal_grounds.json"):
         code = row.pop("code")
         row["legal_reference"] = refs.get(row.pop("legal_reference") or "")
-        LegalGround.objects.update_or_create(code=code, defaults=row)
+        _upsert(LegalGround, {"code": code}, row)
     counts["legal_grounds"] = LegalGround.objects.count()
 
     Licence = get_model("core", "Licence")
     for row in _rows("licences.json"):
         spdx = row.pop("spdx_id")
-        Licence.objects.update_or_create(spdx_id=spdx, defaults=row)
+        _upsert(Licence, {"spdx_id": spdx}, row)
     counts["licences"] = Licence.objects.count()
 
     for model_name in CODED_TABLES:
@@ -48,6 +48,30 @@ def load_reference_tables(get_model: Any) -> dict[str, int]:
             continue
         counts[model_name] = load_coded_table(get_model, model_name)
     return counts
+
+
+def _upsert(Model: Any, lookup: dict[str, Any], values: dict[str, Any]) -> None:
+    """Create the row, or write only the fields whose value differs from the file's. A row the
+    file describes as it stands is not saved: its `updated_at` stays, so the guides citing a
+    legal reference are flagged for review only when the reference really changed."""
+    row = Model.objects.filter(**lookup).first()
+    if row is None:
+        Model.objects.create(**lookup, **values)
+        return
+    changed = []
+    for name, value in values.items():
+        field = Model._meta.get_field(name)
+        if field.is_relation:
+            same = getattr(row, field.attname) == (value.pk if value is not None else None)
+        else:
+            value = field.to_python(value)
+            same = getattr(row, name) == value
+        if not same:
+            setattr(row, name, value)
+            changed.append(name)
+    if changed:
+        stamped = [f.name for f in Model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        row.save(update_fields=changed + stamped)
 
 
 # Tables of rows keyed by `code` (a ReferenceRow), and their file.
@@ -66,7 +90,5 @@ def load_coded_table(get_model: Any, model_name: str) -> int:
     fields = {f.name for f in Model._meta.get_fields()}
     for row in _rows(CODED_TABLES[model_name]):
         code = row.pop("code")
-        Model.objects.update_or_create(
-            code=code, defaults={k: v for k, v in row.items() if k in fields}
-        )
+        _upsert(Model, {"code": code}, {k: v for k, v in row.items() if k in fields})
     return int(Model.objects.count())
