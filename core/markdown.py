@@ -8,6 +8,7 @@ sanitiser (nh3), so nothing executable ever reaches a page.
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import markdown as md
 import nh3
@@ -79,17 +80,29 @@ _SCHEME = re.compile(r"(?<![a-z0-9_])(javascript|vbscript|data)\s*:(?=\S)", re.I
 _HIDDEN_SCHEME = re.compile(r"(javascript|vbscript):", re.I)
 
 
+def _squeezed(text: str) -> str:
+    """The text without spaces and control characters, when it mentions a script at all."""
+    return re.sub(r"[\x00-\x20]+", "", text) if "script" in text.lower() else ""
+
+
+def _has_scheme(text: str) -> bool:
+    return bool(_SCHEME.search(text) or _HIDDEN_SCHEME.search(_squeezed(text)))
+
+
 def validate_safe_markdown(text: str) -> None:
     """Refuse what would be markup or a script link once rendered (defence in depth: the
     rendering keeps http, https and mailto links only, `render_markdown`)."""
     if not text:
         return
-    squeezed = re.sub(r"[\x00-\x20]+", "", text) if "script" in text.lower() else ""
+    squeezed = _squeezed(text)
     found = next(
         (what for pattern, what in _FORBIDDEN if pattern.search(text) or pattern.search(squeezed)),
         None,
     )
-    if found is None and (_SCHEME.search(text) or _HIDDEN_SCHEME.search(squeezed)):
+    if found is None and (_has_scheme(text) or ("&" in text and _has_scheme(unescape(text)))):
+        # Written with character references too (« javascript&#58; », « &#106;avascript: »):
+        # a browser reads them so in a link. Only the schemes are checked in the decoded text:
+        # « &lt;script&gt; » is how a guide shows the tag as text.
         found = _SCHEME_WHAT
     if found is not None:
         raise ValidationError(

@@ -16,6 +16,8 @@ from core.markdown import render_markdown, validate_safe_markdown
         "Le format de date: JJ/MM/AAAA",
         "Les API (javascript, python) : voir le guide.",
         "Voir [le guide](https://guides.etalab.gouv.fr/data.gouv.fr/) : data.gouv.fr",
+        "La balise &lt;script&gt; n'est jamais exécutée ; data&nbsp;: premier point.",
+        "R&amp;D : javascript &amp; python",
     ],
 )
 def test_prose_is_accepted(text):
@@ -37,6 +39,11 @@ def test_prose_is_accepted(text):
         '<a href="javascript:x">lien</a>',
         "<script>alert(1)</script>",
         "<img src=x onerror=alert(1)>",
+        "[x](JAVASCRIPT&#58;alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "[x](javascript&colon;alert(1))",
+        "[x](&#x6A;ava&#x09;script&#x3A;alert(1))",
+        "[x](data&#58;text/html;base64,PHNjcmlwdD4=)",
     ],
 )
 def test_script_links_and_markup_are_refused(text):
