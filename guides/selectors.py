@@ -173,8 +173,27 @@ def reading_version(user: Any, guide: Guide) -> GuideVersion | None:
     return qs.first() if can_edit_guides(user) else None
 
 
+# What the history page's journal says of each audited action (`guides.services`).
+ACTION_LABELS = {
+    "guide.created": "Création du guide",
+    "guide.updated": "Modification du guide",
+    "guide.version_created": "Nouvelle version",
+    "guide.version_updated": "Modification de la version",
+    "guide.version_brouillon": "Version renvoyée en brouillon",
+    "guide.version_en_relecture": "Version envoyée en relecture",
+    "guide.version_publiee": "Version publiée",
+    "guide.version_archivee": "Version archivée",
+    "guide.version_archived": "Version archivée (remplacée par la nouvelle version publiée)",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
 def guide_audit(guide: Guide, *, limit: int = 50) -> list[Any]:
-    """Audit entries of the guide and of all its versions, newest first (two queries)."""
+    """Audit entries of the guide and of all its versions, newest first (two queries), each
+    with its `action_label`."""
     from django.contrib.contenttypes.models import ContentType
 
     from core.models import AuditEntry
@@ -183,7 +202,7 @@ def guide_audit(guide: Guide, *, limit: int = 50) -> list[Any]:
     version_ids = [
         str(pk) for pk in GuideVersion.objects.filter(guide=guide).values_list("pk", flat=True)
     ]
-    return list(
+    entries = list(
         AuditEntry.objects.filter(
             Q(content_type=types[Guide], object_id=str(guide.pk))
             | Q(content_type=types[GuideVersion], object_id__in=version_ids)
@@ -191,6 +210,9 @@ def guide_audit(guide: Guide, *, limit: int = 50) -> list[Any]:
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
+    for entry in entries:
+        entry.action_label = action_label(entry.action)  # type: ignore[attr-defined]
+    return entries
 
 
 # --- indicator N17 (read by the supervision dashboard) ---------------------------------------

@@ -272,3 +272,18 @@ def test_edit_form_without_its_read_time_asks_to_reload(dinum_client):
         assert "rechargez la page" in response.content.decode()
     draft.refresh_from_db()
     assert draft.body == "Texte initial."
+
+
+def test_every_audited_guide_action_has_a_french_label():
+    """Each action `guides.services` records is named in French on the history page."""
+    import re
+    from pathlib import Path
+
+    from guides import services
+    from guides.models import GuideVersion
+    from guides.selectors import ACTION_LABELS
+
+    source = Path(services.__file__).read_text()
+    actions = set(re.findall(r'action="(guide\.[a-z_]+)"', source))
+    actions |= {f"guide.version_{s.lower()}" for s in GuideVersion.Status.values}
+    assert actions <= set(ACTION_LABELS), actions - set(ACTION_LABELS)

@@ -58,7 +58,9 @@ def test_editor_creates_reviews_and_publishes_a_guide_through_the_pages(dinum_cl
     guide.refresh_from_db()
     assert guide.published_version.version == "1.0.0"
     history = dinum_client.get(f"/guides/{guide.slug}/historique/").content.decode()
-    assert "Publiée le" in history and "guide.version_publiee" in history
+    assert "Publiée le" in history and "<td>Version publiée</td>" in history
+    assert "<td>Version envoyée en relecture</td>" in history
+    assert "guide.version_" not in history  # the journal speaks French, not action codes
 
 
 def test_unsafe_markdown_in_the_form_shows_a_french_message(dinum_client):
