@@ -186,6 +186,9 @@ class MinutesForm(DsfrBaseForm):
     )
     status = forms.ChoiceField(label="Statut", choices=Minutes.Status.choices)
     public = forms.BooleanField(label="Publier sur la page de transparence", required=False)
+    # The version the editor read (0: none yet): minutes saved by someone else since are not
+    # buried under this one (`minutes_save`).
+    based_on = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class DecisionForm(ServiceModelForm):

@@ -563,6 +563,17 @@ def attendance_record(
     return att
 
 
+def _minutes_conflict_message(latest: Minutes) -> str:
+    """Who saved the version the editor has not read, and when, and what to do now."""
+    who = str(latest.author) if latest.author_id else "un traitement automatique"
+    when = timezone.localtime(latest.created_at)
+    return (
+        f"Le compte rendu a été modifié entre-temps (version {latest.version}, par {who} le "
+        f"{when:%d/%m/%Y} à {when:%H:%M}) : votre version n'a pas été enregistrée. Relisez la "
+        "nouvelle version avant de refaire vos changements."
+    )
+
+
 @transaction.atomic
 def minutes_save(
     *,
@@ -572,8 +583,11 @@ def minutes_save(
     status: str = Minutes.Status.BROUILLON,
     public: bool = False,
     summary: str = "",
+    based_on: int | None = None,
 ) -> Minutes:
-    """Add a new version of the minutes (script, iframe and javascript: links are refused)."""
+    """Add a new version of the minutes (script, iframe and javascript: links are refused).
+    With `based_on` (the version the editor read, 0 for none), minutes saved by someone else
+    since are not buried under a version written without them: the second editor is told."""
     _ensure_network_staff(actor)
     if not (body or "").strip():
         raise ValidationError({"body": "Le compte rendu est vide."})
@@ -584,7 +598,11 @@ def minutes_save(
         raise ValidationError({"body": exc.messages}) from exc
     if status not in Minutes.Status.values:
         raise ValidationError({"status": "Statut de compte rendu inconnu."})
-    last = meeting.minutes.order_by("-version").values_list("version", flat=True).first() or 0
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()  # one save at a time
+    latest = Minutes.objects.filter(meeting=meeting).order_by("-version").first()
+    last = latest.version if latest is not None else 0
+    if based_on is not None and latest is not None and based_on != last:
+        raise ValidationError({"body": _minutes_conflict_message(latest)}, code="concurrent_edit")
     minutes = Minutes(
         meeting=meeting,
         version=last + 1,

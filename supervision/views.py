@@ -468,6 +468,7 @@ _SAVE_PART: dict[str, Callable[[Any, Meeting, dict[str, Any]], object]] = {
         status=d["status"],
         public=d["public"],
         summary=d["summary"],
+        based_on=d.get("based_on"),
     ),
     "decision": lambda actor, meeting, d: services.decision_add(
         actor=actor, meeting=meeting, text=d["text"], scope=d["scope"]
@@ -503,7 +504,11 @@ def _meeting_page(
     }
     if can_edit:
         initial = {
-            "compte-rendu": {"body": minutes[0].body if minutes else "", "status": "BROUILLON"}
+            "compte-rendu": {
+                "body": minutes[0].body if minutes else "",
+                "status": "BROUILLON",
+                "based_on": minutes[0].version if minutes else 0,
+            }
         }
         refused, refused_form = bound if bound is not None else (None, None)
         for part, (name, _) in MEETING_PARTS.items():
