@@ -3,6 +3,7 @@ the services validate again and their messages are shown on the fields."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -135,6 +136,20 @@ class SessionEditForm(SessionForm):
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
+    # When the trainer read the session (its `updated_at`): a save made by someone else since
+    # is not overwritten (`session_update`). Hidden: its error is the form's.
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        raw = data.get("loaded_at") or ""
+        try:
+            data["loaded_at"] = datetime.datetime.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise ValidationError(
+                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
+            ) from None
+        return data
 
 
 class RegistrationForm(DsfrBaseForm):

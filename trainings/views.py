@@ -216,16 +216,22 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if session.status == TrainingSession.Status.PLANIFIEE
         else TrainingSession.Status.OUVERTE,
         "notes": session.notes,
+        "loaded_at": session.updated_at.isoformat(),
     }
     form = forms.SessionEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         trainers = data.pop("trainers")
+        loaded_at = data.pop("loaded_at")
         if session.status == TrainingSession.Status.COMPLETE and data["status"] == "OUVERTE":
             data.pop("status")
         try:
             services.session_update(
-                actor=request.user, session=session, trainer_ids=[t.pk for t in trainers], **data
+                actor=request.user,
+                session=session,
+                trainer_ids=[t.pk for t in trainers],
+                expected_updated_at=loaded_at,
+                **data,
             )
         except ValidationError as exc:
             forms.apply_errors(form, exc)

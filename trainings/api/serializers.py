@@ -61,6 +61,14 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
     )
     seats_taken = serializers.IntegerField(read_only=True)
     waitlist_count = serializers.IntegerField(read_only=True)
+    expected_updated_at = serializers.DateTimeField(
+        write_only=True,
+        required=False,
+        help_text=(
+            "Modification : la valeur de `updated_at` lue. Si la session a changé depuis, rien "
+            "n'est enregistré (409)."
+        ),
+    )
 
     class Meta:
         model = TrainingSession
@@ -79,8 +87,10 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
             "notes",
             "seats_taken",
             "waitlist_count",
+            "updated_at",
+            "expected_updated_at",
         ]
-        read_only_fields = ["status"]
+        read_only_fields = ["status", "updated_at"]
 
     def get_fields(self) -> dict[str, Any]:
         from trainings.selectors import trainer_accounts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
@@ -17,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -73,6 +74,11 @@ class _RW(
     viewsets.GenericViewSet,
 ):
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class SessionConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "concurrent_edit"
 
 
 def _ids(objs: Any) -> list[int] | None:
@@ -154,7 +160,14 @@ class SessionFilter(filters.FilterSet):
     retrieve=extend_schema(summary="Une session"),
     create=extend_schema(summary="Planifier une session (formateurs, équipe DINUM)"),
     partial_update=extend_schema(
-        summary="Modifier une session (ses formateurs et l'équipe DINUM ; sinon 403)"
+        summary="Modifier une session (ses formateurs et l'équipe DINUM ; sinon 403)",
+        responses={
+            200: TrainingSessionSerializer,
+            409: OpenApiResponse(
+                description="La session a changé depuis `expected_updated_at` : rien n'est "
+                "enregistré."
+            ),
+        },
     ),
 )
 class TrainingSessionViewSet(_RW):
@@ -169,6 +182,7 @@ class TrainingSessionViewSet(_RW):
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
+        d.pop("expected_updated_at", None)
         session = services.session_create(
             actor=self.request.user, trainer_ids=_ids(d.pop("trainers", [])) or [], **d
         )
@@ -176,12 +190,17 @@ class TrainingSessionViewSet(_RW):
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
-        session = services.session_update(
-            actor=self.request.user,
-            session=cast(TrainingSession, serializer.instance),
-            trainer_ids=_ids(d.pop("trainers", None)),
-            **d,
-        )
+        try:
+            session = services.session_update(
+                actor=self.request.user,
+                session=cast(TrainingSession, serializer.instance),
+                trainer_ids=_ids(d.pop("trainers", None)),
+                **d,
+            )
+        except DjangoValidationError as exc:
+            if exc.code == "concurrent_edit":
+                raise SessionConflict(exc.messages[0]) from None
+            raise
         serializer.instance = self.get_queryset().get(pk=session.pk)
 
     @extend_schema(summary="Annuler la session (ses formateurs, équipe DINUM)", request=None)

@@ -1,0 +1,100 @@
+"""Review of the trainings app (session 8): concurrent edits, held sessions, reminders, .ics."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from administrators.models import Membership
+from tests.factories import MembershipFactory, UserFactory
+from tests.trainings.factories import SessionFactory
+from trainings import services
+from trainings.models import TrainingSession
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+Status = TrainingSession.Status
+
+
+def _trainer():
+    user = UserFactory()
+    MembershipFactory(user=user, role=Membership.Role.TRAINER, ministry=None)
+    return user
+
+
+def _fmt(dt):
+    return timezone.localtime(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def _edit_data(session, trainers, **over):
+    data = {
+        "course": session.course_id,
+        "start": _fmt(session.start),
+        "end": _fmt(session.end),
+        "location": session.location,
+        "capacity": session.capacity,
+        "status": "OUVERTE",
+        "trainers": [t.pk for t in trainers],
+    }
+    data.update(over)
+    return data
+
+
+# --- two trainers editing the same session ----------------------------------------------------
+
+
+def test_second_of_two_concurrent_session_edits_is_refused_and_loses_nothing():
+    first, second = _trainer(), _trainer()
+    session = SessionFactory(trainers=[first, second], capacity=10)
+    read_at = session.updated_at
+    services.session_update(actor=first, session=session, expected_updated_at=read_at, capacity=30)
+    with pytest.raises(ValidationError) as exc:
+        services.session_update(
+            actor=second, session=session, expected_updated_at=read_at, location="Salle 4"
+        )
+    assert exc.value.code == "concurrent_edit"
+    assert "modifiée" in exc.value.messages[0] and "entre-temps" in exc.value.messages[0]
+    session.refresh_from_db()
+    assert session.capacity == 30 and session.location != "Salle 4"
+
+
+def test_session_edit_page_refuses_a_form_read_before_another_trainers_save(client):
+    first, second = _trainer(), _trainer()
+    session = SessionFactory(trainers=[first, second], capacity=10)
+    client.force_login(second)
+    page = client.get(f"/formations/sessions/{session.pk}/modifier/").content.decode()
+    assert 'name="loaded_at"' in page
+    loaded_at = session.updated_at.isoformat()
+    services.session_update(actor=first, session=session, capacity=30)
+    response = client.post(
+        f"/formations/sessions/{session.pk}/modifier/",
+        _edit_data(session, [first, second], location="Salle 4", loaded_at=loaded_at),
+    )
+    assert response.status_code == 200
+    assert "entre-temps" in response.content.decode()
+    session.refresh_from_db()
+    assert session.capacity == 30 and session.location != "Salle 4"
+
+
+def test_session_patch_with_a_stale_expected_updated_at_answers_409(client):
+    first, second = _trainer(), _trainer()
+    session = SessionFactory(trainers=[first, second], capacity=10)
+    read_at = session.updated_at.isoformat()
+    services.session_update(actor=first, session=session, capacity=30)
+    client.force_login(second)
+    response = client.patch(
+        f"{API}/training-sessions/{session.pk}/",
+        {"location": "Salle 4", "expected_updated_at": read_at},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert "entre-temps" in response.json()["detail"]
+    session.refresh_from_db()
+    assert session.capacity == 30 and session.location != "Salle 4"
+    fresh = client.get(f"{API}/training-sessions/{session.pk}/").json()
+    response = client.patch(
+        f"{API}/training-sessions/{session.pk}/",
+        {"location": "Salle 4", "expected_updated_at": fresh["updated_at"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
