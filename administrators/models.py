@@ -119,6 +119,26 @@ class Ministry(TimeStampedModel):
             raise ValidationError(
                 {"successor": _("Un ministère ne peut pas se succéder à lui-même.")}
             )
+        if self.successor_id and self.pk and self.pk in self._successor_chain():
+            raise ValidationError(
+                {
+                    "successor": _(
+                        "Ce successeur a déjà ce ministère parmi ses propres successeurs : "
+                        "la succession formerait un cycle."
+                    )
+                }
+            )
+
+    def _successor_chain(self, limit: int = 50) -> list[int]:
+        """Ids of the successors after this ministry's chosen successor (a bounded walk)."""
+        chain: list[int] = []
+        node_id = self.successor_id
+        while node_id is not None and len(chain) < limit:
+            chain.append(node_id)
+            node_id = (
+                Ministry.objects.filter(pk=node_id).values_list("successor_id", flat=True).first()
+            )
+        return chain
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
