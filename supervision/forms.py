@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from django import forms
@@ -48,6 +49,27 @@ class ServiceModelForm(DsfrBaseForm, forms.ModelForm):
         return None
 
 
+class ReadAtForm(ServiceModelForm):
+    """A model form that carries when its instance was read (its `updated_at`, hidden): the
+    service does not save it over a change someone else made since."""
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["loaded_at"] = self.instance.updated_at.isoformat()
+
+    def clean_loaded_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data.get("loaded_at") or ""
+        try:
+            return datetime.datetime.fromisoformat(value) if value else None
+        except ValueError:
+            raise forms.ValidationError(
+                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
+            ) from None
+
+
 class RoadmapForm(ServiceModelForm):
     class Meta:
         model = Roadmap
@@ -73,7 +95,7 @@ class RoadmapForm(ServiceModelForm):
         cast(forms.ModelChoiceField, self.fields["supersedes"]).queryset = qs
 
 
-class RoadmapActionForm(ServiceModelForm):
+class RoadmapActionForm(ReadAtForm):
     comment = forms.CharField(
         label="Commentaire de mise à jour", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -116,7 +138,7 @@ class RoadmapActionForm(ServiceModelForm):
         ).queryset = ministry.organizations.order_by("name")
 
 
-class MeetingForm(ServiceModelForm):
+class MeetingForm(ReadAtForm):
     invited = forms.ModelMultipleChoiceField(
         label="Ministères invités",
         queryset=Ministry.objects.none(),

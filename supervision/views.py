@@ -540,13 +540,14 @@ def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     creating = meeting is None
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "invited"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("invited", "loaded_at")}
         try:
             meeting = services.meeting_save(
                 actor=request.user,
                 data=data,
                 meeting=meeting,
                 invited_ministry_ids=[m.pk for m in form.cleaned_data["invited"]],
+                expected_updated_at=form.cleaned_data["loaded_at"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -711,9 +712,15 @@ def action_edit(request: HttpRequest, roadmap_pk: int, pk: int | None = None) ->
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         comment = data.pop("comment", "")
+        loaded_at = data.pop("loaded_at", None)
         try:
             services.action_save(
-                actor=request.user, roadmap=roadmap, data=data, action=action, comment=comment
+                actor=request.user,
+                roadmap=roadmap,
+                data=data,
+                action=action,
+                comment=comment,
+                expected_updated_at=loaded_at,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

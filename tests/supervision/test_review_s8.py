@@ -9,8 +9,9 @@ import re
 import pytest
 
 from supervision import services
-from supervision.models import Meeting, Minutes
+from supervision.models import Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
+from tests.supervision.helpers import published_roadmap
 
 LAST = Quarter.current().previous()
 
@@ -70,3 +71,58 @@ def test_minutes_saved_from_a_page_read_before_another_save_are_refused(
 def test_first_minutes_of_a_meeting_carry_version_zero(agd_client, meeting):
     page = agd_client.get(f"/supervision/reunions/{meeting.pk}/").content.decode()
     assert _hidden(page, "based_on") == "0"
+
+
+# --- Two editors on the same meeting ---------------------------------------------------------
+
+
+def _meeting_post(meeting: Meeting, **changes: str) -> dict[str, str]:
+    data = {
+        "meeting_type": meeting.meeting_type,
+        "title": meeting.title,
+        "date": meeting.date.isoformat(),
+        "status": meeting.status,
+        "invited": [str(pk) for pk in meeting.invited_ministries.values_list("pk", flat=True)],
+    }
+    data.update(changes)
+    return data
+
+
+def test_meeting_saved_from_a_form_read_before_another_save_is_refused(
+    agd_client, dinum_client, meeting
+):
+    url = f"/supervision/reunions/{meeting.pk}/modifier/"
+    loaded = _hidden(dinum_client.get(url).content.decode(), "loaded_at")
+    assert agd_client.get(url).status_code == 200
+    first = agd_client.post(
+        url, _meeting_post(meeting, title="COPIL de mars (reporté)", loaded_at=loaded)
+    )
+    assert first.status_code == 302
+    refused = dinum_client.post(url, _meeting_post(meeting, location="Ségur", loaded_at=loaded))
+    assert refused.status_code == 200
+    assert "modifiée" in refused.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.title == "COPIL de mars (reporté)" and meeting.location == ""
+
+
+# --- Two editors on the same roadmap action -------------------------------------------------
+
+
+def test_roadmap_action_saved_from_a_stale_form_is_refused(amd_client, agd_client, ministry):
+    roadmap = published_roadmap(ministry)
+    action = RoadmapAction.objects.create(
+        roadmap=roadmap, ministry=ministry, ref="1", title="Ouvrir la base"
+    )
+    url = f"/supervision/feuilles-de-route/{roadmap.pk}/actions/{action.pk}/"
+    loaded = _hidden(amd_client.get(url).content.decode(), "loaded_at")
+    base = {"title": "Ouvrir la base", "ref": "1", "origin": "FEUILLE_DE_ROUTE"}
+    ok = agd_client.post(
+        url, {**base, "status": "EN_COURS", "progress_pct": "40", "loaded_at": loaded}
+    )
+    assert ok.status_code == 302
+    refused = amd_client.post(
+        url, {**base, "status": "A_LANCER", "progress_pct": "0", "loaded_at": loaded}
+    )
+    assert refused.status_code == 200 and "modifiée" in refused.content.decode()
+    action.refresh_from_db()
+    assert action.status == "EN_COURS" and action.progress_pct == 40
