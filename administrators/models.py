@@ -151,6 +151,11 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         return self.filter(ministry_id__in=access.visible_ministry_ids)
 
 
+ORGANIZATION_CYCLE = (
+    "Une organisation ne peut pas être rattachée à elle-même ou à l'une de ses subdivisions."
+)
+
+
 class Organization(TimeStampedModel):
     class Kind(models.TextChoices):
         ADMIN_CENTRALE = "ADMIN_CENTRALE", _("Administration centrale")
@@ -219,11 +224,24 @@ class Organization(TimeStampedModel):
             return True
         return self.headcount_etp is None or self.headcount_etp >= 50
 
+    def ancestor_ids(self, limit: int = 50) -> list[int]:
+        """Ids from the parent up to the top of the tree (a bounded walk: one query a level)."""
+        ids: list[int] = []
+        node_id = self.parent_id
+        while node_id is not None and len(ids) < limit:
+            ids.append(node_id)
+            node_id = (
+                Organization.objects.filter(pk=node_id).values_list("parent_id", flat=True).first()
+            )
+        return ids
+
     def clean(self) -> None:
         if self.parent_id and self.parent and self.parent.ministry_id != self.ministry_id:
             raise ValidationError(
                 {"parent": _("L'organisation parente doit relever du même ministère.")}
             )
+        if self.pk and self.parent_id and self.pk in self.ancestor_ids():
+            raise ValidationError({"parent": ORGANIZATION_CYCLE})
 
 
 class Person(TimeStampedModel):

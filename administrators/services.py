@@ -231,22 +231,6 @@ def _check_organization(org: Organization) -> None:
         parent = Organization.objects.only("ministry_id", "parent_id").get(pk=org.parent_id)
         if parent.ministry_id != org.ministry_id:
             errors["parent"] = "L'organisation parente doit relever du même ministère."
-        elif org.pk is not None:
-            # No cycle: walk up from the new parent (the tree is shallow; bounded anyway).
-            seen = 0
-            node_id: int | None = org.parent_id
-            while node_id is not None and seen < 50:
-                if node_id == org.pk:
-                    errors["parent"] = (
-                        "Une organisation ne peut pas être rattachée à elle-même ou à l'une de ses subdivisions."
-                    )
-                    break
-                node_id = (
-                    Organization.objects.filter(pk=node_id)
-                    .values_list("parent_id", flat=True)
-                    .first()
-                )
-                seen += 1
     if errors:
         raise ValidationError(errors)
 

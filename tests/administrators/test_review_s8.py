@@ -6,10 +6,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from administrators import services
-from administrators.models import Ministry
-from tests.factories import (
-    MinistryFactory,
-)
+from administrators.models import Ministry, Organization
+from tests.factories import MinistryFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +43,36 @@ def test_a_longer_successor_cycle_is_refused_in_the_admin_too(ministry, other_mi
     with pytest.raises(ValidationError) as exc:
         third.full_clean()
     assert "successor" in exc.value.message_dict
+
+
+# --- organisations: a cycle made from the admin ---------------------------------------------
+
+
+def test_an_organisation_under_its_own_subdivision_is_refused_by_the_model(ministry):
+    top = OrganizationFactory(ministry=ministry, name="Secrétariat général")
+    child = OrganizationFactory(ministry=ministry, name="Service du numérique", parent=top)
+    top.parent = child
+    with pytest.raises(ValidationError) as exc:
+        top.full_clean()
+    assert "subdivisions" in exc.value.message_dict["parent"][0]
+
+
+def test_an_organisation_moved_under_its_subdivision_in_the_admin_is_refused(amd_user, ministry):
+    top = OrganizationFactory(ministry=ministry, name="Secrétariat général")
+    child = OrganizationFactory(ministry=ministry, name="Service du numérique", parent=top)
+    response = _staff_client(amd_user).post(
+        f"/admin/administrators/organization/{top.pk}/change/",
+        {"name": top.name, "kind": top.kind, "parent": child.pk},
+    )
+    assert response.status_code == 200
+    assert "subdivisions" in response.content.decode()
+    assert Organization.objects.get(pk=top.pk).parent_id is None
+
+
+def test_an_organisation_moved_under_its_subdivision_by_the_service_is_refused(amd_user, ministry):
+    top = OrganizationFactory(ministry=ministry, name="Secrétariat général")
+    child = OrganizationFactory(ministry=ministry, name="Service du numérique", parent=top)
+    with pytest.raises(ValidationError) as exc:
+        services.organization_update(actor=amd_user, organization=top, data={"parent": child})
+    assert "parent" in exc.value.message_dict
+    assert Organization.objects.get(pk=top.pk).parent_id is None
