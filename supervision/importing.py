@@ -183,6 +183,12 @@ def roadmap_import_apply(*, actor: Any, job: ImportJob) -> dict[str, Any]:
     """Apply an analysed import: all rows or nothing (a file with errors is refused)."""
     roadmap = Roadmap.objects.get(pk=job.target_id or 0, ministry_id=job.ministry_id)
     _ensure_can_edit_ministry(actor, roadmap.ministry_id)
+    # Its state as of now, locked: a second confirmation (double click, another tab) waits for
+    # the first one and then finds the job applied, instead of creating every action again.
+    ImportJob.objects.select_for_update().filter(pk=job.pk).exists()
+    job.refresh_from_db(fields=["state", "report"])
+    if job.state == ImportJob.State.APPLIED:
+        raise ValidationError("Cet import a déjà été appliqué : ses actions sont enregistrées.")
     if job.state != ImportJob.State.ANALYSED:
         raise ValidationError("Cet import n'est pas prêt à être confirmé (analysez-le d'abord).")
     if job.report.get("errors"):

@@ -7,8 +7,10 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from supervision import services
+from datasets.models import ImportJob
+from supervision import importing, services
 from supervision.models import Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
 from tests.supervision.helpers import published_roadmap
@@ -126,3 +128,21 @@ def test_roadmap_action_saved_from_a_stale_form_is_refused(amd_client, agd_clien
     assert refused.status_code == 200 and "modifiée" in refused.content.decode()
     action.refresh_from_db()
     assert action.status == "EN_COURS" and action.progress_pct == 40
+
+
+# --- Roadmap import confirmed twice ------------------------------------------------------------
+
+
+def test_an_import_confirmed_twice_creates_its_actions_once(amd_user, ministry):
+    roadmap = published_roadmap(ministry)
+    job = importing.roadmap_import_start(
+        actor=amd_user,
+        roadmap=roadmap,
+        filename="actions.csv",
+        payload=b"titre;echeance\nOuvrir la base;2026-T4\nPublier l'API;2027-T1\n",
+    )
+    stale = ImportJob.objects.get(pk=job.pk)  # a second tab, or a double click
+    importing.roadmap_import_apply(actor=amd_user, job=job)
+    with pytest.raises(ValidationError, match="déjà été appliqué"):
+        importing.roadmap_import_apply(actor=amd_user, job=stale)
+    assert RoadmapAction.objects.filter(roadmap=roadmap).count() == 2
