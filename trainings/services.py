@@ -230,6 +230,12 @@ def session_update(
         raise ValidationError({"status": "Utilisez l'action « Annuler la session »."})
     if session.status == SessionStatus.ANNULEE:
         raise ValidationError("Cette session est annulée : elle ne peut plus être modifiée.")
+    if session.status == SessionStatus.TENUE and fields.get("status", SessionStatus.TENUE) != (
+        SessionStatus.TENUE
+    ):
+        raise ValidationError(
+            {"status": "Cette session est tenue : ses inscriptions ne se rouvrent plus."}
+        )
     before = snapshot(session)
     for name, value in fields.items():
         setattr(session, name, value)

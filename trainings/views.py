@@ -223,7 +223,11 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         trainers = data.pop("trainers")
         loaded_at = data.pop("loaded_at")
-        if session.status == TrainingSession.Status.COMPLETE and data["status"] == "OUVERTE":
+        # The form offers "open" for a full or held session: what it says is "keep as it is".
+        if (
+            session.status in {TrainingSession.Status.COMPLETE, TrainingSession.Status.TENUE}
+            and data["status"] == "OUVERTE"
+        ):
             data.pop("status")
         try:
             services.session_update(

@@ -1,12 +1,14 @@
 """Review of the trainings app (session 8): concurrent edits, held sessions, reminders, .ics."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from administrators.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.trainings.factories import SessionFactory
+from tests.trainings.factories import RegistrationFactory, SessionFactory
 from trainings import services
 from trainings.models import TrainingSession
 
@@ -98,3 +100,31 @@ def test_session_patch_with_a_stale_expected_updated_at_answers_409(client):
         content_type="application/json",
     )
     assert response.status_code == 200
+
+
+# --- a held session stays held ----------------------------------------------------------------
+
+
+def test_editing_a_held_session_keeps_it_held(client):
+    trainer = _trainer()
+    start = timezone.now() - datetime.timedelta(days=3)
+    session = SessionFactory(
+        trainers=[trainer], start=start, end=start + datetime.timedelta(hours=3)
+    )
+    reg = RegistrationFactory(session=session)
+    services.attendance_mark(actor=trainer, session=session, present_ids=[reg.pk])
+    session.refresh_from_db()
+    assert session.status == Status.TENUE
+    client.force_login(trainer)
+    response = client.post(
+        f"/formations/sessions/{session.pk}/modifier/",
+        _edit_data(session, [trainer], notes="Support envoyé aux participants."),
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == Status.TENUE
+    assert session.notes == "Support envoyé aux participants."
+    with pytest.raises(ValidationError, match="tenue"):
+        services.session_update(actor=trainer, session=session, status=Status.PLANIFIEE)
+    session.refresh_from_db()
+    assert session.status == Status.TENUE
