@@ -475,8 +475,12 @@ class Membership(TimeStampedModel):
         verbose_name = _("rôle d'un compte")
         verbose_name_plural = _("rôles des comptes")
         constraints = [
+            # NULLS NOT DISTINCT: a network-wide role (no ministry) is held once as well.
             models.UniqueConstraint(
-                fields=["user", "role", "ministry"], name="membership_unique_role_per_ministry"
+                fields=["user", "role", "ministry"],
+                name="membership_unique_role_per_ministry",
+                nulls_distinct=False,
+                violation_error_message=_("Ce compte a déjà ce rôle dans ce périmètre."),
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=["MINISTRY_ADMIN", "CORRESPONDENT"])

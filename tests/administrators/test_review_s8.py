@@ -3,10 +3,11 @@ as each role, and the behaviour now expected."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from administrators import services
-from administrators.models import Ministry, Organization
+from administrators.models import Membership, Ministry, Organization
 from tests.factories import MinistryFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,34 @@ def test_an_organisation_moved_under_its_subdivision_by_the_service_is_refused(a
         services.organization_update(actor=amd_user, organization=top, data={"parent": child})
     assert "parent" in exc.value.message_dict
     assert Organization.objects.get(pk=top.pk).parent_id is None
+
+
+# --- roles of accounts ----------------------------------------------------------------------
+
+
+def test_a_network_role_cannot_be_held_twice(dinum_user):
+    duplicate = Membership(user=dinum_user, role=Membership.Role.DINUM_STAFF)
+    with pytest.raises(ValidationError):
+        duplicate.full_clean()
+
+
+def test_a_network_role_granted_twice_in_the_admin_is_refused(agd_user, dinum_user):
+    client = _staff_client(agd_user)
+    response = client.post(
+        "/admin/administrators/membership/add/",
+        {"user": dinum_user.pk, "role": "DINUM_STAFF", "ministry": "", "admin_kind": ""},
+    )
+    assert response.status_code == 200
+    assert Membership.objects.filter(user=dinum_user, role="DINUM_STAFF").count() == 1
+
+
+def test_a_network_role_granted_twice_by_the_service_is_refused_in_french(agd_user, dinum_user):
+    with pytest.raises(ValidationError) as exc:
+        services.membership_grant(actor=agd_user, user=dinum_user, role="DINUM_STAFF")
+    assert exc.value.messages == ["Ce compte a déjà ce rôle dans ce périmètre."]
+    assert Membership.objects.filter(user=dinum_user, role="DINUM_STAFF").count() == 1
+
+
+def test_the_database_holds_a_network_role_once_even_when_two_grants_race(dinum_user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(user=dinum_user, role="DINUM_STAFF")
