@@ -237,6 +237,7 @@ def session_update(
             {"status": "Cette session est tenue : ses inscriptions ne se rouvrent plus."}
         )
     before = snapshot(session)
+    old_start = session.start
     for name, value in fields.items():
         setattr(session, name, value)
     session.full_clean()
@@ -250,6 +251,9 @@ def session_update(
             }
         )
     session.save()
+    if session.start != old_start:
+        # The reminder given for the old date does not count for the new one.
+        session.registrations.exclude(status=RegStatus.ANNULE).update(reminded_at=None)
     changes = diff(before, snapshot(session))
     if trainer_ids is not None:
         ids = _check_trainers(trainer_ids)
@@ -529,7 +533,8 @@ REMINDER_WINDOW = datetime.timedelta(days=2)
 
 def reminders_due(*, now: datetime.datetime | None = None) -> list[int]:
     """Ids of seated registrations whose session starts within two days and that were never
-    reminded."""
+    reminded (whatever the session's status but cancelled: registrations closed again, or a
+    session full, still take place)."""
     now = now or timezone.now()
     return list(
         Registration.objects.filter(
@@ -537,8 +542,8 @@ def reminders_due(*, now: datetime.datetime | None = None) -> list[int]:
             reminded_at__isnull=True,
             session__start__gt=now,
             session__start__lte=now + REMINDER_WINDOW,
-            session__status__in=[SessionStatus.OUVERTE, SessionStatus.COMPLETE],
         )
+        .exclude(session__status=SessionStatus.ANNULEE)
         .order_by("id")
         .values_list("pk", flat=True)
     )
@@ -549,7 +554,9 @@ def reminder_send(*, registration_id: int, now: datetime.datetime | None = None)
     mail goes out (two workers cannot both claim it); a failed send releases the claim."""
     from trainings import notifications
 
-    row = Registration.objects.filter(pk=registration_id, status=RegStatus.INSCRIT)
+    row = Registration.objects.filter(pk=registration_id, status=RegStatus.INSCRIT).exclude(
+        session__status=SessionStatus.ANNULEE
+    )
     sent, _ = send_once(
         row, "reminded_at", lambda: notifications.send_reminder(registration_of(row)), now
     )

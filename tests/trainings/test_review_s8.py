@@ -3,13 +3,14 @@
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from administrators.models import Membership
 from tests.factories import MembershipFactory, UserFactory
 from tests.trainings.factories import RegistrationFactory, SessionFactory
-from trainings import services
+from trainings import services, tasks
 from trainings.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,45 @@ def test_editing_a_held_session_keeps_it_held(client):
         services.session_update(actor=trainer, session=session, status=Status.PLANIFIEE)
     session.refresh_from_db()
     assert session.status == Status.TENUE
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def test_seated_officials_are_reminded_when_registrations_were_closed_again():
+    trainer = _trainer()
+    session = SessionFactory(
+        trainers=[trainer], start=timezone.now() + datetime.timedelta(hours=30)
+    )
+    seated = RegistrationFactory(session=session)
+    services.session_update(actor=trainer, session=session, status=Status.PLANIFIEE)
+    assert tasks.send_training_reminders() == 1
+    assert mail.outbox[0].to == [seated.user.email]
+
+
+def test_a_rescheduled_session_is_reminded_again_for_its_new_date():
+    trainer = _trainer()
+    start = timezone.now() + datetime.timedelta(hours=30)
+    session = SessionFactory(trainers=[trainer], start=start)
+    RegistrationFactory(session=session)
+    assert tasks.send_training_reminders() == 1
+    later = start + datetime.timedelta(days=7)
+    services.session_update(
+        actor=trainer, session=session, start=later, end=later + datetime.timedelta(hours=3)
+    )
+    assert tasks.send_training_reminders() == 0
+    assert services.reminders_send_due(now=later - datetime.timedelta(days=1)) == 1
+    assert len(mail.outbox) == 2
+
+
+def test_no_reminder_once_the_session_is_cancelled_even_if_it_was_listed_before():
+    trainer = _trainer()
+    session = SessionFactory(
+        trainers=[trainer], start=timezone.now() + datetime.timedelta(hours=30)
+    )
+    reg = RegistrationFactory(session=session)
+    assert services.reminders_due() == [reg.pk]
+    services.session_cancel(actor=trainer, session=session)
+    mail.outbox.clear()
+    assert services.reminder_send(registration_id=reg.pk) is False
+    assert not [m for m in mail.outbox if m.subject.startswith("Rappel")]
