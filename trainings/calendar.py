@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -30,8 +31,10 @@ def _event(session: TrainingSession, *, with_visio: bool) -> IcsEvent:
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
     ev.add("uid", f"session-{session.pk}@{host}")
     ev.add("dtstamp", timezone.now())
-    ev.add("dtstart", session.start)
-    ev.add("dtend", session.end)
+    # In UTC (« Z »): a TZID would need its VTIMEZONE (RFC 5545 §3.2.19); clients show the
+    # time in their own zone, summer or winter time included.
+    ev.add("dtstart", session.start.astimezone(datetime.UTC))
+    ev.add("dtend", session.end.astimezone(datetime.UTC))
     ev.add("summary", f"Formation : {session.course.title}")
     url = settings.SITE_URL.rstrip("/") + session.get_absolute_url()
     lines = [session.course.objectives or "", session.notes or ""]

@@ -1,6 +1,7 @@
 """Review of the trainings app (session 8): concurrent edits, held sessions, reminders, .ics."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.core import mail
@@ -10,7 +11,7 @@ from django.utils import timezone
 from administrators.models import Membership
 from tests.factories import MembershipFactory, UserFactory
 from tests.trainings.factories import RegistrationFactory, SessionFactory
-from trainings import services, tasks
+from trainings import calendar, services, tasks
 from trainings.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,18 @@ def test_no_reminder_once_the_session_is_cancelled_even_if_it_was_listed_before(
     mail.outbox.clear()
     assert services.reminder_send(registration_id=reg.pk) is False
     assert not [m for m in mail.outbox if m.subject.startswith("Rappel")]
+
+
+# --- .ics -------------------------------------------------------------------------------------
+
+
+def test_ics_of_a_session_in_paris_time_is_valid_without_a_vtimezone():
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    session = SessionFactory(
+        start=datetime.datetime(2031, 3, 30, 9, 30, tzinfo=paris),  # the day after DST starts
+        end=datetime.datetime(2031, 3, 30, 12, 0, tzinfo=paris),
+    )
+    body = calendar.session_ics(session).decode()
+    assert "TZID=" not in body or "BEGIN:VTIMEZONE" in body
+    assert "DTSTART:20310330T073000Z" in body
+    assert "DTEND:20310330T100000Z" in body
