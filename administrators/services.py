@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from administrators.models import DataAdministrator, Membership, Ministry, Organization, Person
 from administrators.permissions import (
@@ -584,6 +585,10 @@ def membership_grant(
         errors["admin_kind"] = "La qualité ne concerne que les administrateurs ministériels."
     if role == "MINISTRY_ADMIN" and not admin_kind:
         errors["admin_kind"] = "Indiquez la qualité : titulaire, adjoint ou délégué."
+    if valid_until is not None and valid_until < timezone.localdate():
+        errors["valid_until"] = (
+            f"Cette date ({_fmt(valid_until)}) est passée : le rôle serait déjà expiré."
+        )
     if orgs and role != "CORRESPONDENT":
         errors["organizations"] = "Seuls les correspondants sont rattachés à des organisations."
     if ministry is not None and any(o.ministry_id != ministry.pk for o in orgs):
@@ -626,6 +631,19 @@ def membership_revoke(*, actor: Any, membership: Membership) -> None:
         and membership.role in Membership.NETWORK_ROLES
     ):
         raise ValidationError("Vous ne pouvez pas retirer votre propre rôle d'équipe réseau.")
+    if membership.role == Membership.Role.CHIEF_DATA_OFFICER:
+        # Serialise the revocations of this role: two at once must not both see "another one".
+        others = (
+            Membership.objects.select_for_update()
+            .filter(role=Membership.Role.CHIEF_DATA_OFFICER)
+            .exclude(pk=membership.pk)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate()))
+        )
+        if not list(others.values_list("pk", flat=True)):
+            raise ValidationError(
+                "C'est le dernier compte ayant le rôle d'administrateur général des données : "
+                "attribuez-le d'abord à son successeur avant de le retirer."
+            )
     audit_record(
         actor=actor,
         action="membership.revoked",

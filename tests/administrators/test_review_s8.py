@@ -1,6 +1,8 @@
 """Review of the network app (session 8): each test states a problem found by using the portal
 as each role, and the behaviour now expected."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,7 +10,7 @@ from django.test import Client
 
 from administrators import services
 from administrators.models import Membership, Ministry, Organization
-from tests.factories import MinistryFactory, OrganizationFactory
+from tests.factories import MembershipFactory, MinistryFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,46 @@ def test_a_network_role_granted_twice_by_the_service_is_refused_in_french(agd_us
 def test_the_database_holds_a_network_role_once_even_when_two_grants_race(dinum_user):
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=dinum_user, role="DINUM_STAFF")
+
+
+def test_the_last_chief_data_officer_cannot_be_revoked(agd_user):
+    superuser = UserFactory(is_superuser=True)
+    membership = Membership.objects.get(user=agd_user, role="CHIEF_DATA_OFFICER")
+    with pytest.raises(ValidationError) as exc:
+        services.membership_revoke(actor=superuser, membership=membership)
+    assert "dernier" in exc.value.messages[0]
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_a_chief_data_officer_can_be_revoked_when_another_remains(agd_user):
+    other = UserFactory()
+    second = MembershipFactory(user=other, role="CHIEF_DATA_OFFICER", ministry=None)
+    services.membership_revoke(actor=agd_user, membership=second)
+    assert not Membership.objects.filter(pk=second.pk).exists()
+
+
+def test_a_role_already_expired_is_not_granted(agd_user, ministry):
+    user = UserFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.membership_grant(
+            actor=agd_user,
+            user=user,
+            role="VIEWER",
+            ministry=ministry,
+            valid_until=datetime.date(2020, 1, 1),
+        )
+    assert "valid_until" in exc.value.message_dict
+    assert not Membership.objects.filter(user=user).exists()
+
+
+def test_an_expired_chief_data_officer_does_not_count_as_the_one_remaining(agd_user):
+    superuser = UserFactory(is_superuser=True)
+    MembershipFactory(
+        user=UserFactory(),
+        role="CHIEF_DATA_OFFICER",
+        ministry=None,
+        valid_until=datetime.date(2020, 1, 1),
+    )
+    membership = Membership.objects.get(user=agd_user, role="CHIEF_DATA_OFFICER")
+    with pytest.raises(ValidationError):
+        services.membership_revoke(actor=superuser, membership=membership)
