@@ -1084,23 +1084,29 @@ def _as_date(value: Any) -> datetime.date | None:
 
 
 def _gather_roadmaps_rip_processings(
-    ctxs: dict[int, MinistryContext], as_of: datetime.datetime, today: datetime.date
+    ctxs: dict[int, MinistryContext], as_of: datetime.datetime, today: datetime.date, closed: bool
 ) -> None:
     from datasets.models import PersonalDataProcessing, RIPPublication
     from supervision.models import Roadmap
 
-    published = (
-        Roadmap.objects.filter(
-            ministry_id__in=ctxs,
-            published_on__lte=today,
-            status__in=[Roadmap.Status.PUBLIEE, Roadmap.Status.REMPLACEE],
-        )
-        .exclude(url="")
-        .filter(Q(replaced_on__isnull=True) | Q(replaced_on__gt=today))
-        .values_list("ministry_id", "period_start", "period_end")
+    roadmaps = Roadmap.objects.filter(ministry_id__in=ctxs).filter(
+        Q(replaced_on__isnull=True) | Q(replaced_on__gt=today)
     )
-    for ministry_id, _start, end in published:
-        ctx = ctxs[ministry_id]
+    fields = ["ministry_id", "status", "published_on", "url", "period_end"]
+    rows = {r["pk"]: r for r in roadmaps.values("pk", *fields)}
+    if closed:  # status, link and dates as they were at the quarter's end (audited edits undone)
+        rows = _fields_as_of(Roadmap, rows, fields[1:], as_of, rows)
+    for row in rows.values():
+        published_on, end = _as_date(row["published_on"]), _as_date(row["period_end"])
+        if (
+            row["status"] not in (Roadmap.Status.PUBLIEE, Roadmap.Status.REMPLACEE)
+            or not row["url"]
+            or published_on is None
+            or published_on > today
+            or end is None
+        ):
+            continue
+        ctx = ctxs[row["ministry_id"]]
         if end >= today:
             ctx.roadmap_published_current = True
         else:
@@ -1232,7 +1238,7 @@ def gather(
     if not ids:
         return ctxs
     _gather_governance(ctxs, as_of, today, closed)
-    _gather_roadmaps_rip_processings(ctxs, as_of, today)
+    _gather_roadmaps_rip_processings(ctxs, as_of, today, closed)
     _gather_actions(ctxs, as_of, today)
     _gather_assets(ctxs, as_of, today)
     _gather_spd(ctxs, as_of, today)

@@ -13,6 +13,7 @@ from datasets.models import ImportJob
 from supervision import importing, services
 from supervision.models import Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
+from tests.factories import MandateFactory
 from tests.supervision.helpers import published_roadmap
 
 LAST = Quarter.current().previous()
@@ -146,3 +147,25 @@ def test_an_import_confirmed_twice_creates_its_actions_once(amd_user, ministry):
     with pytest.raises(ValidationError, match="déjà été appliqué"):
         importing.roadmap_import_apply(actor=amd_user, job=stale)
     assert RoadmapAction.objects.filter(roadmap=roadmap).count() == 2
+
+
+# --- A closed quarter is not rewritten by later roadmap edits -----------------------------------
+
+
+def test_closed_quarter_keeps_its_roadmap_criterion_after_the_roadmap_is_edited(
+    agd_user, amd_user, ministry
+):
+    MandateFactory(ministry=ministry)
+    roadmap = published_roadmap(ministry, published_on=LAST.start)
+    first = services.snapshot_compute(actor=agd_user, quarter=LAST)[0]
+    assert first.criteria_detail["S1"]["value"] == 1
+    # After the quarter: the page moves (no link yet) and the period is shortened.
+    services.roadmap_save(
+        actor=amd_user,
+        ministry=ministry,
+        roadmap=roadmap,
+        data={"url": "", "period_end": LAST.start},
+    )
+    again = services.snapshot_compute(actor=agd_user, quarter=LAST)[0]
+    assert again.criteria_detail["S1"] == first.criteria_detail["S1"]
+    assert again.score_total == first.score_total
