@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,7 +24,12 @@ from administrators.models import (
     PoleMinisteriel,
 )
 from administrators.permissions import can_grant_role, ensure_can_manage_memberships
-from administrators.services import _names_changed, _path_of, _repath_descendants
+from administrators.services import (
+    _names_changed,
+    _path_of,
+    _repath_descendants,
+    titular_conflict,
+)
 from core.access import access_for
 from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin
 
@@ -94,8 +100,21 @@ class PersonAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     raw_id_fields = ["organization", "user"]
 
 
+class DataAdministratorAdminForm(forms.ModelForm):
+    """The admin saves without the service: the overlap of titular mandates (an exclusion
+    constraint on PostgreSQL, which Django does not check before saving) is checked here, so
+    that it comes back as the service's French message instead of an IntegrityError."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # private hook, absent from the stubs
+        conflict = titular_conflict(self.instance)
+        if conflict:
+            self.add_error(None, conflict)
+
+
 @admin.register(DataAdministrator)
 class DataAdministratorAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    form = DataAdministratorAdminForm
     list_display = ["person", "ministry", "role", "appointment_date", "end_date"]
     list_filter = ["role"]
     search_fields = ["person__last_name", "person__email", "ministry__name"]

@@ -402,6 +402,31 @@ def _fmt(day: datetime.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "sans date de fin"
 
 
+def titular_conflict(mandate: DataAdministrator) -> str | None:
+    """Why `mandate` may not be recorded as its ministry's titular over its dates (another
+    titular's mandate overlaps them), or None. The admin's form asks it too."""
+    if (
+        mandate.role != DataAdministrator.Role.AMD_TITULAIRE
+        or not mandate.ministry_id
+        or not mandate.appointment_date
+    ):
+        return None
+    overlapping = (
+        DataAdministrator.objects.filter(
+            ministry_id=mandate.ministry_id, role=DataAdministrator.Role.AMD_TITULAIRE
+        )
+        .exclude(pk=mandate.pk)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=mandate.appointment_date))
+    )
+    if mandate.end_date is not None:
+        overlapping = overlapping.filter(appointment_date__lte=mandate.end_date)
+    other = overlapping.select_related("person").order_by("appointment_date").first()
+    if other is None:
+        return None
+    who = f" ({other.person}, nommé le {_fmt(other.appointment_date)}, {_fmt(other.end_date)})"
+    return TITULAR_TAKEN.format(who=who)
+
+
 def _check_mandate(mandate: DataAdministrator, organizations: list[Organization] | None) -> None:
     if (
         mandate.end_date
@@ -441,19 +466,9 @@ def _check_mandate(mandate: DataAdministrator, organizations: list[Organization]
         # Serialise appointments per ministry: two concurrent requests wait on this row lock,
         # so the second one sees the first one's mandate and is refused with this message.
         Ministry.objects.select_for_update().filter(pk=mandate.ministry_id).exists()
-        overlapping = (
-            DataAdministrator.objects.filter(
-                ministry_id=mandate.ministry_id, role=DataAdministrator.Role.AMD_TITULAIRE
-            )
-            .exclude(pk=mandate.pk)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=mandate.appointment_date))
-        )
-        if mandate.end_date is not None:
-            overlapping = overlapping.filter(appointment_date__lte=mandate.end_date)
-        other = overlapping.select_related("person").order_by("appointment_date").first()
-        if other is not None:
-            who = f" ({other.person}, nommé le {_fmt(other.appointment_date)}, {_fmt(other.end_date)})"
-            raise ValidationError(TITULAR_TAKEN.format(who=who), code="titular_taken")
+        conflict = titular_conflict(mandate)
+        if conflict:
+            raise ValidationError(conflict, code="titular_taken")
     mandate.full_clean(
         exclude=["person", "ministry", "pole", "reports_to"], validate_constraints=False
     )

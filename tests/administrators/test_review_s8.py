@@ -9,8 +9,15 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from administrators import services
-from administrators.models import Membership, Ministry, Organization
-from tests.factories import MembershipFactory, MinistryFactory, OrganizationFactory, UserFactory
+from administrators.models import DataAdministrator, Membership, Ministry, Organization
+from tests.factories import (
+    MandateFactory,
+    MembershipFactory,
+    MinistryFactory,
+    OrganizationFactory,
+    PersonFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +160,25 @@ def test_an_expired_chief_data_officer_does_not_count_as_the_one_remaining(agd_u
     membership = Membership.objects.get(user=agd_user, role="CHIEF_DATA_OFFICER")
     with pytest.raises(ValidationError):
         services.membership_revoke(actor=superuser, membership=membership)
+
+
+# --- mandates: the admin -------------------------------------------------------------------
+
+
+def test_an_overlapping_titular_added_in_the_admin_gets_a_french_message(agd_user, ministry):
+    MandateFactory(ministry=ministry, appointment_date=datetime.date(2021, 5, 15))
+    person = PersonFactory()
+    client = _staff_client(agd_user)
+    response = client.post(
+        "/admin/administrators/dataadministrator/add/",
+        {
+            "person": person.pk,
+            "ministry": ministry.pk,
+            "role": "AMD_TITULAIRE",
+            "appointment_date": "2022-01-01",
+            "end_date": "2022-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert "titulaire" in response.content.decode()
+    assert DataAdministrator.objects.filter(ministry=ministry).count() == 1
