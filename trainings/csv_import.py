@@ -1,8 +1,9 @@
 """Reading a CSV of impact measurements (one value per line), with French messages per line.
 
 Columns (header required; CSV or XLSX as read by `datasets.tabular`):
-`indicateur` (code), `trimestre` (e.g. `2024-T1`), `valeur` (decimal, comma or dot),
-optional `ministere` (ministry code), `estimation` (oui/non), `methode`, `justificatif` (URL).
+`indicateur` (code), `trimestre` (e.g. `2024-T1`), `valeur` (decimal, comma or dot; thousands
+may be separated by spaces, no-break ones included), optional `ministere` (ministry code),
+`estimation` (oui/non), `methode`, `justificatif` (URL).
 Bad input is reported, never guessed: unknown indicator or ministry, malformed quarter or value,
 duplicate lines, missing columns, and whatever `read_table` refuses (empty, too big, bad encoding, unsafe XLSX), formulas
 (=, +, -, @) in text.
@@ -85,9 +86,8 @@ def parse_measurements(
             problems.append(str(exc) if isinstance(exc, ValueError) else "trimestre invalide")
             start = end = None
         try:
-            value = Decimal(
-                cells["valeur"].replace("\u202f", "").replace(" ", "").replace(",", ".")
-            )
+            # Thousands separated by any space (Excel and LibreOffice write a no-break one).
+            value = Decimal(re.sub(r"\s", "", cells["valeur"]).replace(",", "."))
             if not value.is_finite():
                 raise InvalidOperation
         except InvalidOperation:

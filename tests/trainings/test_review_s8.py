@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -10,9 +11,9 @@ from django.utils import timezone
 
 from administrators.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.trainings.factories import RegistrationFactory, SessionFactory
+from tests.trainings.factories import IndicatorFactory, RegistrationFactory, SessionFactory
 from trainings import calendar, services, tasks
-from trainings.models import TrainingSession
+from trainings.models import Measurement, TrainingSession
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +188,17 @@ def test_ics_of_a_session_in_paris_time_is_valid_without_a_vtimezone():
     assert "TZID=" not in body or "BEGIN:VTIMEZONE" in body
     assert "DTSTART:20310330T073000Z" in body
     assert "DTEND:20310330T100000Z" in body
+
+
+# --- CSV import of measurements ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_csv_import_reads_a_value_with_a_no_break_space_as_thousands_separator(
+    dinum_user, encoding
+):
+    IndicatorFactory(code="visites")
+    content = "indicateur;trimestre;valeur\nvisites;2024-T1;1\u00a0234,5\n".encode(encoding)
+    report = services.measurements_import(actor=dinum_user, content=content)
+    assert report.ok, report.errors
+    assert Measurement.objects.get().value == Decimal("1234.5")
