@@ -528,11 +528,12 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
     # N2, N3, N4 -- depth, stability and commitment of the network (one query on mandates)
     out.extend(_network_people_indicators(today))
 
-    # N5 -- plenary participation over the quarter
+    # N5 -- plenary participation over the quarter's plenaries that took place: a cancelled or
+    # postponed one, or one still to come, has invitations but no attendance yet.
     plenaries = Attendance.objects.filter(
         meeting__meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE,
-        meeting__date__range=(quarter.start, quarter.end),
-    ).exclude(meeting__status=Meeting.Status.ANNULEE)
+        meeting__date__range=(quarter.start, today),
+    ).exclude(meeting__status__in=[Meeting.Status.ANNULEE, Meeting.Status.REPORTEE])
     n5 = plenaries.aggregate(
         invited=Count("pk"),
         present=Count(
@@ -544,7 +545,7 @@ def network_indicators(quarter: Quarter) -> list[Indicator]:
             "N5",
             "Participation aux plénières",
             "Σ ministères présents ou représentés ÷ Σ ministères invités, sur les plénières "
-            "trimestrielles du trimestre.",
+            "trimestrielles du trimestre qui ont eu lieu (ni annulées, ni reportées, ni à venir).",
             f"{n5['present']}/{n5['invited']} ({fmt.percent(n5['present'], n5['invited'])})",
             "≥ 80 %",
         )

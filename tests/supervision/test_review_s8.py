@@ -8,12 +8,13 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from datasets.models import ImportJob
 from supervision import importing, services
 from supervision.models import Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
-from tests.factories import MandateFactory
+from tests.factories import MandateFactory, MinistryFactory
 from tests.supervision.helpers import published_roadmap
 
 LAST = Quarter.current().previous()
@@ -169,3 +170,40 @@ def test_closed_quarter_keeps_its_roadmap_criterion_after_the_roadmap_is_edited(
     again = services.snapshot_compute(actor=agd_user, quarter=LAST)[0]
     assert again.criteria_detail["S1"] == first.criteria_detail["S1"]
     assert again.score_total == first.score_total
+
+
+# --- N5 counts the plenaries that took place ----------------------------------------------------
+
+
+def _n5(quarter: Quarter) -> str:
+    from supervision.selectors import network_indicators
+
+    return next(i for i in network_indicators(quarter) if i.code == "N5").value
+
+
+def _plenary(day: datetime.date, status: str, **presence: str) -> None:
+    from supervision.models import Attendance
+
+    plenary = Meeting.objects.create(
+        meeting_type=Meeting.Type.PLENIERE_TRIMESTRIELLE, title="Plénière", date=day, status=status
+    )
+    for ministry, state in presence.items():
+        Attendance.objects.create(
+            meeting=plenary, ministry=MinistryFactory(code=ministry), status=state
+        )
+
+
+def test_plenary_participation_leaves_out_a_postponed_plenary(db):
+    _plenary(LAST.start, Meeting.Status.TENUE, a1="PRESENT", a2="ABSENT")
+    _plenary(LAST.end, Meeting.Status.REPORTEE, b1="INVITE", b2="INVITE")
+    assert _n5(LAST) == "1/2 (50\u00a0%)"
+
+
+def test_plenary_participation_leaves_out_a_plenary_still_to_come(db):
+    quarter = Quarter.current()
+    later = timezone.localdate() + datetime.timedelta(days=1)
+    if later > quarter.end:
+        pytest.skip("dernier jour du trimestre : aucune date à venir dans le trimestre")
+    _plenary(quarter.start, Meeting.Status.TENUE, a1="PRESENT", a2="REPRESENTE")
+    _plenary(later, Meeting.Status.PLANIFIEE, b1="INVITE", b2="INVITE")
+    assert _n5(quarter) == "2/2 (100\u00a0%)"
