@@ -5,6 +5,7 @@ Views parse, call a selector or a service, and render. Rights: see administrator
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +38,16 @@ HISTORY_LIMIT = 50
 DIRECTORY_PER_PAGE = 50
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _search_param(request: HttpRequest, name: str, max_length: int = 100) -> str:
+    """A search parameter as typed, control characters read as spaces: PostgreSQL refuses a NUL
+    in a query (a 500 on a public page), and none belongs in a name or a code."""
+    value = _CONTROL_CHARACTERS.sub(" ", request.GET.get(name, ""))
+    return value.strip()[:max_length].strip()
+
+
 def _crumbs(*items: tuple[str, str], current: str) -> dict[str, Any]:
     return {
         "links": [{"url": url, "title": title} for title, url in items],
@@ -66,8 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def directory(request: HttpRequest) -> HttpResponse:
     """Public, read-only: only people who agreed to be listed; never an e-mail or a phone."""
-    search = request.GET.get("q", "").strip()[:100]
-    ministry_code = request.GET.get("ministere", "").strip()[:64]
+    search = _search_param(request, "q")
+    ministry_code = _search_param(request, "ministere", 64)
     qs = selectors.public_directory(ministry_code=ministry_code, search=search)
     page = Paginator(qs, DIRECTORY_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -128,7 +139,7 @@ def ministry_detail(request: HttpRequest, code: str) -> HttpResponse:
     mandates = selectors.ministry_mandates(ministry)
     current = [m for m in mandates if m.is_current]
     past = [m for m in mandates if not m.is_current]
-    search = request.GET.get("q", "").strip()[:100]
+    search = _search_param(request, "q")
     orgs = Paginator(
         selectors.ministry_organizations(ministry, search=search), ORGS_PER_PAGE
     ).get_page(request.GET.get("page"))

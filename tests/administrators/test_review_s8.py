@@ -182,3 +182,28 @@ def test_an_overlapping_titular_added_in_the_admin_gets_a_french_message(agd_use
     assert response.status_code == 200
     assert "titulaire" in response.content.decode()
     assert DataAdministrator.objects.filter(ministry=ministry).count() == 1
+
+
+# --- pages: a NUL character in a search ----------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{"q": "a\x00b"}, {"ministere": "a\x00b"}])
+def test_the_public_directory_reads_a_nul_character_without_failing(anon_client, params):
+    response = anon_client.get("/annuaire/", params)
+    assert response.status_code == 200
+
+
+def test_a_ministry_page_reads_a_nul_character_in_its_search(amd_client, ministry):
+    response = amd_client.get(f"/ministeres/{ministry.code}/", {"q": "a\x00b"})
+    assert response.status_code == 200
+
+
+def test_the_public_directory_still_finds_a_name_typed_around_a_control_character(
+    anon_client, ministry
+):
+    MandateFactory(
+        ministry=ministry, person=PersonFactory(last_name="Lovelace", consent_directory=True)
+    )
+    response = anon_client.get("/annuaire/", {"q": "Lovelace\x00"})
+    assert response.status_code == 200
+    assert "Lovelace" in response.content.decode()
