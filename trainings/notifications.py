@@ -83,6 +83,21 @@ def send_cancellation(registration: Registration) -> None:
     )
 
 
+def send_registration_cancelled(registration: Registration) -> None:
+    session = registration.session
+    _send(
+        registration.user.email,
+        f"Inscription annulée : formation « {session.course.title} »",
+        (
+            "Bonjour,\n\n"
+            f"Votre inscription à la formation « {session.course.title} », {_when(session)}, "
+            "a été annulée par un formateur de la session ou par l'équipe DINUM. "
+            "Consultez le calendrier des formations pour vous inscrire à une autre date :\n"
+            f"{absolute_url('/formations/')}"
+        ),
+    )
+
+
 def send_survey_invitation(registration: Registration) -> None:
     session = registration.session
     url = absolute_url(reverse("trainings:satisfaction", args=[registration.pk]))

@@ -424,7 +424,8 @@ def _promote_waitlist(session: TrainingSession, *, actor: Any) -> list[Registrat
 @transaction.atomic
 def registration_cancel(*, actor: Any, registration: Registration) -> Registration:
     """The official (or a trainer of the session, or DINUM staff) cancels; the first of the
-    waitlist takes the freed seat."""
+    waitlist takes the freed seat. An official whose registration someone else cancelled is
+    told by e-mail."""
     session = TrainingSession.objects.select_for_update().get(pk=registration.session_id)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.user_id != getattr(actor, "pk", None):
@@ -444,6 +445,10 @@ def registration_cancel(*, actor: Any, registration: Registration) -> Registrati
         target=registration,
         changes={"status": [previous, RegStatus.ANNULE]},
     )
+    if registration.user_id != getattr(actor, "pk", None):
+        from trainings.tasks import send_registration_cancelled
+
+        send_registration_cancelled.delay_on_commit(registration_id=registration.pk)
     if previous == RegStatus.INSCRIT:
         _promote_waitlist(session, actor=actor)
     return registration

@@ -35,6 +35,19 @@ def send_promotion_notice(registration_id: int) -> bool:
     return sent
 
 
+@shared_task(name="trainings.send_registration_cancelled", **TASK_OPTIONS)
+def send_registration_cancelled(registration_id: int) -> bool:
+    """Tell an official that someone else (a trainer, DINUM staff) cancelled their registration,
+    once (claimed before it is sent)."""
+    row = Registration.objects.filter(pk=registration_id, status=Registration.Status.ANNULE)
+    sent, _ = send_once(
+        row,
+        "cancellation_notified_at",
+        lambda: notifications.send_registration_cancelled(services.registration_of(row)),
+    )
+    return sent
+
+
 @shared_task(name="trainings.send_session_cancelled", **TASK_OPTIONS)
 def send_session_cancelled(session_id: int) -> int:
     session = TrainingSession.objects.filter(

@@ -202,3 +202,35 @@ def test_csv_import_reads_a_value_with_a_no_break_space_as_thousands_separator(
     report = services.measurements_import(actor=dinum_user, content=content)
     assert report.ok, report.errors
     assert Measurement.objects.get().value == Decimal("1234.5")
+
+
+# --- an official whose registration a trainer cancels is told ---------------------------------
+
+
+def test_official_is_told_once_when_a_trainer_cancels_their_registration(
+    ministry, django_capture_on_commit_callbacks
+):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer])
+    user = UserFactory()
+    MembershipFactory(user=user, role=Membership.Role.VIEWER, ministry=ministry)
+    reg = services.registration_create(actor=user, session=session)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(actor=trainer, registration=reg)
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert "annulée" in mail.outbox[0].subject
+    assert session.course.title in mail.outbox[0].body
+    assert tasks.send_registration_cancelled(reg.pk) is False  # run twice: one mail
+    assert len(mail.outbox) == 1
+
+
+def test_official_cancelling_their_own_registration_gets_no_mail(
+    ministry, django_capture_on_commit_callbacks
+):
+    session = SessionFactory()
+    user = UserFactory()
+    MembershipFactory(user=user, role=Membership.Role.VIEWER, ministry=ministry)
+    reg = services.registration_create(actor=user, session=session)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(actor=user, registration=reg)
+    assert mail.outbox == []
