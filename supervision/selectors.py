@@ -399,6 +399,13 @@ def network_composition() -> list[dict[str, Any]]:
     return out
 
 
+def published_count(quarter: Quarter) -> int:
+    """How many of the quarter's scores are published on the transparency page."""
+    return ComplianceSnapshot.objects.filter(
+        year=quarter.year, quarter=quarter.quarter, published=True
+    ).count()
+
+
 def published_snapshots() -> list[ComplianceSnapshot]:
     return list(
         ComplianceSnapshot.objects.filter(published=True)

@@ -149,7 +149,9 @@ def snapshot_compute(
     """Compute and upsert the snapshots of `quarter` (all ministries by default).
 
     A closed quarter is computed as of its last instant, from the history; the current quarter
-    as of now (provisional, recomputed until it closes). A future quarter is refused."""
+    as of now (provisional, recomputed until it closes). A future quarter is refused. Scores
+    published on the transparency page are left as they were published (unpublish them to
+    recompute them): only the others are computed and returned."""
     _ensure_network_staff(actor)
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -162,6 +164,12 @@ def snapshot_compute(
     closed = quarter.is_closed(today)
     as_of = quarter.end_datetime() if closed else now
     ids = list(ministry_ids) if ministry_ids is not None else ministries_for_quarter(quarter)
+    published = set(
+        ComplianceSnapshot.objects.filter(
+            ministry_id__in=ids, year=quarter.year, quarter=quarter.quarter, published=True
+        ).values_list("ministry_id", flat=True)
+    )
+    ids = [pk for pk in ids if pk not in published]
     impact = _impact_ministry_ids(ids, quarter)
     with consistent_read():
         evaluations = compliance.evaluate(ids, as_of, closed=closed, impact_ministry_ids=impact)

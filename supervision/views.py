@@ -226,7 +226,14 @@ def compute(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("supervision:dashboard"))
-    messages.success(request, f"Scores de {quarter.label} calculés pour {len(snaps)} ministères.")
+    message = f"Scores de {quarter.label} calculés pour {len(snaps)} ministères."
+    kept = selectors.published_count(quarter)
+    if kept:
+        message += (
+            f" {kept} scores déjà publiés sont gardés tels quels : retirez-les de la page de "
+            "transparence pour les recalculer."
+        )
+    messages.success(request, message)
     return redirect(reverse("supervision:dashboard") + f"?trimestre={quarter.label}")
 
 

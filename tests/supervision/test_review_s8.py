@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from datasets.models import ImportJob
 from supervision import importing, services
-from supervision.models import Meeting, Minutes, RoadmapAction
+from supervision.models import ComplianceSnapshot, Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
 from tests.factories import MandateFactory, MinistryFactory
 from tests.supervision.helpers import published_roadmap
@@ -207,3 +207,28 @@ def test_plenary_participation_leaves_out_a_plenary_still_to_come(db):
     _plenary(quarter.start, Meeting.Status.TENUE, a1="PRESENT", a2="REPRESENTE")
     _plenary(later, Meeting.Status.PLANIFIEE, b1="INVITE", b2="INVITE")
     assert _n5(quarter) == "2/2 (100\u00a0%)"
+
+
+# --- A published quarter stays as published ------------------------------------------------------
+
+
+def test_recomputing_a_published_quarter_leaves_its_published_scores_as_they_are(
+    agd_user, ministry, other_ministry
+):
+    services.snapshot_compute(actor=agd_user, quarter=LAST)
+    services.snapshot_publish(actor=agd_user, quarter=LAST)
+    published = ComplianceSnapshot.objects.get(ministry=ministry)
+    # Recorded after the quarter, dated before it: the recomputation would see it (G1).
+    MandateFactory(ministry=ministry)
+    again = services.snapshot_compute(actor=agd_user, quarter=LAST)
+    assert again == []
+    kept = ComplianceSnapshot.objects.get(ministry=ministry)
+    assert (kept.score_total, kept.computed_at) == (published.score_total, published.computed_at)
+    assert kept.criteria_detail["G1"]["value"] == 0
+
+
+def test_computing_a_published_quarter_says_its_scores_were_kept(agd_client, agd_user, ministry):
+    services.snapshot_compute(actor=agd_user, quarter=LAST)
+    services.snapshot_publish(actor=agd_user, quarter=LAST)
+    response = agd_client.post("/supervision/calculer/", {"trimestre": LAST.label}, follow=True)
+    assert "déjà publiés" in response.content.decode()
