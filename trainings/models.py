@@ -208,6 +208,9 @@ class Registration(TimeStampedModel):
     cancellation_notified_at = models.DateTimeField(
         _("avis d'annulation envoyé le"), null=True, blank=True
     )
+    rescheduled_notice_start = models.DateTimeField(
+        _("date de session annoncée par l'avis de changement"), null=True, blank=True
+    )
     survey_invited_at = models.DateTimeField(
         _("invitation au questionnaire envoyée le"), null=True, blank=True
     )

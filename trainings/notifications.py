@@ -69,6 +69,28 @@ def send_promotion(registration: Registration) -> None:
     )
 
 
+def send_rescheduled(registration: Registration) -> None:
+    session = registration.session
+    place = (
+        "vous êtes sur la liste d'attente"
+        if registration.status == Registration.Status.LISTE_ATTENTE
+        else "vous êtes inscrit"
+    )
+    _send(
+        registration.user.email,
+        f"Session déplacée : formation « {session.course.title} »",
+        (
+            "Bonjour,\n\n"
+            f"La session de la formation « {session.course.title} » à laquelle {place} "
+            f"change de date : elle aura lieu {_when(session)}.\n"
+            f"{_where(session)}\n\n"
+            "Si vous ne pouvez pas venir à cette date, annulez votre inscription pour libérer "
+            f"votre place :\n{_url(session)}"
+        ),
+        session,
+    )
+
+
 def send_cancellation(registration: Registration) -> None:
     session = registration.session
     _send(

@@ -254,6 +254,9 @@ def session_update(
     if session.start != old_start:
         # The reminder given for the old date does not count for the new one.
         session.registrations.exclude(status=RegStatus.ANNULE).update(reminded_at=None)
+        from trainings.tasks import send_session_rescheduled
+
+        send_session_rescheduled.delay_on_commit(session_id=session.pk)
     changes = diff(before, snapshot(session))
     if trainer_ids is not None:
         ids = _check_trainers(trainer_ids)

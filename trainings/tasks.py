@@ -48,6 +48,37 @@ def send_registration_cancelled(registration_id: int) -> bool:
     return sent
 
 
+@shared_task(name="trainings.send_session_rescheduled", **TASK_OPTIONS)
+def send_session_rescheduled(session_id: int) -> int:
+    """Tell the registrants (seated and waitlisted) of a session whose start moved its new date,
+    once per date: each registration is claimed by writing the start it is told about."""
+    session = (
+        TrainingSession.objects.filter(pk=session_id)
+        .exclude(status=TrainingSession.Status.ANNULEE)
+        .first()
+    )
+    if session is None:
+        return 0
+    rows = (
+        Registration.objects.filter(session=session)
+        .exclude(status=Registration.Status.ANNULE)
+        .exclude(rescheduled_notice_start=session.start)
+    )
+    sent = 0
+    for pk in list(rows.values_list("pk", flat=True)):
+        if not rows.filter(pk=pk).update(rescheduled_notice_start=session.start):
+            continue
+        try:
+            notifications.send_rescheduled(
+                services.registration_of(Registration.objects.filter(pk=pk))
+            )
+        except Exception:  # the claim is released: the next run sends it
+            Registration.objects.filter(pk=pk).update(rescheduled_notice_start=None)
+            raise
+        sent += 1
+    return sent
+
+
 @shared_task(name="trainings.send_session_cancelled", **TASK_OPTIONS)
 def send_session_cancelled(session_id: int) -> int:
     session = TrainingSession.objects.filter(

@@ -8,12 +8,13 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from administrators.models import Membership
 from tests.factories import MembershipFactory, UserFactory
 from tests.trainings.factories import IndicatorFactory, RegistrationFactory, SessionFactory
 from trainings import calendar, services, tasks
-from trainings.models import Measurement, TrainingSession
+from trainings.models import Measurement, Registration, TrainingSession
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +235,30 @@ def test_official_cancelling_their_own_registration_gets_no_mail(
     with django_capture_on_commit_callbacks(execute=True):
         services.registration_cancel(actor=user, registration=reg)
     assert mail.outbox == []
+
+
+# --- a rescheduled session ----------------------------------------------------------------------
+
+
+def test_registrants_are_told_once_when_the_session_is_moved(django_capture_on_commit_callbacks):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer], capacity=1)
+    seated = RegistrationFactory(session=session)
+    waiting = RegistrationFactory(
+        session=session, status=Registration.Status.LISTE_ATTENTE, waitlist_position=1
+    )
+    RegistrationFactory(session=session, status=Registration.Status.ANNULE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_update(actor=trainer, session=session, notes="Apportez un ordinateur.")
+    assert mail.outbox == []
+    later = session.start + datetime.timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_update(
+            actor=trainer, session=session, start=later, end=later + datetime.timedelta(hours=3)
+        )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([seated.user.email, waiting.user.email])
+    new_day = date_format(timezone.localtime(later), "l j F Y")
+    assert all("déplacée" in m.subject and new_day in m.body for m in mail.outbox)
+    assert all(m.attachments for m in mail.outbox)  # the new .ics
+    assert tasks.send_session_rescheduled(session.pk) == 0  # run twice: nobody mailed twice
+    assert len(mail.outbox) == 2
