@@ -8,6 +8,7 @@ The ministry is never a form field: it comes from the URL.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -42,19 +43,41 @@ class ServiceMeta:
     formfield_callback = staticmethod(_formfield)
 
 
+class LoadedAtMixin(forms.Form):
+    """When the editor read the record (its `updated_at`), sent back with the form: the service
+    refuses a save over a change someone else made since (no update lost). Hidden: its error is
+    the form's. Left empty (a form posted by a script), the save is not checked."""
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_loaded_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data.get("loaded_at") or ""
+        try:
+            return datetime.datetime.fromisoformat(value) if value else None
+        except ValueError:
+            raise forms.ValidationError(
+                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
+            ) from None
+
+
 class ServiceModelForm(DsfrBaseForm, forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "loaded_at" in self.fields and self.instance.pk:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
     def _post_clean(self) -> None:  # the service validates and writes
         pass
 
 
-class MinistryForm(ServiceModelForm):
+class MinistryForm(ServiceModelForm, LoadedAtMixin):
     class Meta(ServiceMeta):
         model = Ministry
         fields = list(MINISTRY_FIELDS)
         widgets = {"valid_from": DATE, "valid_to": DATE}
 
 
-class MinistryContactForm(ServiceModelForm):
+class MinistryContactForm(ServiceModelForm, LoadedAtMixin):
     """What a ministry administrator may change on their own ministry."""
 
     class Meta(ServiceMeta):
@@ -62,7 +85,7 @@ class MinistryContactForm(ServiceModelForm):
         fields = sorted(MINISTRY_CONTACT_FIELDS)
 
 
-class OrganizationForm(ServiceModelForm):
+class OrganizationForm(ServiceModelForm, LoadedAtMixin):
     class Meta(ServiceMeta):
         model = Organization
         fields = [
@@ -89,7 +112,7 @@ class OrganizationForm(ServiceModelForm):
         self.fields["siret"].validators = []  # checked by the service (one message, in French)
 
 
-class MandateForm(ServiceModelForm):
+class MandateForm(ServiceModelForm, LoadedAtMixin):
     class Meta(ServiceMeta):
         model = DataAdministrator
         fields = [
@@ -152,7 +175,7 @@ class MandateCreateForm(MandateForm, PersonFieldsMixin):
     """A new mandate; the person is found by e-mail, or created with these details."""
 
 
-class PersonForm(DsfrBaseForm):
+class PersonForm(DsfrBaseForm, LoadedAtMixin):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
     email = forms.EmailField(label="Courriel")

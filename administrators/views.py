@@ -187,7 +187,8 @@ def ministry_create(request: HttpRequest) -> HttpResponse:
     form = MinistryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ministry = services.ministry_create(actor=request.user, data=form.cleaned_data)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "loaded_at"}
+            ministry = services.ministry_create(actor=request.user, data=data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -219,8 +220,10 @@ def ministry_edit(request: HttpRequest, code: str) -> HttpResponse:
     form = form_class(request.POST or None, instance=ministry)
     if request.method == "POST" and form.is_valid():
         try:
+            data = dict(form.cleaned_data)
+            loaded_at = data.pop("loaded_at", None)
             ministry = services.ministry_update(
-                actor=request.user, ministry=ministry, data=form.cleaned_data
+                actor=request.user, ministry=ministry, data=data, expected_updated_at=loaded_at
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -274,14 +277,17 @@ def organization_edit(request: HttpRequest, code: str, pk: int | None = None) ->
     perms.ensure_can_manage_organizations(request.user, ministry.pk)
     form = OrganizationForm(request.POST or None, instance=org, ministry=ministry)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        loaded_at = data.pop("loaded_at", None)
         try:
             if org is None:
-                org = services.organization_create(
-                    actor=request.user, ministry=ministry, data=form.cleaned_data
-                )
+                org = services.organization_create(actor=request.user, ministry=ministry, data=data)
             else:
                 org = services.organization_update(
-                    actor=request.user, organization=org, data=form.cleaned_data
+                    actor=request.user,
+                    organization=org,
+                    data=data,
+                    expected_updated_at=loaded_at,
                 )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -361,7 +367,11 @@ def mandate_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
                 )
             else:
                 mandate = services.mandate_update(
-                    actor=request.user, mandate=mandate, data=data, perimeter_organizations=orgs
+                    actor=request.user,
+                    mandate=mandate,
+                    data=data,
+                    perimeter_organizations=orgs,
+                    expected_updated_at=form.cleaned_data.get("loaded_at"),
                 )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -408,11 +418,17 @@ def person_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     ministry = selectors.ministry_for_user(user=request.user, code=code)
     mandate = selectors.mandate_for_user(user=request.user, ministry=ministry, pk=pk)
     person = mandate.person
-    initial = {f: getattr(person, f) for f in PersonForm.base_fields}
-    form = PersonForm(request.POST or None, initial=initial)
+    initial = {f: getattr(person, f) for f in PersonForm.base_fields if f != "loaded_at"}
+    form = PersonForm(
+        request.POST or None, initial={**initial, "loaded_at": person.updated_at.isoformat()}
+    )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        loaded_at = data.pop("loaded_at", None)
         try:
-            services.person_update(actor=request.user, person=person, data=form.cleaned_data)
+            services.person_update(
+                actor=request.user, person=person, data=data, expected_updated_at=loaded_at
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

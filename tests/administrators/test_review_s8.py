@@ -207,3 +207,113 @@ def test_the_public_directory_still_finds_a_name_typed_around_a_control_characte
     response = anon_client.get("/annuaire/", {"q": "Lovelace\x00"})
     assert response.status_code == 200
     assert "Lovelace" in response.content.decode()
+
+
+# --- two people editing the same record --------------------------------------------------
+
+
+def _loaded_at(response):
+    return response.context["form"]["loaded_at"].value()
+
+
+def test_a_ministry_saved_by_someone_else_since_the_form_was_opened_is_not_overwritten(
+    amd_client, dinum_user, ministry
+):
+    url = f"/ministeres/{ministry.code}/modifier/"
+    loaded_at = _loaded_at(amd_client.get(url))
+    services.ministry_update(actor=dinum_user, ministry=ministry, data={"prada_name": "Mme A"})
+    response = amd_client.post(url, {"prada_name": "M. B", "loaded_at": loaded_at})
+    assert response.status_code == 200
+    assert "modifié" in response.content.decode()
+    ministry.refresh_from_db()
+    assert ministry.prada_name == "Mme A"
+
+
+def test_a_ministry_form_saves_when_nobody_changed_it(amd_client, ministry):
+    url = f"/ministeres/{ministry.code}/modifier/"
+    loaded_at = _loaded_at(amd_client.get(url))
+    response = amd_client.post(url, {"prada_name": "M. B", "loaded_at": loaded_at})
+    assert response.status_code == 302
+    ministry.refresh_from_db()
+    assert ministry.prada_name == "M. B"
+
+
+def test_an_organisation_saved_by_someone_else_meanwhile_is_not_overwritten(
+    amd_client, dinum_user, ministry, organization
+):
+    url = f"/ministeres/{ministry.code}/organisations/{organization.pk}/modifier/"
+    loaded_at = _loaded_at(amd_client.get(url))
+    services.organization_update(
+        actor=dinum_user, organization=organization, data={"headcount_etp": 120}
+    )
+    response = amd_client.post(
+        url,
+        {"name": "Autre nom", "kind": organization.kind, "loaded_at": loaded_at},
+    )
+    assert response.status_code == 200
+    assert "modifié" in response.content.decode()
+    organization.refresh_from_db()
+    assert (organization.name, organization.headcount_etp) == (
+        "Direction des libertés publiques",
+        120,
+    )
+
+
+def test_a_mandate_saved_by_someone_else_meanwhile_is_not_overwritten(
+    agd_client, dinum_user, ministry
+):
+    mandate = MandateFactory(ministry=ministry)
+    url = f"/ministeres/{ministry.code}/mandats/{mandate.pk}/modifier/"
+    loaded_at = _loaded_at(agd_client.get(url))
+    services.mandate_update(actor=dinum_user, mandate=mandate, data={"title_label": "AMDAC"})
+    response = agd_client.post(
+        url,
+        {
+            "role": "AMD_TITULAIRE",
+            "appointment_date": "2021-05-15",
+            "title_label": "Autre intitulé",
+            "loaded_at": loaded_at,
+        },
+    )
+    assert response.status_code == 200
+    assert "modifié" in response.content.decode()
+    mandate.refresh_from_db()
+    assert mandate.title_label == "AMDAC"
+
+
+def test_a_person_saved_by_someone_else_meanwhile_is_not_overwritten(
+    agd_client, dinum_user, ministry
+):
+    mandate = MandateFactory(ministry=ministry)
+    person = mandate.person
+    url = f"/ministeres/{ministry.code}/mandats/{mandate.pk}/personne/"
+    loaded_at = _loaded_at(agd_client.get(url))
+    services.person_update(actor=dinum_user, person=person, data={"consent_directory": False})
+    services.person_update(actor=dinum_user, person=person, data={"phone": "01 02 03 04 05"})
+    response = agd_client.post(
+        url,
+        {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "consent_directory": "on",
+            "loaded_at": loaded_at,
+        },
+    )
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.phone == "01 02 03 04 05"
+    assert person.consent_directory is False
+
+
+def test_a_ministry_can_still_be_created_from_its_form(agd_client):
+    response = agd_client.post(
+        "/ministeres/nouveau/", {"code": "mer", "name": "Ministère de la Mer"}
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert Ministry.objects.filter(code="mer").exists()
+
+
+def test_an_edit_form_carries_the_time_its_record_was_read(amd_client, ministry):
+    page = amd_client.get(f"/ministeres/{ministry.code}/modifier/").content.decode()
+    assert f'value="{ministry.updated_at.isoformat()}"' in page
