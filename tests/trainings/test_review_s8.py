@@ -262,3 +262,18 @@ def test_registrants_are_told_once_when_the_session_is_moved(django_capture_on_c
     assert all(m.attachments for m in mail.outbox)  # the new .ics
     assert tasks.send_session_rescheduled(session.pk) == 0  # run twice: nobody mailed twice
     assert len(mail.outbox) == 2
+
+
+def test_session_patch_refused_by_the_service_answers_400_in_french(client):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer])
+    client.force_login(trainer)
+    response = client.patch(
+        f"{API}/training-sessions/{session.pk}/",
+        {"location": "", "visio_url": ""},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "Indiquez un lieu ou un lien de visioconférence." in str(response.json())
+    session.refresh_from_db()
+    assert session.location

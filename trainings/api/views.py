@@ -198,7 +198,7 @@ class TrainingSessionViewSet(_RW):
                 **d,
             )
         except DjangoValidationError as exc:
-            if exc.code == "concurrent_edit":
+            if getattr(exc, "code", None) == "concurrent_edit":  # a dict of errors has none
                 raise SessionConflict(exc.messages[0]) from None
             raise
         serializer.instance = self.get_queryset().get(pk=session.pk)
