@@ -109,7 +109,12 @@ class OrganizationForm(ServiceModelForm, LoadedAtMixin):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         fields["parent"].queryset = parents.order_by("path", "name")
-        self.fields["siret"].validators = []  # checked by the service (one message, in French)
+        # Checked by the service (one message, in French), spaces taken out first: a SIRET
+        # written in groups (« 130 025 265 00013 ») is longer than its 14 digits.
+        for name in ("siret", "siren", "legal_person_siren"):
+            self.fields[name].validators = []
+            self.fields[name].max_length = 32
+            self.fields[name].widget.attrs["maxlength"] = "32"
 
 
 class MandateForm(ServiceModelForm, LoadedAtMixin):

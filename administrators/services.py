@@ -253,6 +253,8 @@ def _check_organization(org: Organization) -> None:
         ("siren", validate_siren),
         ("legal_person_siren", validate_siren),
     ):
+        # As people copy them from the directory or a letterhead: « 130 025 265 00013 ».
+        setattr(org, name, "".join((getattr(org, name) or "").split()))
         try:
             validator(getattr(org, name) or "")
         except ValidationError as exc:

@@ -51,6 +51,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["path", "created_at", "updated_at"]
         validators: list[Any] = []
+        # Checked by the service, spaces taken out first (« 130 025 265 00013 »).
+        extra_kwargs: dict[str, Any] = {
+            name: {"validators": [], "max_length": 32}
+            for name in ("siret", "siren", "legal_person_siren")
+        }
 
     def get_fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = super().get_fields()

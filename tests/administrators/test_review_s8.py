@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
+from rest_framework.test import APIClient
 
 from administrators import services
 from administrators.models import DataAdministrator, Membership, Ministry, Organization
@@ -317,3 +318,63 @@ def test_a_ministry_can_still_be_created_from_its_form(agd_client):
 def test_an_edit_form_carries_the_time_its_record_was_read(amd_client, ministry):
     page = amd_client.get(f"/ministeres/{ministry.code}/modifier/").content.decode()
     assert f'value="{ministry.updated_at.isoformat()}"' in page
+
+
+# --- organisations: SIRET as people copy it ------------------------------------------------
+
+
+def test_a_siret_written_with_spaces_is_stored_without_them(amd_client, ministry):
+    response = amd_client.post(
+        f"/ministeres/{ministry.code}/organisations/nouvelle/",
+        {"name": "Direction du numérique", "kind": "ADMIN_CENTRALE", "siret": "130 025 265 00013"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert Organization.objects.get(name="Direction du numérique").siret == "13002526500013"
+
+
+def test_a_siret_with_spaces_is_accepted_by_the_api(dinum_user, ministry):
+    client = APIClient()
+    client.force_authenticate(dinum_user)
+    response = client.post(
+        "/api/v1/organizations/",
+        {
+            "ministry": ministry.pk,
+            "name": "Direction du numérique",
+            "kind": "ADMIN_CENTRALE",
+            "siret": "130 025 265 00013",
+            "siren": "130 025 265",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["siret"] == "13002526500013"
+    assert response.json()["siren"] == "130025265"
+
+
+@pytest.mark.parametrize(
+    ("siret", "message"),
+    [
+        ("130 025 265 00014", "clé de contrôle"),
+        ("1300252650001", "14 chiffres"),
+        ("130025265000134567", "14 chiffres"),
+    ],
+)
+def test_a_wrong_siret_is_refused_in_french_and_nothing_is_written(
+    amd_client, ministry, siret, message
+):
+    response = amd_client.post(
+        f"/ministeres/{ministry.code}/organisations/nouvelle/",
+        {"name": "Direction du numérique", "kind": "ADMIN_CENTRALE", "siret": siret},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Organization.objects.filter(name="Direction du numérique").exists()
+
+
+def test_la_poste_establishments_follow_their_own_siret_rule(amd_user, ministry):
+    org = services.organization_create(
+        actor=amd_user,
+        ministry=ministry,
+        data={"name": "Bureau de poste", "siret": "356 000 000 00001"},
+    )
+    assert org.siret == "35600000000001"
