@@ -241,6 +241,11 @@ def session_update(
     for name, value in fields.items():
         setattr(session, name, value)
     session.full_clean()
+    now = timezone.now()
+    if old_start > now and session.start != old_start and session.start <= now:
+        raise ValidationError(
+            {"start": "Une session à venir ne peut pas être déplacée dans le passé."}
+        )
     seated = session.registrations.filter(status=RegStatus.INSCRIT).count()
     if session.capacity < seated:
         raise ValidationError(

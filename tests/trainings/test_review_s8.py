@@ -277,3 +277,28 @@ def test_session_patch_refused_by_the_service_answers_400_in_french(client):
     assert "Indiquez un lieu ou un lien de visioconférence." in str(response.json())
     session.refresh_from_db()
     assert session.location
+
+
+# --- an upcoming session is not moved into the past -------------------------------------------
+
+
+def test_an_upcoming_session_cannot_be_moved_into_the_past(client):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer])
+    RegistrationFactory(session=session)
+    start = session.start
+    past = timezone.now() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="dans le passé"):
+        services.session_update(
+            actor=trainer, session=session, start=past, end=past + datetime.timedelta(hours=2)
+        )
+    client.force_login(trainer)
+    response = client.patch(
+        f"{API}/training-sessions/{session.pk}/",
+        {"start": past.isoformat(), "end": (past + datetime.timedelta(hours=2)).isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "dans le passé" in str(response.json())
+    session.refresh_from_db()
+    assert session.start == start
