@@ -472,6 +472,15 @@ def _validate_meeting(meeting: Meeting) -> None:
         )
     if meeting.start_time and meeting.end_time and meeting.end_time <= meeting.start_time:
         raise ValidationError({"end_time": "L'heure de fin doit suivre l'heure de début."})
+    if meeting.status == Meeting.Status.TENUE and meeting.date > timezone.localdate():
+        raise ValidationError(
+            {
+                "status": (
+                    f"La réunion du {meeting.date:%d/%m/%Y} n'a pas encore eu lieu : elle ne peut "
+                    "pas être « tenue ». Laissez-la planifiée, ou corrigez sa date."
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -563,6 +572,12 @@ def agenda_item_add(*, actor: Any, meeting: Meeting, data: dict[str, Any]) -> Ag
     return item
 
 
+# What can only be said of a meeting once it has taken place.
+ATTENDED_STATUSES = frozenset(
+    {Attendance.Status.PRESENT, Attendance.Status.REPRESENTE, Attendance.Status.ABSENT}
+)
+
+
 @transaction.atomic
 def attendance_record(
     *,
@@ -585,6 +600,22 @@ def attendance_record(
         )
     if status not in Attendance.Status.values:
         raise ValidationError({"status": "Statut de présence inconnu."})
+    if status != Attendance.Status.INVITE and meeting.status in (
+        Meeting.Status.ANNULEE,
+        Meeting.Status.REPORTEE,
+    ):
+        raise ValidationError(
+            {"status": "La réunion est annulée ou reportée : aucune présence ne s'y enregistre."}
+        )
+    if status in ATTENDED_STATUSES and meeting.date > timezone.localdate():
+        raise ValidationError(
+            {
+                "status": (
+                    f"La réunion du {meeting.date:%d/%m/%Y} n'a pas encore eu lieu : seule une "
+                    "excuse peut être enregistrée d'avance."
+                )
+            }
+        )
     if status == Attendance.Status.REPRESENTE and not represented_by.strip():
         raise ValidationError({"represented_by": "Indiquez qui représentait le ministère."})
     att, _ = Attendance.objects.get_or_create(

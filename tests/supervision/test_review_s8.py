@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from datasets.models import ImportJob
 from supervision import importing, services
-from supervision.models import ComplianceSnapshot, Meeting, Minutes, RoadmapAction
+from supervision.models import Attendance, ComplianceSnapshot, Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
 from tests.factories import MandateFactory, MinistryFactory
 from tests.supervision.helpers import published_roadmap
@@ -232,3 +232,61 @@ def test_computing_a_published_quarter_says_its_scores_were_kept(agd_client, agd
     services.snapshot_publish(actor=agd_user, quarter=LAST)
     response = agd_client.post("/supervision/calculer/", {"trimestre": LAST.label}, follow=True)
     assert "déjà publiés" in response.content.decode()
+
+
+# --- A meeting is held, and attended, once its day has come ---------------------------------
+
+
+def _tomorrow() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=1)
+
+
+def test_a_meeting_still_to_come_cannot_be_marked_held(agd_user, meeting):
+    with pytest.raises(ValidationError, match="pas encore eu lieu") as refused:
+        services.meeting_save(
+            actor=agd_user,
+            data={
+                "meeting_type": Meeting.Type.COPIL_BIMESTRIEL,
+                "title": "COPIL à venir",
+                "date": _tomorrow(),
+                "status": Meeting.Status.TENUE,
+            },
+        )
+    assert "status" in refused.value.message_dict
+    assert not Meeting.objects.filter(title="COPIL à venir").exists()
+    with pytest.raises(ValidationError, match="pas encore eu lieu"):
+        services.meeting_save(actor=agd_user, meeting=meeting, data={"date": _tomorrow()})
+    meeting.refresh_from_db()
+    assert meeting.date == datetime.date(2026, 3, 12)
+
+
+def test_presence_is_not_recorded_before_the_meeting_but_an_excuse_is(agd_user, ministry):
+    upcoming = services.meeting_save(
+        actor=agd_user,
+        data={"meeting_type": Meeting.Type.COPIL_BIMESTRIEL, "title": "C", "date": _tomorrow()},
+        invited_ministry_ids=[ministry.pk],
+    )
+    for status in ("PRESENT", "REPRESENTE", "ABSENT"):
+        with pytest.raises(ValidationError, match="pas encore eu lieu"):
+            services.attendance_record(
+                actor=agd_user,
+                meeting=upcoming,
+                ministry=ministry,
+                status=status,
+                represented_by="M. Durand",
+            )
+    assert Attendance.objects.get(meeting=upcoming).status == "INVITE"
+    services.attendance_record(actor=agd_user, meeting=upcoming, ministry=ministry, status="EXCUSE")
+    assert Attendance.objects.get(meeting=upcoming).status == "EXCUSE"
+
+
+@pytest.mark.parametrize("status", [Meeting.Status.ANNULEE, Meeting.Status.REPORTEE])
+def test_presence_is_not_recorded_at_a_cancelled_or_postponed_meeting(
+    agd_user, meeting, ministry, status
+):
+    services.meeting_save(actor=agd_user, meeting=meeting, data={"status": status})
+    with pytest.raises(ValidationError, match="annulée ou reportée"):
+        services.attendance_record(
+            actor=agd_user, meeting=meeting, ministry=ministry, status="PRESENT"
+        )
+    assert Attendance.objects.get(meeting=meeting).status == "INVITE"
