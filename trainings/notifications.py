@@ -17,19 +17,29 @@ def _when(session: TrainingSession) -> str:
     return f"le {date_format(start, 'l j F Y')} de {start:%H:%M} à {end:%H:%M}"
 
 
-def _where(session: TrainingSession) -> str:
+def _where(session: TrainingSession, *, with_visio: bool = True) -> str:
     parts = []
     if session.location:
         parts.append(f"Lieu : {session.location}")
-    if session.visio_url:
+    if session.visio_url and with_visio:
         parts.append(f"Visioconférence : {session.visio_url}")
+    elif session.visio_url:
+        parts.append("Le lien de visioconférence est communiqué aux inscrits.")
     return "\n".join(parts)
 
 
-def _send(to: str, subject: str, body: str, session: TrainingSession | None = None) -> None:
+def _send(
+    to: str,
+    subject: str,
+    body: str,
+    session: TrainingSession | None = None,
+    *,
+    with_visio: bool = True,
+) -> None:
     attachments = []
     if session is not None:
-        attachments.append((f"session-{session.pk}.ics", session_ics(session), "text/calendar"))
+        ics = session_ics(session, with_visio=with_visio)
+        attachments.append((f"session-{session.pk}.ics", ics, "text/calendar"))
     send_plain(to, subject, body, attachments)
 
 
@@ -71,11 +81,9 @@ def send_promotion(registration: Registration) -> None:
 
 def send_rescheduled(registration: Registration) -> None:
     session = registration.session
-    place = (
-        "vous êtes sur la liste d'attente"
-        if registration.status == Registration.Status.LISTE_ATTENTE
-        else "vous êtes inscrit"
-    )
+    # The video link goes to seated officials only (as on the session's page).
+    seated = registration.status == Registration.Status.INSCRIT
+    place = "vous êtes inscrit" if seated else "vous êtes sur la liste d'attente"
     _send(
         registration.user.email,
         f"Session déplacée : formation « {session.course.title} »",
@@ -83,11 +91,12 @@ def send_rescheduled(registration: Registration) -> None:
             "Bonjour,\n\n"
             f"La session de la formation « {session.course.title} » à laquelle {place} "
             f"change de date : elle aura lieu {_when(session)}.\n"
-            f"{_where(session)}\n\n"
+            f"{_where(session, with_visio=seated)}\n\n"
             "Si vous ne pouvez pas venir à cette date, annulez votre inscription pour libérer "
             f"votre place :\n{_url(session)}"
         ),
         session,
+        with_visio=seated,
     )
 
 

@@ -302,3 +302,28 @@ def test_an_upcoming_session_cannot_be_moved_into_the_past(client):
     assert "dans le passé" in str(response.json())
     session.refresh_from_db()
     assert session.start == start
+
+
+def test_the_notice_of_a_moved_session_gives_the_video_link_to_seated_officials_only(
+    django_capture_on_commit_callbacks,
+):
+    trainer = _trainer()
+    session = SessionFactory(
+        trainers=[trainer], capacity=1, location="", visio_url="https://visio.example/salle-42"
+    )
+    seated = RegistrationFactory(session=session)
+    waiting = RegistrationFactory(
+        session=session, status=Registration.Status.LISTE_ATTENTE, waitlist_position=1
+    )
+    later = session.start + datetime.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_update(
+            actor=trainer, session=session, start=later, end=later + datetime.timedelta(hours=3)
+        )
+    by_to = {m.to[0]: m for m in mail.outbox}
+
+    def text(message):
+        return message.body + "".join(str(a[1]) for a in message.attachments)
+
+    assert "visio.example/salle-42" in text(by_to[seated.user.email])
+    assert "visio.example/salle-42" not in text(by_to[waiting.user.email])
