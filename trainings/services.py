@@ -288,6 +288,11 @@ def session_cancel(*, actor: Any, session: TrainingSession, reason: str = "") ->
         raise ValidationError("Cette session est déjà annulée.")
     if session.end <= timezone.now():
         raise ValidationError("Cette session est terminée : elle ne peut plus être annulée.")
+    if session.registrations.filter(attended=True).exists():
+        # Those present are trained (N16) and asked for their opinion: the session took place.
+        raise ValidationError(
+            "Des présences ont été notées : la session a eu lieu, elle ne peut plus être annulée."
+        )
     session.status = SessionStatus.ANNULEE
     session.save(update_fields=["status", "updated_at"])
     audit_record(

@@ -327,3 +327,26 @@ def test_the_notice_of_a_moved_session_gives_the_video_link_to_seated_officials_
 
     assert "visio.example/salle-42" in text(by_to[seated.user.email])
     assert "visio.example/salle-42" not in text(by_to[waiting.user.email])
+
+
+# --- a session with attendees took place ------------------------------------------------------
+
+
+def test_a_session_with_officials_marked_present_cannot_be_cancelled(
+    django_capture_on_commit_callbacks,
+):
+    trainer = _trainer()
+    start = timezone.now() - datetime.timedelta(hours=1)
+    session = SessionFactory(
+        trainers=[trainer], start=start, end=start + datetime.timedelta(hours=3)
+    )
+    reg = RegistrationFactory(session=session)
+    services.attendance_mark(actor=trainer, session=session, present_ids=[reg.pk])
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ValidationError, match="présences"),
+    ):
+        services.session_cancel(actor=trainer, session=session)
+    session.refresh_from_db()
+    assert session.status != Status.ANNULEE
+    assert mail.outbox == []
