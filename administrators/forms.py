@@ -112,9 +112,9 @@ class OrganizationForm(ServiceModelForm, LoadedAtMixin):
         # Checked by the service (one message, in French), spaces taken out first: a SIRET
         # written in groups (« 130 025 265 00013 ») is longer than its 14 digits.
         for name in ("siret", "siren", "legal_person_siren"):
-            self.fields[name].validators = []
-            self.fields[name].max_length = 32
-            self.fields[name].widget.attrs["maxlength"] = "32"
+            fields[name].validators = []
+            fields[name].max_length = 32
+            fields[name].widget.attrs["maxlength"] = "32"
 
 
 class MandateForm(ServiceModelForm, LoadedAtMixin):
