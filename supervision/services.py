@@ -748,9 +748,23 @@ def action_item_save(
         meeting=meeting, created_by=actor if getattr(actor, "pk", None) else None
     )
     before = {} if creating else snapshot(item, ITEM_FIELDS)
+    old_owner = item.owner_ministry_id
     for name in ITEM_FIELDS:
         if name in data:
             setattr(item, name, data[name])
+    if (
+        item.owner_ministry_id
+        and (creating or item.owner_ministry_id != old_owner)
+        and not Ministry.objects.current().filter(pk=item.owner_ministry_id).exists()
+    ):
+        raise ValidationError(
+            {
+                "owner_ministry": (
+                    f"{item.owner_ministry} n'existe plus : confiez l'action à un ministère "
+                    "en vigueur."
+                )
+            }
+        )
     if item.due_date and item.due_date < meeting.date:
         raise ValidationError(
             {

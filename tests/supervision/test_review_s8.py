@@ -290,3 +290,22 @@ def test_presence_is_not_recorded_at_a_cancelled_or_postponed_meeting(
             actor=agd_user, meeting=meeting, ministry=ministry, status="PRESENT"
         )
     assert Attendance.objects.get(meeting=meeting).status == "INVITE"
+
+
+# --- Follow-up actions ---------------------------------------------------------------------------
+
+
+def test_an_action_item_is_not_given_to_a_ministry_no_longer_in_force(agd_user, meeting):
+    gone = MinistryFactory(code="ancien", valid_to=datetime.date(2020, 12, 31))
+    with pytest.raises(ValidationError, match="n'existe plus") as refused:
+        services.action_item_save(
+            actor=agd_user,
+            meeting=meeting,
+            data={
+                "description": "Relancer",
+                "due_date": datetime.date(2026, 4, 1),
+                "owner_ministry": gone,
+            },
+        )
+    assert "owner_ministry" in refused.value.message_dict
+    assert not meeting.action_items.exists()
