@@ -378,3 +378,51 @@ def test_la_poste_establishments_follow_their_own_siret_rule(amd_user, ministry)
         data={"name": "Bureau de poste", "siret": "356 000 000 00001"},
     )
     assert org.siret == "35600000000001"
+
+
+# --- API filters: a bad value is a French 400, never a silently different answer --------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/ministries/?current=peut-etre", "current"),
+        ("/api/v1/ministries/?in_ogp_scope=oui-non", "in_ogp_scope"),
+        ("/api/v1/organizations/?root=abc", "root"),
+        ("/api/v1/mandates/?current=abc", "current"),
+        ("/api/v1/organizations/?ministry=1.5", "ministry"),
+        ("/api/v1/organizations/?parent=2.5", "parent"),
+        ("/api/v1/mandates/?ministry=1.5", "ministry"),
+    ],
+)
+def test_an_api_filter_with_a_bad_value_answers_400_in_french(viewer_client, ministry, url, field):
+    OrganizationFactory(ministry=ministry)
+    response = viewer_client.get(url)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("current=true", 1), ("current=false", 1), ("current=1", 1), ("current=", 2)],
+)
+def test_a_boolean_api_filter_still_reads_true_false_and_empty(
+    viewer_client, ministry, query, expected
+):
+    MandateFactory(ministry=ministry)
+    MandateFactory(
+        ministry=ministry,
+        appointment_date=datetime.date(2015, 1, 1),
+        end_date=datetime.date(2018, 1, 1),
+    )
+    response = viewer_client.get(f"/api/v1/mandates/?{query}")
+    assert response.status_code == 200
+    assert response.json()["count"] == expected
+
+
+def test_a_whole_number_api_filter_still_finds_its_rows(viewer_client, ministry, other_ministry):
+    OrganizationFactory(ministry=ministry)
+    OrganizationFactory(ministry=other_ministry)
+    response = viewer_client.get(f"/api/v1/organizations/?ministry={ministry.pk}")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
