@@ -348,7 +348,9 @@ def _sync_full_status(session: TrainingSession) -> None:
     status = SessionStatus.COMPLETE if seated >= session.capacity else SessionStatus.OUVERTE
     if status != session.status:
         session.status = status
-        session.save(update_fields=["status", "updated_at"])
+        # Not `updated_at`: it tells the trainers' edits apart (`session_update`), and a
+        # registration is none of them.
+        session.save(update_fields=["status"])
 
 
 @transaction.atomic

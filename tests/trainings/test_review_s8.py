@@ -350,3 +350,19 @@ def test_a_session_with_officials_marked_present_cannot_be_cancelled(
     session.refresh_from_db()
     assert session.status != Status.ANNULEE
     assert mail.outbox == []
+
+
+def test_a_registration_filling_the_session_does_not_block_its_trainers_edit(ministry):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer], capacity=1)
+    read_at = session.updated_at
+    user = UserFactory()
+    MembershipFactory(user=user, role=Membership.Role.VIEWER, ministry=ministry)
+    services.registration_create(actor=user, session=session)
+    session.refresh_from_db()
+    assert session.status == Status.COMPLETE
+    services.session_update(
+        actor=trainer, session=session, expected_updated_at=read_at, notes="Salle 4."
+    )
+    session.refresh_from_db()
+    assert session.notes == "Salle 4." and session.status == Status.COMPLETE
