@@ -277,6 +277,11 @@ class Person(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def listed_in_directory(self) -> bool:
+        """Named on public pages: agreed to it and still in the network (`public_directory`)."""
+        return self.consent_directory and self.is_active
+
 
 class MandateQuerySet(models.QuerySet["DataAdministrator"]):
     def current(self) -> MandateQuerySet:

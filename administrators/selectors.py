@@ -78,7 +78,7 @@ class NetworkGlance:
 
 def network_glance(*, recent: int = 5) -> NetworkGlance:
     """What the public home page shows: counts and the latest appointments (no personal data
-    unless the person agreed to appear in the directory: the template checks the flag)."""
+    unless the person is listed in the directory: the template asks `listed_in_directory`)."""
     role_counts = dict(
         DataAdministrator.objects.current()
         .filter(ministry__isnull=False)

@@ -426,3 +426,15 @@ def test_a_whole_number_api_filter_still_finds_its_rows(viewer_client, ministry,
     response = viewer_client.get(f"/api/v1/organizations/?ministry={ministry.pk}")
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+# --- public pages: the home page lists whom the directory lists --------------------------------
+
+
+def test_the_home_page_does_not_name_a_person_the_directory_no_longer_lists(anon_client, ministry):
+    person = PersonFactory(consent_directory=True, is_active=False, last_name="Partie")
+    MandateFactory(ministry=ministry, person=person, appointment_date=datetime.date(2025, 2, 1))
+    home = anon_client.get("/").content.decode()
+    assert "Partie" not in home
+    assert "non publié" in home
+    assert "Partie" not in anon_client.get("/annuaire/").content.decode()
