@@ -366,3 +366,19 @@ def test_a_registration_filling_the_session_does_not_block_its_trainers_edit(min
     )
     session.refresh_from_db()
     assert session.notes == "Salle 4." and session.status == Status.COMPLETE
+
+
+def test_my_registrations_and_the_session_page_say_the_session_was_cancelled(client, ministry):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer])
+    user = UserFactory()
+    MembershipFactory(user=user, role=Membership.Role.VIEWER, ministry=ministry)
+    reg = services.registration_create(actor=user, session=session)
+    services.session_cancel(actor=trainer, session=session)
+    client.force_login(user)
+    page = client.get("/formations/mes-inscriptions/").content.decode()
+    assert "Session annulée" in page
+    assert f"/formations/inscriptions/{reg.pk}/annuler/" not in page
+    page = client.get(f"/formations/sessions/{session.pk}/").content.decode()
+    assert "Cette session est annulée" in page
+    assert "Vous êtes inscrit" not in page
