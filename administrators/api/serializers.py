@@ -12,12 +12,31 @@ from administrators.models import DataAdministrator, Ministry, Organization, Per
 from administrators.services import MINISTRY_FIELDS
 
 
+def expected_updated_at_field() -> serializers.DateTimeField:
+    return serializers.DateTimeField(
+        write_only=True,
+        required=False,
+        help_text=(
+            "Modification : la valeur de `updated_at` lue. Si l'enregistrement a changé depuis, "
+            "rien n'est enregistré (409)."
+        ),
+    )
+
+
 class MinistrySerializer(serializers.ModelSerializer):
     has_current_titular = serializers.SerializerMethodField()
+    expected_updated_at = expected_updated_at_field()
 
     class Meta:
         model = Ministry
-        fields = ["id", *MINISTRY_FIELDS, "has_current_titular", "created_at", "updated_at"]
+        fields = [
+            "id",
+            *MINISTRY_FIELDS,
+            "has_current_titular",
+            "created_at",
+            "updated_at",
+            "expected_updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list[Any] = []  # uniqueness is checked by the service, in French
 
@@ -28,6 +47,7 @@ class MinistrySerializer(serializers.ModelSerializer):
 
 class OrganizationSerializer(serializers.ModelSerializer):
     ministry_code = serializers.CharField(source="ministry.code", read_only=True)
+    expected_updated_at = expected_updated_at_field()
 
     class Meta:
         model = Organization
@@ -48,6 +68,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "path",
             "created_at",
             "updated_at",
+            "expected_updated_at",
         ]
         read_only_fields = ["path", "created_at", "updated_at"]
         validators: list[Any] = []
@@ -100,6 +121,7 @@ class MandateSerializer(serializers.ModelSerializer):
         source="ministry.code", read_only=True, default=None, allow_null=True
     )
     is_current = serializers.BooleanField(read_only=True)
+    expected_updated_at = expected_updated_at_field()
 
     class Meta:
         model = DataAdministrator
@@ -126,6 +148,7 @@ class MandateSerializer(serializers.ModelSerializer):
             "is_current",
             "created_at",
             "updated_at",
+            "expected_updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list[Any] = []

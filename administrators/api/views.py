@@ -6,12 +6,16 @@ services, which re-check the caller's rights; a token writes only when granted `
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -29,6 +33,27 @@ from administrators.selectors import current_titular_exists
 from core.permissions import IsNetworkStaffOrReadOnly
 
 
+class EditConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "stale"
+
+
+CONFLICT_RESPONSE = OpenApiResponse(
+    description="L'enregistrement a changé depuis `expected_updated_at` : rien n'est enregistré."
+)
+
+
+@contextmanager
+def conflict_as_409() -> Iterator[None]:
+    """A save refused because someone changed the record since it was read answers 409."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if getattr(exc, "code", None) == "stale":
+            raise EditConflict(exc.messages[0]) from exc
+        raise
+
+
 class _NetworkViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -43,8 +68,14 @@ class _NetworkViewSet(
     list=extend_schema(summary="Ministères visibles par l'appelant"),
     retrieve=extend_schema(summary="Un ministère"),
     create=extend_schema(summary="Créer un ministère (équipe DINUM)"),
-    update=extend_schema(summary="Modifier un ministère (équipe DINUM)"),
-    partial_update=extend_schema(summary="Modifier en partie un ministère (équipe DINUM)"),
+    update=extend_schema(
+        summary="Modifier un ministère (équipe DINUM)",
+        responses={200: MinistrySerializer, 409: CONFLICT_RESPONSE},
+    ),
+    partial_update=extend_schema(
+        summary="Modifier en partie un ministère (équipe DINUM)",
+        responses={200: MinistrySerializer, 409: CONFLICT_RESPONSE},
+    ),
 )
 class MinistryViewSet(_NetworkViewSet):
     serializer_class = MinistrySerializer
@@ -60,15 +91,20 @@ class MinistryViewSet(_NetworkViewSet):
 
     # A write answers with the row as a read gives it (`has_current_titular` is annotated).
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        ministry = services.ministry_create(actor=self.request.user, data=serializer.validated_data)
+        data = dict(serializer.validated_data)
+        data.pop("expected_updated_at", None)
+        ministry = services.ministry_create(actor=self.request.user, data=data)
         serializer.instance = self.get_queryset().get(pk=ministry.pk)
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        ministry = services.ministry_update(
-            actor=self.request.user,
-            ministry=cast(Ministry, serializer.instance),
-            data=serializer.validated_data,
-        )
+        data = dict(serializer.validated_data)
+        with conflict_as_409():
+            ministry = services.ministry_update(
+                actor=self.request.user,
+                ministry=cast(Ministry, serializer.instance),
+                expected_updated_at=data.pop("expected_updated_at", None),
+                data=data,
+            )
         serializer.instance = self.get_queryset().get(pk=ministry.pk)
 
 
@@ -76,8 +112,14 @@ class MinistryViewSet(_NetworkViewSet):
     list=extend_schema(summary="Organisations (directions, services, opérateurs)"),
     retrieve=extend_schema(summary="Une organisation"),
     create=extend_schema(summary="Créer une organisation (équipe DINUM)"),
-    update=extend_schema(summary="Modifier une organisation (équipe DINUM)"),
-    partial_update=extend_schema(summary="Modifier en partie une organisation (équipe DINUM)"),
+    update=extend_schema(
+        summary="Modifier une organisation (équipe DINUM)",
+        responses={200: OrganizationSerializer, 409: CONFLICT_RESPONSE},
+    ),
+    partial_update=extend_schema(
+        summary="Modifier en partie une organisation (équipe DINUM)",
+        responses={200: OrganizationSerializer, 409: CONFLICT_RESPONSE},
+    ),
 )
 class OrganizationViewSet(_NetworkViewSet):
     serializer_class = OrganizationSerializer
@@ -91,25 +133,35 @@ class OrganizationViewSet(_NetworkViewSet):
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
+        data.pop("expected_updated_at", None)
         ministry = data.pop("ministry")
         serializer.instance = services.organization_create(
             actor=self.request.user, ministry=ministry, data=data
         )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        serializer.instance = services.organization_update(
-            actor=self.request.user,
-            organization=cast(Organization, serializer.instance),
-            data=serializer.validated_data,
-        )
+        data = dict(serializer.validated_data)
+        with conflict_as_409():
+            serializer.instance = services.organization_update(
+                actor=self.request.user,
+                organization=cast(Organization, serializer.instance),
+                expected_updated_at=data.pop("expected_updated_at", None),
+                data=data,
+            )
 
 
 @extend_schema_view(
     list=extend_schema(summary="Mandats (administrateurs, adjoints, délégués, correspondants)"),
     retrieve=extend_schema(summary="Un mandat"),
     create=extend_schema(summary="Enregistrer un mandat (équipe DINUM)"),
-    update=extend_schema(summary="Modifier un mandat (équipe DINUM)"),
-    partial_update=extend_schema(summary="Modifier en partie un mandat (équipe DINUM)"),
+    update=extend_schema(
+        summary="Modifier un mandat (équipe DINUM)",
+        responses={200: MandateSerializer, 409: CONFLICT_RESPONSE},
+    ),
+    partial_update=extend_schema(
+        summary="Modifier en partie un mandat (équipe DINUM)",
+        responses={200: MandateSerializer, 409: CONFLICT_RESPONSE},
+    ),
 )
 class MandateViewSet(_NetworkViewSet):
     serializer_class = MandateSerializer
@@ -129,6 +181,7 @@ class MandateViewSet(_NetworkViewSet):
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
+        data.pop("expected_updated_at", None)
         person_data = data.pop("person")
         ministry = data.pop("ministry", None)
         orgs = data.pop("perimeter_organizations", None)
@@ -144,12 +197,14 @@ class MandateViewSet(_NetworkViewSet):
         data = dict(serializer.validated_data)
         data.pop("person", None)
         orgs = data.pop("perimeter_organizations", None)
-        serializer.instance = services.mandate_update(
-            actor=self.request.user,
-            mandate=cast(DataAdministrator, serializer.instance),
-            data=data,
-            perimeter_organizations=orgs,
-        )
+        with conflict_as_409():
+            serializer.instance = services.mandate_update(
+                actor=self.request.user,
+                mandate=cast(DataAdministrator, serializer.instance),
+                expected_updated_at=data.pop("expected_updated_at", None),
+                data=data,
+                perimeter_organizations=orgs,
+            )
 
     @extend_schema(
         summary="Clore un mandat (équipe DINUM)",

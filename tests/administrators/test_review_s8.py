@@ -438,3 +438,49 @@ def test_the_home_page_does_not_name_a_person_the_directory_no_longer_lists(anon
     assert "Partie" not in home
     assert "non publié" in home
     assert "Partie" not in anon_client.get("/annuaire/").content.decode()
+
+
+# --- API: a client can refuse to overwrite a record changed since it read it ----------------
+
+
+def _api_targets(ministry):
+    organization = OrganizationFactory(ministry=ministry)
+    mandate = MandateFactory(ministry=ministry)
+    return {
+        "ministries": (ministry, {"prada_name": "M. B"}),
+        "organizations": (organization, {"headcount_etp": 40}),
+        "mandates": (mandate, {"title_label": "AMDAC"}),
+    }
+
+
+@pytest.mark.parametrize("endpoint", ["ministries", "organizations", "mandates"])
+def test_an_api_update_over_a_change_made_since_it_was_read_is_refused_409(
+    dinum_client, ministry, endpoint
+):
+    record, change = _api_targets(ministry)[endpoint]
+    read = dinum_client.get(f"/api/v1/{endpoint}/{record.pk}/").json()["updated_at"]
+    # Someone else saves the record meanwhile.
+    type(record).objects.filter(pk=record.pk).update(updated_at=datetime.datetime.now(datetime.UTC))
+    response = dinum_client.patch(
+        f"/api/v1/{endpoint}/{record.pk}/", {**change, "expected_updated_at": read}, format="json"
+    )
+    assert response.status_code == 409, response.json()
+    assert "modifiée" in response.json()["detail"]
+    record.refresh_from_db()
+    for name, value in change.items():
+        assert getattr(record, name) != value
+
+
+@pytest.mark.parametrize("endpoint", ["ministries", "organizations", "mandates"])
+def test_an_api_update_with_the_time_it_read_saves_when_nothing_changed(
+    dinum_client, ministry, endpoint
+):
+    record, change = _api_targets(ministry)[endpoint]
+    read = dinum_client.get(f"/api/v1/{endpoint}/{record.pk}/").json()["updated_at"]
+    response = dinum_client.patch(
+        f"/api/v1/{endpoint}/{record.pk}/", {**change, "expected_updated_at": read}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    record.refresh_from_db()
+    for name, value in change.items():
+        assert getattr(record, name) == value
