@@ -746,6 +746,12 @@ def indicator_create(*, actor: Any, **fields: Any) -> ImpactIndicator:
 def indicator_update(*, actor: Any, indicator: ImpactIndicator, **fields: Any) -> ImpactIndicator:
     ensure_network_staff(actor)
     before = snapshot(indicator)
+    level = fields.get("level", indicator.level)
+    if level != indicator.level and indicator.measurements.exists():
+        # Its values are per network, ministry or entry: another level would contradict them.
+        raise ValidationError(
+            {"level": "Cet indicateur a déjà des mesures : son niveau ne peut plus changer."}
+        )
     for name, value in fields.items():
         setattr(indicator, name, value)
     indicator.full_clean()

@@ -382,3 +382,24 @@ def test_my_registrations_and_the_session_page_say_the_session_was_cancelled(cli
     page = client.get(f"/formations/sessions/{session.pk}/").content.decode()
     assert "Cette session est annulée" in page
     assert "Vous êtes inscrit" not in page
+
+
+# --- an indicator with values keeps its level -------------------------------------------------
+
+
+def test_the_level_of_an_indicator_with_values_cannot_change(dinum_user, ministry):
+    indicator = IndicatorFactory(level="RESEAU")
+    services.measurement_record(
+        actor=dinum_user,
+        indicator=indicator,
+        period_start=datetime.date(2024, 1, 1),
+        period_end=datetime.date(2024, 3, 31),
+        value=Decimal("12"),
+    )
+    with pytest.raises(ValidationError, match="niveau"):
+        services.indicator_update(actor=dinum_user, indicator=indicator, level="MINISTERE")
+    indicator.refresh_from_db()
+    assert indicator.level == "RESEAU"
+    services.indicator_update(actor=dinum_user, indicator=indicator, name="Visites")
+    fresh = IndicatorFactory(level="RESEAU")
+    services.indicator_update(actor=dinum_user, indicator=fresh, level="MINISTERE")
