@@ -111,6 +111,9 @@ def send_cancellation(registration: Registration) -> None:
             "est annulée. Consultez le calendrier des formations pour choisir une autre date :\n"
             f"{absolute_url('/formations/')}"
         ),
+        # The cancelled event (same UID) takes the session out of the official's calendar.
+        session,
+        with_visio=registration.status == Registration.Status.INSCRIT,
     )
 
 

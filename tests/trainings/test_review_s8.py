@@ -403,3 +403,25 @@ def test_the_level_of_an_indicator_with_values_cannot_change(dinum_user, ministr
     services.indicator_update(actor=dinum_user, indicator=indicator, name="Visites")
     fresh = IndicatorFactory(level="RESEAU")
     services.indicator_update(actor=dinum_user, indicator=fresh, level="MINISTERE")
+
+
+def test_the_cancellation_notice_carries_the_cancelled_event_for_calendars(
+    django_capture_on_commit_callbacks,
+):
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer], capacity=1, visio_url="https://visio.example/s")
+    seated = RegistrationFactory(session=session)
+    waiting = RegistrationFactory(
+        session=session, status=Registration.Status.LISTE_ATTENTE, waitlist_position=1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_cancel(actor=trainer, session=session)
+    by_to = {m.to[0]: m for m in mail.outbox}
+    for reg in (seated, waiting):
+        (attachment,) = by_to[reg.user.email].attachments
+        ics = attachment[1].decode() if isinstance(attachment[1], bytes) else attachment[1]
+        assert "STATUS:CANCELLED" in ics and f"UID:session-{session.pk}@" in ics
+    waiting_ics = by_to[waiting.user.email].attachments[0][1]
+    assert b"visio.example" not in (
+        waiting_ics if isinstance(waiting_ics, bytes) else waiting_ics.encode()
+    )
