@@ -91,6 +91,10 @@ TITULAR_TAKEN = (
     "{who}. Clôturez son mandat (date de fin antérieure à la nouvelle nomination) avant d'en "
     "nommer un autre."
 )
+POLE_TITULAR_TAKEN = (
+    "Ce pôle a déjà un administrateur titulaire sur cette période{who}. Clôturez son mandat "
+    "(date de fin antérieure à la nouvelle nomination) avant d'en nommer un autre."
+)
 END_BEFORE_START = "La date de fin ({end}) précède la date de nomination ({start})."
 
 # Database constraint name → French message (the service checks first; this is the backstop).
@@ -448,20 +452,20 @@ def _fmt(day: datetime.date | None) -> str:
 
 
 def titular_conflict(mandate: DataAdministrator) -> str | None:
-    """Why `mandate` may not be recorded as its ministry's titular over its dates (another
-    titular's mandate overlaps them), or None. The admin's form asks it too."""
-    if (
-        mandate.role != DataAdministrator.Role.AMD_TITULAIRE
-        or not mandate.ministry_id
-        or not mandate.appointment_date
-    ):
+    """Why `mandate` may not be recorded as its ministry's (or pole's) titular over its dates
+    (another titular's mandate overlaps them), or None. The admin's form asks it too: for a
+    pole, no database constraint covers mandates with an end date."""
+    if mandate.role != DataAdministrator.Role.AMD_TITULAIRE or not mandate.appointment_date:
         return None
-    overlapping = (
-        DataAdministrator.objects.filter(
-            ministry_id=mandate.ministry_id, role=DataAdministrator.Role.AMD_TITULAIRE
-        )
-        .exclude(pk=mandate.pk)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=mandate.appointment_date))
+    titulars = DataAdministrator.objects.filter(role=DataAdministrator.Role.AMD_TITULAIRE)
+    if mandate.ministry_id:
+        titulars, message = titulars.filter(ministry_id=mandate.ministry_id), TITULAR_TAKEN
+    elif mandate.pole_id:
+        titulars, message = titulars.filter(pole_id=mandate.pole_id), POLE_TITULAR_TAKEN
+    else:
+        return None
+    overlapping = titulars.exclude(pk=mandate.pk).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=mandate.appointment_date)
     )
     if mandate.end_date is not None:
         overlapping = overlapping.filter(appointment_date__lte=mandate.end_date)
@@ -469,7 +473,20 @@ def titular_conflict(mandate: DataAdministrator) -> str | None:
     if other is None:
         return None
     who = f" ({other.person}, nommé le {_fmt(other.appointment_date)}, {_fmt(other.end_date)})"
-    return TITULAR_TAKEN.format(who=who)
+    return message.format(who=who)
+
+
+def _reporting_line(mandate_id: int | None, limit: int = 50) -> list[int]:
+    """Ids of `mandate_id` and of the mandates it reports to, up the line (a bounded walk)."""
+    line: list[int] = []
+    while mandate_id is not None and len(line) < limit:
+        line.append(mandate_id)
+        mandate_id = (
+            DataAdministrator.objects.filter(pk=mandate_id)
+            .values_list("reports_to_id", flat=True)
+            .first()
+        )
+    return line
 
 
 def _check_mandate(mandate: DataAdministrator, organizations: list[Organization] | None) -> None:
@@ -505,6 +522,13 @@ def _check_mandate(mandate: DataAdministrator, organizations: list[Organization]
             raise ValidationError(
                 {
                     "reports_to": "Le supérieur désigné doit détenir un mandat dans le même ministère."
+                }
+            )
+        if mandate.pk is not None and mandate.pk in _reporting_line(mandate.reports_to_id):
+            raise ValidationError(
+                {
+                    "reports_to": "Le supérieur désigné rend déjà compte, directement ou non, à "
+                    "ce mandat : la chaîne formerait une boucle."
                 }
             )
     if mandate.role == DataAdministrator.Role.AMD_TITULAIRE and mandate.ministry_id:

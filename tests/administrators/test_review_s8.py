@@ -10,7 +10,13 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from administrators import services
-from administrators.models import DataAdministrator, Membership, Ministry, Organization
+from administrators.models import (
+    DataAdministrator,
+    Membership,
+    Ministry,
+    Organization,
+    PoleMinisteriel,
+)
 from tests.factories import (
     MandateFactory,
     MembershipFactory,
@@ -484,3 +490,34 @@ def test_an_api_update_with_the_time_it_read_saves_when_nothing_changed(
     record.refresh_from_db()
     for name, value in change.items():
         assert getattr(record, name) == value
+
+
+# --- mandates: poles and reporting lines ---------------------------------------------------
+
+
+def test_overlapping_titular_mandates_of_a_pole_are_refused_in_the_admin(agd_user):
+    pole = PoleMinisteriel.objects.create(code="pole-social", name="Pôle social")
+    MandateFactory(ministry=None, pole=pole, appointment_date=datetime.date(2021, 5, 15))
+    response = _staff_client(agd_user).post(
+        "/admin/administrators/dataadministrator/add/",
+        {
+            "person": PersonFactory().pk,
+            "pole": pole.pk,
+            "role": "AMD_TITULAIRE",
+            "appointment_date": "2022-01-01",
+            "end_date": "2022-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert "pôle" in response.content.decode()
+    assert DataAdministrator.objects.filter(pole=pole).count() == 1
+
+
+def test_a_reporting_line_that_loops_back_is_refused(dinum_user, ministry):
+    titular = MandateFactory(ministry=ministry)
+    deputy = MandateFactory(ministry=ministry, role="AMD_ADJOINT", reports_to=titular)
+    with pytest.raises(ValidationError) as exc:
+        services.mandate_update(actor=dinum_user, mandate=titular, data={"reports_to": deputy})
+    assert "reports_to" in exc.value.message_dict
+    titular.refresh_from_db()
+    assert titular.reports_to_id is None
