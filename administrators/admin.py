@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from administrators.models import (
     DataAdministrator,
@@ -28,6 +29,7 @@ from administrators.services import (
     _names_changed,
     _path_of,
     _repath_descendants,
+    last_chief_data_officer,
     titular_conflict,
 )
 from core.access import access_for
@@ -123,8 +125,33 @@ class DataAdministratorAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     filter_horizontal = ["perimeter_organizations"]
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """The last current chief data officer role is not changed away here either (another role,
+    another account, an end of validity already past), as `services.membership_revoke`."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # private hook, absent from the stubs
+        if not self.instance.pk:
+            return
+        before = Membership.objects.get(pk=self.instance.pk)
+        if before.role != Membership.Role.CHIEF_DATA_OFFICER:
+            return
+        still = (
+            self.instance.role == before.role
+            and self.instance.user_id == before.user_id
+            and (
+                self.instance.valid_until is None
+                or self.instance.valid_until >= timezone.localdate()
+            )
+        )
+        message = None if still else last_chief_data_officer(before)
+        if message:
+            self.add_error(None, message)
+
+
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    form = MembershipAdminForm
     list_display = ["user", "role", "ministry", "admin_kind", "valid_until"]
     list_filter = ["role"]
     search_fields = ["user__email"]

@@ -708,6 +708,24 @@ def membership_grant(
     return membership
 
 
+def last_chief_data_officer(membership: Membership) -> str | None:
+    """Why the chief data officer role of `membership` may not go (no other current holder would
+    remain), or None. Other holders' rows are locked: two removals at once must not both count
+    on each other. The admin's form asks it too, for a role changed away."""
+    others = (
+        Membership.objects.select_for_update()
+        .filter(role=Membership.Role.CHIEF_DATA_OFFICER)
+        .exclude(pk=membership.pk)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate()))
+    )
+    if list(others.values_list("pk", flat=True)):
+        return None
+    return (
+        "C'est le dernier compte ayant le rôle d'administrateur général des données : "
+        "attribuez-le d'abord à son successeur avant de le retirer."
+    )
+
+
 @transaction.atomic
 def membership_revoke(*, actor: Any, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -718,18 +736,9 @@ def membership_revoke(*, actor: Any, membership: Membership) -> None:
     ):
         raise ValidationError("Vous ne pouvez pas retirer votre propre rôle d'équipe réseau.")
     if membership.role == Membership.Role.CHIEF_DATA_OFFICER:
-        # Serialise the revocations of this role: two at once must not both see "another one".
-        others = (
-            Membership.objects.select_for_update()
-            .filter(role=Membership.Role.CHIEF_DATA_OFFICER)
-            .exclude(pk=membership.pk)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate()))
-        )
-        if not list(others.values_list("pk", flat=True)):
-            raise ValidationError(
-                "C'est le dernier compte ayant le rôle d'administrateur général des données : "
-                "attribuez-le d'abord à son successeur avant de le retirer."
-            )
+        message = last_chief_data_officer(membership)
+        if message:
+            raise ValidationError(message)
     audit_record(
         actor=actor,
         action="membership.revoked",

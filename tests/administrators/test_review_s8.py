@@ -521,3 +521,15 @@ def test_a_reporting_line_that_loops_back_is_refused(dinum_user, ministry):
     assert "reports_to" in exc.value.message_dict
     titular.refresh_from_db()
     assert titular.reports_to_id is None
+
+
+def test_the_last_chief_data_officer_role_cannot_be_changed_away_in_the_admin(agd_user):
+    membership = Membership.objects.get(user=agd_user, role="CHIEF_DATA_OFFICER")
+    response = _staff_client(agd_user).post(
+        f"/admin/administrators/membership/{membership.pk}/change/",
+        {"user": agd_user.pk, "role": "VIEWER", "ministry": "", "admin_kind": ""},
+    )
+    assert response.status_code == 200
+    assert "dernier" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == "CHIEF_DATA_OFFICER"
