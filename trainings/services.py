@@ -470,8 +470,17 @@ def registration_cancel(*, actor: Any, registration: Registration) -> Registrati
 
 
 @transaction.atomic
-def attendance_mark(*, actor: Any, session: TrainingSession, present_ids: Iterable[int]) -> int:
-    """The session's trainers record who came (every seated official: present or absent)."""
+def attendance_mark(
+    *,
+    actor: Any,
+    session: TrainingSession,
+    present_ids: Iterable[int],
+    read_present_ids: Iterable[int] | None = None,
+) -> int:
+    """The session's trainers record who came (every seated official: present or absent).
+    With `read_present_ids` (who the sheet showed present when it was read), only the boxes
+    the trainer changed are applied to officials already marked: two trainers saving sheets
+    read at the same time keep each other's marks."""
     ensure_can_edit_session(actor, session)
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if session.status == SessionStatus.ANNULEE:
@@ -484,9 +493,12 @@ def attendance_mark(*, actor: Any, session: TrainingSession, present_ids: Iterab
     unknown = present - {r.pk for r in seated}
     if unknown:
         raise ValidationError("Certaines personnes cochées ne sont pas inscrites à cette session.")
+    read = None if read_present_ids is None else {int(i) for i in read_present_ids}
     changed = []
     for reg in seated:
         value = reg.pk in present
+        if read is not None and reg.attended is not None and value == (reg.pk in read):
+            continue  # box left as read: keep the current mark, another trainer's maybe
         if reg.attended != value:
             changed.append((reg, {"attended": [reg.attended, value]}))
             reg.attended = value

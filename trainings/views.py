@@ -326,6 +326,9 @@ def session_registrations(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 session=session,
                 present_ids=whole_numbers(request.POST.getlist("present")),
+                read_present_ids=whole_numbers(request.POST.getlist("was_present"))
+                if "sheet" in request.POST
+                else None,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

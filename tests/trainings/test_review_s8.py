@@ -425,3 +425,52 @@ def test_the_cancellation_notice_carries_the_cancelled_event_for_calendars(
     assert b"visio.example" not in (
         waiting_ics if isinstance(waiting_ics, bytes) else waiting_ics.encode()
     )
+
+
+# --- two trainers marking attendance at once --------------------------------------------------
+
+
+def test_two_trainers_marking_attendance_from_the_same_sheet_keep_both_marks(client):
+    first, second = _trainer(), _trainer()
+    start = timezone.now() - datetime.timedelta(hours=1)
+    session = SessionFactory(
+        trainers=[first, second], start=start, end=start + datetime.timedelta(hours=3)
+    )
+    one, two, three = (RegistrationFactory(session=session) for _ in range(3))
+    url = f"/formations/sessions/{session.pk}/inscriptions/"
+    client.force_login(first)
+    page = client.get(url).content.decode()
+    assert 'name="sheet"' in page
+    # Both sheets were read before either was saved: nobody marked yet.
+    assert client.post(url, {"sheet": "1", "present": [one.pk]}).status_code == 302
+    client.force_login(second)
+    assert client.post(url, {"sheet": "1", "present": [two.pk]}).status_code == 302
+    for reg in (one, two, three):
+        reg.refresh_from_db()
+    assert (one.attended, two.attended, three.attended) == (True, True, False)
+    # Unticking someone read as present still records them absent.
+    response = client.post(
+        url, {"sheet": "1", "present": [two.pk], "was_present": [one.pk, two.pk]}
+    )
+    assert response.status_code == 302
+    one.refresh_from_db()
+    assert one.attended is False
+
+
+def test_attendance_through_the_api_keeps_another_trainers_marks_given_what_was_read(client):
+    first, second = _trainer(), _trainer()
+    start = timezone.now() - datetime.timedelta(hours=1)
+    session = SessionFactory(
+        trainers=[first, second], start=start, end=start + datetime.timedelta(hours=3)
+    )
+    one, two = RegistrationFactory(session=session), RegistrationFactory(session=session)
+    url = f"{API}/training-sessions/{session.pk}/attendance/"
+    client.force_login(first)
+    body = {"present": [one.pk], "was_present": []}
+    assert client.post(url, body, content_type="application/json").status_code == 200
+    client.force_login(second)
+    body = {"present": [two.pk], "was_present": []}
+    assert client.post(url, body, content_type="application/json").status_code == 200
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.attended is True and two.attended is True

@@ -159,6 +159,16 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 class AttendanceSerializer(serializers.Serializer):
     present = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    was_present = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        required=False,
+        help_text=(
+            "Facultatif : les inscriptions présentes quand la feuille a été lue. Donné, seules "
+            "les cases changées depuis s'appliquent aux agents déjà pointés (deux formateurs "
+            "gardent leurs pointages)."
+        ),
+    )
 
 
 class SatisfactionSerializer(serializers.Serializer):

@@ -221,7 +221,10 @@ class TrainingSessionViewSet(_RW):
         s = AttendanceSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         changed = services.attendance_mark(
-            actor=request.user, session=session, present_ids=s.validated_data["present"]
+            actor=request.user,
+            session=session,
+            present_ids=s.validated_data["present"],
+            read_present_ids=s.validated_data.get("was_present"),
         )
         return Response({"changed": changed})
 
