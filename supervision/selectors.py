@@ -377,7 +377,8 @@ def public_minutes() -> list[Minutes]:
 
 
 def network_composition() -> list[dict[str, Any]]:
-    """Ministries with their current titular administrator (name shown only with consent)."""
+    """Ministries with their current titular administrator (named only if listed in the public
+    directory: with consent, and still active)."""
     mandates = (
         DataAdministrator.objects.current()
         .filter(role=DataAdministrator.Role.AMD_TITULAIRE, ministry__isnull=False)
@@ -387,11 +388,12 @@ def network_composition() -> list[dict[str, Any]]:
     out = []
     for ministry in Ministry.objects.in_network().in_display_order():
         mandate = by_ministry.get(ministry.pk)
+        named = mandate is not None and mandate.person.listed_in_directory
         out.append(
             {
                 "ministry": ministry,
                 "has_titular": mandate is not None,
-                "name": str(mandate.person) if mandate and mandate.person.consent_directory else "",
+                "name": str(mandate.person) if mandate and named else "",
                 "title": mandate.title_label if mandate else "",
                 "since": mandate.appointment_date if mandate else None,
             }

@@ -309,3 +309,18 @@ def test_an_action_item_is_not_given_to_a_ministry_no_longer_in_force(agd_user, 
         )
     assert "owner_ministry" in refused.value.message_dict
     assert not meeting.action_items.exists()
+
+
+def test_transparency_does_not_name_a_deactivated_titular(anon_client, ministry):
+    """Named on public pages only while listed in the public directory: a person who left the
+    network (deactivated) is not named, even with their consent still recorded."""
+    from tests.factories import MandateFactory, PersonFactory
+
+    MandateFactory(
+        ministry=ministry,
+        person=PersonFactory(last_name="Parti", consent_directory=True, is_active=False),
+    )
+    html = anon_client.get("/supervision/transparence/").content.decode()
+    assert "Parti" not in html and "Désigné (nom non publié)" in html
+    text = anon_client.get("/supervision/transparence/composition.csv").content.decode("utf-8-sig")
+    assert "Parti" not in text
