@@ -180,7 +180,8 @@ class GuideVersionViewSet(
                 **d,
             )
         except DjangoValidationError as exc:
-            if exc.code == "concurrent_edit":
+            # A refusal naming fields (`full_clean`) has no single code.
+            if getattr(exc, "code", None) == "concurrent_edit":
                 raise VersionConflict(exc.messages[0]) from None
             raise
         # As a read gives it (`needs_review` is annotated), whatever the query's filters.

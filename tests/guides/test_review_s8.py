@@ -287,3 +287,22 @@ def test_every_audited_guide_action_has_a_french_label():
     actions = set(re.findall(r'action="(guide\.[a-z_]+)"', source))
     actions |= {f"guide.version_{s.lower()}" for s in GuideVersion.Status.values}
     assert actions <= set(ACTION_LABELS), actions - set(ACTION_LABELS)
+
+
+def test_api_patch_refused_field_by_field_is_a_400_not_a_500(dinum_client):
+    """A refusal of the service naming fields (as `full_clean` gives it) answers 400 with its
+    message; only a concurrent edit answers 409."""
+    from unittest import mock
+
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from tests.guides.factories import VersionFactory
+
+    draft = VersionFactory(body="Texte initial.")
+    refusal = DjangoValidationError({"body": ["Le texte ne convient pas."]})
+    with mock.patch("guides.services.guide_version_update", side_effect=refusal):
+        r = dinum_client.patch(
+            f"/api/v1/guide-versions/{draft.pk}/", {"body": "Autre."}, format="json"
+        )
+    assert r.status_code == 400, r.content
+    assert "Le texte ne convient pas." in r.content.decode()
