@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -176,3 +176,19 @@ class MembershipAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         ensure_can_manage_memberships(request.user, obj.role)
         super().save_model(request, obj, form, change)
+
+    # The last current chief data officer role is not deleted here either (a superuser's
+    # delete of one row or of a selection), as `services.membership_revoke` refuses it: shown
+    # as what protects the deletion, which Django then does not carry out.
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        chief = Membership.Role.CHIEF_DATA_OFFICER
+        current = Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
+        holders = set(Membership.objects.filter(current, role=chief).values_list("pk", flat=True))
+        if holders and holders <= {obj.pk for obj in objs}:
+            protected = [
+                *protected,
+                "le dernier compte ayant le rôle d'administrateur général des données : "
+                "attribuez-le d'abord à son successeur",
+            ]
+        return deleted, counts, perms_needed, protected

@@ -533,3 +533,37 @@ def test_the_last_chief_data_officer_role_cannot_be_changed_away_in_the_admin(ag
     assert "dernier" in response.content.decode()
     membership.refresh_from_db()
     assert membership.role == "CHIEF_DATA_OFFICER"
+
+
+# --- roles: the admin's delete --------------------------------------------------------------
+
+
+def _superuser_client():
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    return client
+
+
+def test_the_admin_does_not_delete_the_last_chief_data_officer_role(agd_user):
+    membership = Membership.objects.get(user=agd_user, role="CHIEF_DATA_OFFICER")
+    client = _superuser_client()
+    url = f"/admin/administrators/membership/{membership.pk}/delete/"
+    page = client.get(url).content.decode()
+    assert "dernier compte ayant le rôle d&#x27;administrateur général" in page
+    client.post(url, {"post": "yes"})
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_the_admin_does_not_delete_a_selection_holding_every_chief_data_officer(agd_user):
+    second = MembershipFactory(user=UserFactory(), role="CHIEF_DATA_OFFICER", ministry=None)
+    first = Membership.objects.get(user=agd_user, role="CHIEF_DATA_OFFICER")
+    client = _superuser_client()
+    data = {"action": "delete_selected", "_selected_action": [first.pk, second.pk]}
+    page = client.post("/admin/administrators/membership/", data).content.decode()
+    assert "dernier compte" in page
+    client.post("/admin/administrators/membership/", {**data, "post": "yes"})
+    assert Membership.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+    # One of the two may go: the other remains.
+    client.post(f"/admin/administrators/membership/{second.pk}/delete/", {"post": "yes"})
+    assert not Membership.objects.filter(pk=second.pk).exists()
+    assert Membership.objects.filter(pk=first.pk).exists()
