@@ -8,7 +8,6 @@ The ministry is never a form field: it comes from the URL.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
@@ -19,6 +18,7 @@ from dsfr.forms import DsfrBaseForm
 from administrators.models import DataAdministrator, Membership, Ministry, Organization
 from administrators.permissions import MINISTRY_ADMIN_MANDATE_ROLES, MINISTRY_CONTACT_FIELDS
 from administrators.services import MINISTRY_FIELDS
+from core.concurrency import ReadAtField, read_at
 from core.models import User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -44,27 +44,17 @@ class ServiceMeta:
 
 
 class LoadedAtMixin(forms.Form):
-    """When the editor read the record (its `updated_at`), sent back with the form: the service
-    refuses a save over a change someone else made since (no update lost). Hidden: its error is
-    the form's. Left empty (a form posted by a script), the save is not checked."""
+    """When the editor read the record, sent back with the form (`core.concurrency`): the
+    service refuses a save over a change someone else made since (no update lost)."""
 
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean_loaded_at(self) -> datetime.datetime | None:
-        value = self.cleaned_data.get("loaded_at") or ""
-        try:
-            return datetime.datetime.fromisoformat(value) if value else None
-        except ValueError:
-            raise forms.ValidationError(
-                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
-            ) from None
+    loaded_at = ReadAtField()
 
 
 class ServiceModelForm(DsfrBaseForm, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "loaded_at" in self.fields and self.instance.pk:
-            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+            self.fields["loaded_at"].initial = read_at(self.instance)
 
     def _post_clean(self) -> None:  # the service validates and writes
         pass

@@ -27,7 +27,8 @@ from administrators.permissions import (
     ensure_can_manage_organizations,
 )
 from core.access import access_for, reset_access
-from core.audit import audit_record, diff, history_for, snapshot
+from core.audit import audit_record, diff, snapshot
+from core.concurrency import ensure_unchanged
 from core.validators import validate_public_url, validate_siren, validate_siret
 
 # The writable fields of a ministry, in form order (forms and serializers use this too).
@@ -172,30 +173,6 @@ def _validate_urls(instance: models.Model, names: Iterable[str]) -> None:
         raise ValidationError(errors)
 
 
-def _ensure_unchanged_since(
-    instance: models.Model, expected_updated_at: datetime.datetime | None
-) -> None:
-    """Refuse to save over a change made since the caller read `instance` (its `updated_at`
-    then): the second of two editors is told who saved first, and the first one's change
-    stays. `instance` is the row just read under lock; None skips the check."""
-    if expected_updated_at is None or instance.updated_at == expected_updated_at:  # type: ignore[attr-defined]
-        return
-    last = history_for(instance).first()
-    then = (
-        "vos modifications n'ont pas été enregistrées. Rechargez la page et refaites-les sur "
-        "la version à jour."
-    )
-    if last is None:
-        raise ValidationError(f"Cette fiche a été modifiée entre-temps : {then}", code="stale")
-    who = str(last.actor) if last.actor else "un traitement automatique"
-    when = timezone.localtime(last.created_at)
-    raise ValidationError(
-        f"Cette fiche a été modifiée par {who} le {when:%d/%m/%Y} à {when:%H:%M} entre-temps : "
-        f"{then}",
-        code="stale",
-    )
-
-
 # --- ministries ---------------------------------------------------------------------------------
 
 
@@ -228,7 +205,7 @@ def ministry_update(
     before = snapshot(ministry)
     changed = _apply(ministry, data, MINISTRY_FIELDS)
     ensure_can_edit_ministry_fields(actor, ministry.pk, changed)
-    _ensure_unchanged_since(ministry, expected_updated_at)
+    ensure_unchanged(ministry, expected_updated_at, "Cette fiche")
     if not changed:
         return ministry
     if ministry.successor_id == ministry.pk:
@@ -340,7 +317,7 @@ def organization_update(
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     ensure_can_manage_organizations(actor, org.ministry_id)
-    _ensure_unchanged_since(org, expected_updated_at)
+    ensure_unchanged(org, expected_updated_at, "Cette fiche")
     before = snapshot(org)
     changed = _apply(org, data, ORGANIZATION_FIELDS)
     if not changed:
@@ -408,7 +385,7 @@ def person_update(
 ) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
     ensure_can_edit_person(actor, person)
-    _ensure_unchanged_since(person, expected_updated_at)
+    ensure_unchanged(person, expected_updated_at, "Cette fiche")
     before = snapshot(person)
     if not _apply(person, data, PERSON_FIELDS):
         return person
@@ -597,7 +574,7 @@ def mandate_update(
 ) -> DataAdministrator:
     mandate = DataAdministrator.objects.select_for_update().get(pk=mandate.pk)
     ensure_can_manage_mandate(actor, mandate.ministry_id, mandate.role)
-    _ensure_unchanged_since(mandate, expected_updated_at)
+    ensure_unchanged(mandate, expected_updated_at, "Cette fiche")
     before = snapshot(mandate)
     before_orgs = list(mandate.perimeter_organizations.values_list("pk", flat=True))
     changed = _apply(mandate, data, MANDATE_FIELDS)

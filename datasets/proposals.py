@@ -27,6 +27,7 @@ from django.utils import timezone
 from administrators.models import Membership
 from core.access import access_for
 from core.audit import audit_record, diff, history_for
+from core.concurrency import conflict_message
 from core.models import LegalGround, NoAnonymisationCategory
 from datasets import services
 from datasets import validation as v
@@ -204,7 +205,7 @@ def proposal_submit(
     assessment = _lock_assessment(asset)
     if based_on_version is not None and assessment.version != based_on_version:
         raise services.ConcurrentEditError(
-            services._conflict_message(asset, "La qualification de cette entrée"),
+            conflict_message(asset, "La qualification de cette entrée"),
             code="concurrent_edit",
         )
     links = list(assessment.ground_links.select_related("ground"))

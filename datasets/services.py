@@ -25,6 +25,7 @@ from django.utils import timezone
 from administrators.models import Ministry, Organization
 from core.access import access_for
 from core.audit import audit_bulk, audit_record, diff, history_for, snapshot
+from core.concurrency import ConcurrentEditError, conflict_message
 from core.models import AuditEntry, HvdCategory, LegalGround, Licence, NoAnonymisationCategory
 from datasets import validation as v
 from datasets.models import (
@@ -91,45 +92,11 @@ FK_MODELS: dict[str, type[Model]] = {
 AUDIT_EXCLUDE = {"version", "created_by", "id", "import_key"}
 
 
-class ConcurrentEditError(ValidationError):
-    """The entry (or its qualification) changed since the caller read it."""
-
-
 # --- Helpers -----------------------------------------------------------------------------------
 
 
 def _attname(model: type[Model], name: str) -> str:
     return str(getattr(model._meta.get_field(name), "attname", name))
-
-
-def _local_hhmm(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%H:%M")
-
-
-def _conflict_message(
-    target: Model,
-    what: str = "Cette entrée",
-    *,
-    changed: str = "modifiée",
-    actions: Sequence[str] = (),
-) -> str:
-    """Who changed `target` last and when (its audit trail, or only `actions` of it). The
-    same words for a page and the API: a page that keeps the user's input says what to do
-    with it."""
-    history = history_for(target)
-    if actions:
-        history = history.filter(action__in=actions)
-    last = history.first()
-    then = "vos modifications n'ont pas été enregistrées. Relisez la nouvelle version avant de "
-    then += "refaire vos changements."
-    if last is not None:
-        who = str(last.actor) if last.actor else "un import ou un traitement automatique"
-        when = last.created_at
-        day = timezone.localtime(when).strftime("%d/%m/%Y")
-        return (
-            f"{what} a été {changed} par {who} le {day} à {_local_hhmm(when)} entre-temps : {then}"
-        )
-    return f"{what} a été {changed} entre-temps : {then}"
 
 
 def _revert_conflict(what: str) -> str:
@@ -360,7 +327,7 @@ def asset_update(
         qs = qs.filter(version=expected_version)
     updated = qs.update(**columns, version=F("version") + 1, updated_at=now)
     if not updated:
-        raise ConcurrentEditError(_conflict_message(asset), code="concurrent_edit")
+        raise ConcurrentEditError(conflict_message(asset), code="concurrent_edit")
     asset.version = (expected_version if expected_version is not None else asset.version) + 1
     asset.updated_at = now
     if formats is not None and "formats" in changes:
@@ -410,7 +377,7 @@ def asset_delete(*, actor: Any, asset: DataAsset, expected_version: int | None =
         .filter(pk=asset.pk, version=expected_version)
         .exists()
     ):
-        raise ConcurrentEditError(_conflict_message(asset), code="concurrent_edit")
+        raise ConcurrentEditError(conflict_message(asset), code="concurrent_edit")
     v.record_asset_state([asset], deleted=True)
     audit_record(
         actor=actor, action="asset.deleted", target=asset, changes={"title": [asset.title, None]}
@@ -508,7 +475,7 @@ def asset_qualify(
     now = timezone.now()
     if not qs.update(**columns, version=F("version") + 1, updated_at=now):
         raise ConcurrentEditError(
-            _conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
+            conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
         )
     assessment.version += 1
     assessment.ground_links.all().delete()
@@ -557,7 +524,7 @@ def _comment_only(
     )
     if expected_version is not None and current != expected_version:
         raise ConcurrentEditError(
-            _conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
+            conflict_message(asset, "La qualification de cette entrée"), code="concurrent_edit"
         )
     _history_row(actor, asset, assessment, state, comment)
     audit_record(
@@ -1016,7 +983,7 @@ def _field_snapshot(definition: ExtraFieldDefinition) -> dict[str, Any]:
 
 def _field_conflict(definition: ExtraFieldDefinition) -> ConcurrentEditError:
     return ConcurrentEditError(
-        _conflict_message(definition, "Ce champ", changed="modifié"), code="concurrent_edit"
+        conflict_message(definition, "Ce champ", changed="modifié"), code="concurrent_edit"
     )
 
 
@@ -1142,7 +1109,7 @@ def _designation_snapshot(designation: ReferenceDataDesignation) -> dict[str, An
 
 def _designation_conflict(asset: DataAsset) -> ConcurrentEditError:
     return ConcurrentEditError(
-        _conflict_message(
+        conflict_message(
             asset,
             "La désignation de cette entrée",
             actions=("reference.created", "reference.updated"),

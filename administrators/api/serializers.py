@@ -10,17 +10,7 @@ from rest_framework import serializers
 
 from administrators.models import DataAdministrator, Ministry, Organization, Person
 from administrators.services import MINISTRY_FIELDS
-
-
-def expected_updated_at_field() -> serializers.DateTimeField:
-    return serializers.DateTimeField(
-        write_only=True,
-        required=False,
-        help_text=(
-            "Modification : la valeur de `updated_at` lue. Si l'enregistrement a changé depuis, "
-            "rien n'est enregistré (409)."
-        ),
-    )
+from core.concurrency import expected_updated_at_field
 
 
 class MinistrySerializer(serializers.ModelSerializer):

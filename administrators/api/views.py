@@ -6,16 +6,12 @@ services, which re-check the caller's rights; a token writes only when granted `
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -30,28 +26,12 @@ from administrators.api.serializers import (
 )
 from administrators.models import DataAdministrator, Ministry, Organization
 from administrators.selectors import current_titular_exists
+from core.concurrency import conflicts_as_409
 from core.permissions import IsNetworkStaffOrReadOnly
-
-
-class EditConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale"
-
 
 CONFLICT_RESPONSE = OpenApiResponse(
     description="L'enregistrement a changé depuis `expected_updated_at` : rien n'est enregistré."
 )
-
-
-@contextmanager
-def conflict_as_409() -> Iterator[None]:
-    """A save refused because someone changed the record since it was read answers 409."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if getattr(exc, "code", None) == "stale":
-            raise EditConflict(exc.messages[0]) from exc
-        raise
 
 
 class _NetworkViewSet(
@@ -98,7 +78,7 @@ class MinistryViewSet(_NetworkViewSet):
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
-        with conflict_as_409():
+        with conflicts_as_409():
             ministry = services.ministry_update(
                 actor=self.request.user,
                 ministry=cast(Ministry, serializer.instance),
@@ -141,7 +121,7 @@ class OrganizationViewSet(_NetworkViewSet):
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
-        with conflict_as_409():
+        with conflicts_as_409():
             serializer.instance = services.organization_update(
                 actor=self.request.user,
                 organization=cast(Organization, serializer.instance),
@@ -197,7 +177,7 @@ class MandateViewSet(_NetworkViewSet):
         data = dict(serializer.validated_data)
         data.pop("person", None)
         orgs = data.pop("perimeter_organizations", None)
-        with conflict_as_409():
+        with conflicts_as_409():
             serializer.instance = services.mandate_update(
                 actor=self.request.user,
                 mandate=cast(DataAdministrator, serializer.instance),
