@@ -3,12 +3,10 @@ version numbers, workflow) and their messages are shown on the fields."""
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from core.concurrency import ReadAtField
 from core.markdown import validate_safe_markdown
 from core.models import LegalReference
 from guides.models import Guide, validate_semver
@@ -57,23 +55,13 @@ class VersionForm(DsfrBaseForm):
 
 
 class VersionEditForm(VersionForm):
-    # When the editor read the version (its `updated_at`): a save made by someone else since is
-    # not overwritten (`guide_version_update`). Hidden: its error is the form's.
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    # When the editor read the version: a save made by someone else since is not overwritten
+    # (`guide_version_update`, `core.concurrency`).
+    loaded_at = ReadAtField(required=True)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         del self.fields["version"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            data["loaded_at"] = datetime.datetime.fromisoformat(data.get("loaded_at") or "")
-        except ValueError:
-            raise forms.ValidationError(
-                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
-            ) from None
-        return data
 
 
 class GuideForm(VersionForm):

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.audit import audit_record, diff, history_for, snapshot
+from core.audit import audit_record, diff, snapshot
+from core.concurrency import ensure_unchanged
 from core.models import LegalReference, Licence
 from core.permissions import ensure_network_staff
 from guides.models import Guide, GuideVersion
@@ -150,23 +151,6 @@ def guide_version_create(
     return obj
 
 
-def _conflict_message(version: GuideVersion) -> str:
-    """Who changed `version` last and when (its audit trail), and what to do now."""
-    last = history_for(version).first()
-    then = (
-        "vos modifications n'ont pas été enregistrées. Relisez la nouvelle version avant de "
-        "refaire vos changements."
-    )
-    if last is None:
-        return f"Cette version a été modifiée entre-temps : {then}"
-    who = str(last.actor) if last.actor else "un traitement automatique"
-    when = timezone.localtime(last.created_at)
-    return (
-        f"Cette version a été modifiée par {who} le {when:%d/%m/%Y} à {when:%H:%M} "
-        f"entre-temps : {then}"
-    )
-
-
 @transaction.atomic
 def guide_version_update(
     *,
@@ -181,8 +165,7 @@ def guide_version_update(
     first one's text is not lost."""
     ensure_network_staff(actor)
     version = GuideVersion.objects.select_for_update().get(pk=version.pk)
-    if expected_updated_at is not None and version.updated_at != expected_updated_at:
-        raise ValidationError(_conflict_message(version), code="concurrent_edit")
+    ensure_unchanged(version, expected_updated_at, "Cette version")
     if not version.is_editable:
         raise ValidationError(
             "Une version publiée ou archivée ne se modifie plus : créez une nouvelle version."

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.concurrency import read_at
 from guides import selectors, services
 from guides.forms import GuideForm, VersionEditForm, VersionForm
 from guides.models import Guide, GuideVersion
@@ -205,7 +206,7 @@ def version_edit(request: HttpRequest, slug: str, version: str) -> HttpResponse:
             "changelog": found.changelog,
             "legal_references": list(found.legal_references.all()),
             "review_due": found.review_due,
-            "loaded_at": found.updated_at.isoformat(),
+            "loaded_at": read_at(found),
         },
     )
     locked_message = (

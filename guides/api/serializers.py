@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.concurrency import expected_updated_at_field
 from core.markdown import render_markdown
 from core.models import LegalReference
 from guides.models import Guide, GuideVersion
@@ -76,14 +77,7 @@ class GuideVersionSerializer(serializers.ModelSerializer):
     approved_by = serializers.SerializerMethodField()
     needs_review = serializers.BooleanField(read_only=True)
     body_html = serializers.SerializerMethodField()
-    expected_updated_at = serializers.DateTimeField(
-        write_only=True,
-        required=False,
-        help_text=(
-            "Modification : la valeur de `updated_at` lue. Si la version a changé depuis, "
-            "rien n'est enregistré (409)."
-        ),
-    )
+    expected_updated_at = expected_updated_at_field("la version")
 
     class Meta:
         model = GuideVersion

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from core.concurrency import conflicts_as_409
 from guides import selectors, services
 from guides.api.serializers import (
     GuideCreateSerializer,
@@ -27,11 +26,6 @@ from guides.api.serializers import (
 )
 from guides.models import Guide, GuideVersion
 from guides.permissions import GuidePermission
-
-
-class VersionConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "concurrent_edit"
 
 
 class RelevanceFirstOrdering(OrderingFilter):
@@ -172,18 +166,13 @@ class GuideVersionViewSet(
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
         refs = d.pop("legal_references", None)
-        try:
+        with conflicts_as_409():
             version = services.guide_version_update(
                 actor=self.request.user,
                 version=cast(GuideVersion, serializer.instance),
                 legal_reference_ids=[r.pk for r in refs] if refs is not None else None,
                 **d,
             )
-        except DjangoValidationError as exc:
-            # A refusal naming fields (`full_clean`) has no single code.
-            if getattr(exc, "code", None) == "concurrent_edit":
-                raise VersionConflict(exc.messages[0]) from None
-            raise
         # As a read gives it (`needs_review` is annotated), whatever the query's filters.
         serializer.instance = selectors.versions_visible(self.request.user).get(pk=version.pk)
 
