@@ -3,7 +3,6 @@ the services validate again and their messages are shown on the fields."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
@@ -11,6 +10,7 @@ from django.core.exceptions import ValidationError
 from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
+from core.concurrency import ReadAtField
 from core.models import User
 from datasets.models import DataAsset
 from guides.models import Guide
@@ -136,20 +136,9 @@ class SessionEditForm(SessionForm):
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    # When the trainer read the session (its `updated_at`): a save made by someone else since
-    # is not overwritten (`session_update`). Hidden: its error is the form's.
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        raw = data.get("loaded_at") or ""
-        try:
-            data["loaded_at"] = datetime.datetime.fromisoformat(raw) if raw else None
-        except ValueError:
-            raise ValidationError(
-                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
-            ) from None
-        return data
+    # When the trainer read the session: a save made by someone else since is not overwritten
+    # (`session_update`, `core.concurrency`).
+    loaded_at = ReadAtField()
 
 
 class RegistrationForm(DsfrBaseForm):

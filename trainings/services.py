@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from administrators.models import Ministry, Person
 from core.access import access_for
-from core.audit import audit_record, diff, history_for, snapshot
+from core.audit import audit_record, diff, snapshot
+from core.concurrency import ensure_unchanged
 from core.models import User
 from core.notifications import send_once
 from core.permissions import ensure_network_staff
@@ -189,23 +190,6 @@ def session_create(
     return session
 
 
-def _conflict_message(session: TrainingSession) -> str:
-    """Who changed `session` last and when (its audit trail), and what to do now."""
-    last = history_for(session).first()
-    then = (
-        "vos modifications n'ont pas été enregistrées. Relisez la session avant de refaire vos "
-        "changements."
-    )
-    if last is None:
-        return f"Cette session a été modifiée entre-temps : {then}"
-    who = str(last.actor) if last.actor else "un traitement automatique"
-    when = timezone.localtime(last.created_at)
-    return (
-        f"Cette session a été modifiée par {who} le {when:%d/%m/%Y} à {when:%H:%M} "
-        f"entre-temps : {then}"
-    )
-
-
 @transaction.atomic
 def session_update(
     *,
@@ -221,8 +205,7 @@ def session_update(
     the second of two trainers editing it at once is told, and the first one's save is kept."""
     ensure_can_edit_session(actor, session)
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    if expected_updated_at is not None and session.updated_at != expected_updated_at:
-        raise ValidationError(_conflict_message(session), code="concurrent_edit")
+    ensure_unchanged(session, expected_updated_at, "Cette session")
     unknown = set(fields) - SESSION_FIELDS
     if unknown:
         raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import access_for
+from core.concurrency import read_at
 from core.validators import whole_numbers
 from trainings import calendar, forms, selectors, services
 from trainings.models import Event, Registration, TrainingCourse, TrainingSession
@@ -216,7 +217,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if session.status == TrainingSession.Status.PLANIFIEE
         else TrainingSession.Status.OUVERTE,
         "notes": session.notes,
-        "loaded_at": session.updated_at.isoformat(),
+        "loaded_at": read_at(session),
     }
     form = forms.SessionEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from administrators.models import Ministry
+from core.concurrency import expected_updated_at_field
 from core.models import User
 from datasets.models import DataAsset
 from guides.models import Guide
@@ -61,14 +62,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
     )
     seats_taken = serializers.IntegerField(read_only=True)
     waitlist_count = serializers.IntegerField(read_only=True)
-    expected_updated_at = serializers.DateTimeField(
-        write_only=True,
-        required=False,
-        help_text=(
-            "Modification : la valeur de `updated_at` lue. Si la session a changé depuis, rien "
-            "n'est enregistré (409)."
-        ),
-    )
+    expected_updated_at = expected_updated_at_field("la session")
 
     class Meta:
         model = TrainingSession

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
@@ -18,13 +17,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from core.concurrency import conflicts_as_409
 from core.permissions import IsAuthenticatedWithTokenScope, token_may_write
 from trainings import calendar, selectors, services
 from trainings.api.serializers import (
@@ -74,11 +74,6 @@ class _RW(
     viewsets.GenericViewSet,
 ):
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-
-class SessionConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "concurrent_edit"
 
 
 def _ids(objs: Any) -> list[int] | None:
@@ -190,17 +185,13 @@ class TrainingSessionViewSet(_RW):
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         d = dict(serializer.validated_data)
-        try:
+        with conflicts_as_409():
             session = services.session_update(
                 actor=self.request.user,
                 session=cast(TrainingSession, serializer.instance),
                 trainer_ids=_ids(d.pop("trainers", None)),
                 **d,
             )
-        except DjangoValidationError as exc:
-            if getattr(exc, "code", None) == "concurrent_edit":  # a dict of errors has none
-                raise SessionConflict(exc.messages[0]) from None
-            raise
         serializer.instance = self.get_queryset().get(pk=session.pk)
 
     @extend_schema(summary="Annuler la session (ses formateurs, équipe DINUM)", request=None)
