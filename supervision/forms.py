@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, cast
 
 from django import forms
@@ -11,6 +10,7 @@ from django.db import models
 from dsfr.forms import DsfrBaseForm
 
 from administrators.models import Ministry
+from core.concurrency import ReadAtField, read_at
 from supervision.models import (
     ActionItem,
     AgendaItem,
@@ -50,24 +50,15 @@ class ServiceModelForm(DsfrBaseForm, forms.ModelForm):
 
 
 class ReadAtForm(ServiceModelForm):
-    """A model form that carries when its instance was read (its `updated_at`, hidden): the
-    service does not save it over a change someone else made since."""
+    """A model form that carries when its instance was read (`core.concurrency`): the service
+    does not save it over a change someone else made since."""
 
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    loaded_at = ReadAtField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.initial["loaded_at"] = self.instance.updated_at.isoformat()
-
-    def clean_loaded_at(self) -> datetime.datetime | None:
-        value = self.cleaned_data.get("loaded_at") or ""
-        try:
-            return datetime.datetime.fromisoformat(value) if value else None
-        except ValueError:
-            raise forms.ValidationError(
-                "Le formulaire est incomplet : rechargez la page puis refaites vos changements."
-            ) from None
+            self.initial["loaded_at"] = read_at(self.instance)
 
 
 class RoadmapForm(ServiceModelForm):

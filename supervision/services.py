@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from administrators.models import Ministry
 from core.access import access_for
-from core.audit import audit_record, diff, history_for, snapshot
+from core.audit import audit_record, diff, snapshot
+from core.concurrency import ensure_unchanged
 from core.markdown import validate_safe_markdown
 from supervision import compliance, selectors
 from supervision.models import (
@@ -53,32 +54,6 @@ def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
     obj.full_clean(exclude=exclude, validate_unique=False)
-
-
-def _ensure_unchanged(obj: Any, expected_updated_at: datetime.datetime | None, what: str) -> None:
-    """Refuse to save `obj` over a change made since the editor read it (`expected_updated_at`:
-    its `updated_at` then; None: no check). The row is locked until the end of the save, and
-    the message says who changed it and when (its audit trail). `what`: « Cette réunion »."""
-    if expected_updated_at is None or obj.pk is None:
-        return
-    current = type(obj).objects.select_for_update().filter(pk=obj.pk).values("updated_at").first()
-    if current is None or current["updated_at"] == expected_updated_at:
-        return
-    then = (
-        "vos modifications n'ont pas été enregistrées. Relisez la nouvelle version avant de "
-        "refaire vos changements."
-    )
-    last = history_for(obj).first()
-    if last is None:
-        message = f"{what} a été modifiée entre-temps : {then}"
-    else:
-        who = str(last.actor) if last.actor else "un traitement automatique"
-        when = timezone.localtime(last.created_at)
-        message = (
-            f"{what} a été modifiée par {who} le {when:%d/%m/%Y} à {when:%H:%M} "
-            f"entre-temps : {then}"
-        )
-    raise ValidationError(message, code="concurrent_edit")
 
 
 # --- Compliance snapshots ----------------------------------------------------------------------
@@ -383,7 +358,7 @@ def action_save(
     `expected_updated_at` (when the editor read it), an action changed since is left as it is."""
     _ensure_can_edit_ministry(actor, roadmap.ministry_id)
     if action is not None:
-        _ensure_unchanged(action, expected_updated_at, "Cette action")
+        ensure_unchanged(action, expected_updated_at, "Cette action")
     creating = action is None
     if action is None:
         action = RoadmapAction(
@@ -498,7 +473,7 @@ def meeting_save(
     editor read it), a meeting changed since is left as it is."""
     _ensure_network_staff(actor)
     if meeting is not None:
-        _ensure_unchanged(meeting, expected_updated_at, "Cette réunion")
+        ensure_unchanged(meeting, expected_updated_at, "Cette réunion")
     creating = meeting is None
     meeting = meeting or Meeting(created_by=actor if getattr(actor, "pk", None) else None)
     before = {} if creating else snapshot(meeting, MEETING_FIELDS)

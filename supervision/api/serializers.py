@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from administrators.models import Ministry
+from core.concurrency import expected_updated_at_field
 from supervision.models import (
     ActionItem,
     ActionStatusUpdate,
@@ -124,6 +125,7 @@ class RoadmapActionSerializer(serializers.ModelSerializer):
     is_late = serializers.BooleanField(read_only=True)
     updates = ActionStatusUpdateSerializer(many=True, read_only=True)
     comment = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    expected_updated_at = expected_updated_at_field("l'action")
 
     class Meta:
         model = RoadmapAction
@@ -148,6 +150,8 @@ class RoadmapActionSerializer(serializers.ModelSerializer):
             "is_late",
             "updates",
             "comment",
+            "updated_at",
+            "expected_updated_at",
         ]
         read_only_fields = ["roadmap", "ref", "title", "action_type", "is_flagship", "origin"]
 
@@ -183,6 +187,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     n_present = serializers.IntegerField(read_only=True)
     start_time = LocalTimeField(required=False, allow_null=True)
     end_time = LocalTimeField(required=False, allow_null=True)
+    expected_updated_at = expected_updated_at_field("la réunion")
 
     class Meta:
         model = Meeting
@@ -200,6 +205,8 @@ class MeetingSerializer(serializers.ModelSerializer):
             "status",
             "n_invited",
             "n_present",
+            "updated_at",
+            "expected_updated_at",
         ]
 
 

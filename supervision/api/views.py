@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from administrators.models import Ministry
+from core.concurrency import conflicts_as_409
 from supervision import compliance, selectors, services
 from supervision.api.serializers import (
     ActionItemSerializer,
@@ -192,14 +193,17 @@ class RoadmapActionViewSet(
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         comment = data.pop("comment", "")
+        expected = data.pop("expected_updated_at", None)
         action = serializer.instance
-        serializer.instance = services.action_save(
-            actor=self.request.user,
-            roadmap=action.roadmap,
-            action=action,
-            data=data,
-            comment=comment,
-        )
+        with conflicts_as_409():
+            serializer.instance = services.action_save(
+                actor=self.request.user,
+                roadmap=action.roadmap,
+                action=action,
+                data=data,
+                comment=comment,
+                expected_updated_at=expected,
+            )
 
 
 class MeetingViewSet(
@@ -217,12 +221,15 @@ class MeetingViewSet(
     def _save(self, serializer: Any, meeting: Meeting | None) -> None:
         data = dict(serializer.validated_data)
         invited = data.pop("invited", None)
-        saved = services.meeting_save(
-            actor=self.request.user,
-            data=data,
-            meeting=meeting,
-            invited_ministry_ids=[m.pk for m in invited] if invited is not None else None,
-        )
+        expected = data.pop("expected_updated_at", None)
+        with conflicts_as_409():
+            saved = services.meeting_save(
+                actor=self.request.user,
+                data=data,
+                meeting=meeting,
+                invited_ministry_ids=[m.pk for m in invited] if invited is not None else None,
+                expected_updated_at=expected if meeting is not None else None,
+            )
         serializer.instance = self.get_queryset().get(pk=saved.pk)
 
     def perform_create(self, serializer: Any) -> None:

@@ -324,3 +324,51 @@ def test_transparency_does_not_name_a_deactivated_titular(anon_client, ministry)
     assert "Parti" not in html and "Désigné (nom non publié)" in html
     text = anon_client.get("/supervision/transparence/composition.csv").content.decode("utf-8-sig")
     assert "Parti" not in text
+
+
+def _writer(user):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import make_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user, can_write=True)}")
+    return client
+
+
+def test_api_updates_over_a_change_made_since_they_were_read_answer_409(
+    agd_user, amd_user, ministry
+):
+    """Meetings and roadmap actions over the API: `expected_updated_at` (the `updated_at`
+    read) refuses a save over a later change with 409, as the pages do; nothing is written."""
+    writer = _writer(agd_user)
+    meeting = writer.post(
+        "/api/v1/meetings/",
+        {
+            "meeting_type": "COPIL_BIMESTRIEL",
+            "title": "Comité",
+            "date": "2026-03-10",
+            "status": "TENUE",
+        },
+        format="json",
+    ).json()
+    assert "id" in meeting, meeting
+    url = f"/api/v1/meetings/{meeting['id']}/"
+    read = meeting["updated_at"]
+    first = writer.patch(url, {"title": "Premier", "expected_updated_at": read}, format="json")
+    assert first.status_code == 200, first.json()
+    second = writer.patch(url, {"title": "Second", "expected_updated_at": read}, format="json")
+    assert second.status_code == 409 and "entre-temps" in second.json()["detail"]
+    assert Meeting.objects.get(pk=meeting["id"]).title == "Premier"
+
+    action = services.action_save(
+        actor=amd_user, roadmap=published_roadmap(ministry), data={"title": "Ouvrir"}
+    )
+    amd_writer = _writer(amd_user)
+    url = f"/api/v1/roadmap-actions/{action.pk}/"
+    read = amd_writer.get(url).json()["updated_at"]
+    ok = amd_writer.patch(url, {"progress_pct": 20, "expected_updated_at": read}, format="json")
+    assert ok.status_code == 200, ok.json()
+    late = amd_writer.patch(url, {"progress_pct": 90, "expected_updated_at": read}, format="json")
+    assert late.status_code == 409
+    assert RoadmapAction.objects.get(pk=action.pk).progress_pct == 20
