@@ -34,6 +34,17 @@ CONFLICT_RESPONSE = OpenApiResponse(
 )
 
 
+def _update_schemas(noun: str, serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
+    """The OpenAPI descriptions of a viewset's full and partial updates (409 included)."""
+    responses = {200: serializer, 409: CONFLICT_RESPONSE}
+    return {
+        "update": extend_schema(summary=f"Modifier {noun} (équipe DINUM)", responses=responses),
+        "partial_update": extend_schema(
+            summary=f"Modifier en partie {noun} (équipe DINUM)", responses=responses
+        ),
+    }
+
+
 class _NetworkViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -48,14 +59,7 @@ class _NetworkViewSet(
     list=extend_schema(summary="Ministères visibles par l'appelant"),
     retrieve=extend_schema(summary="Un ministère"),
     create=extend_schema(summary="Créer un ministère (équipe DINUM)"),
-    update=extend_schema(
-        summary="Modifier un ministère (équipe DINUM)",
-        responses={200: MinistrySerializer, 409: CONFLICT_RESPONSE},
-    ),
-    partial_update=extend_schema(
-        summary="Modifier en partie un ministère (équipe DINUM)",
-        responses={200: MinistrySerializer, 409: CONFLICT_RESPONSE},
-    ),
+    **_update_schemas("un ministère", MinistrySerializer),
 )
 class MinistryViewSet(_NetworkViewSet):
     serializer_class = MinistrySerializer
@@ -92,14 +96,7 @@ class MinistryViewSet(_NetworkViewSet):
     list=extend_schema(summary="Organisations (directions, services, opérateurs)"),
     retrieve=extend_schema(summary="Une organisation"),
     create=extend_schema(summary="Créer une organisation (équipe DINUM)"),
-    update=extend_schema(
-        summary="Modifier une organisation (équipe DINUM)",
-        responses={200: OrganizationSerializer, 409: CONFLICT_RESPONSE},
-    ),
-    partial_update=extend_schema(
-        summary="Modifier en partie une organisation (équipe DINUM)",
-        responses={200: OrganizationSerializer, 409: CONFLICT_RESPONSE},
-    ),
+    **_update_schemas("une organisation", OrganizationSerializer),
 )
 class OrganizationViewSet(_NetworkViewSet):
     serializer_class = OrganizationSerializer
@@ -134,14 +131,7 @@ class OrganizationViewSet(_NetworkViewSet):
     list=extend_schema(summary="Mandats (administrateurs, adjoints, délégués, correspondants)"),
     retrieve=extend_schema(summary="Un mandat"),
     create=extend_schema(summary="Enregistrer un mandat (équipe DINUM)"),
-    update=extend_schema(
-        summary="Modifier un mandat (équipe DINUM)",
-        responses={200: MandateSerializer, 409: CONFLICT_RESPONSE},
-    ),
-    partial_update=extend_schema(
-        summary="Modifier en partie un mandat (équipe DINUM)",
-        responses={200: MandateSerializer, 409: CONFLICT_RESPONSE},
-    ),
+    **_update_schemas("un mandat", MandateSerializer),
 )
 class MandateViewSet(_NetworkViewSet):
     serializer_class = MandateSerializer
