@@ -480,11 +480,17 @@ class Membership(TimeStampedModel):
         verbose_name = _("rôle d'un compte")
         verbose_name_plural = _("rôles des comptes")
         constraints = [
-            # NULLS NOT DISTINCT: a network-wide role (no ministry) is held once as well.
             models.UniqueConstraint(
                 fields=["user", "role", "ministry"],
                 name="membership_unique_role_per_ministry",
-                nulls_distinct=False,
+                violation_error_message=_("Ce compte a déjà ce rôle dans ce périmètre."),
+            ),
+            # A network-wide role (no ministry: NULLs are distinct above) is held once as well;
+            # a partial index, which SQLite has too (it has no NULLS NOT DISTINCT).
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(ministry__isnull=True),
+                name="membership_unique_network_role",
                 violation_error_message=_("Ce compte a déjà ce rôle dans ce périmètre."),
             ),
             models.CheckConstraint(

@@ -688,7 +688,10 @@ def membership_grant(
 def last_chief_data_officer(membership: Membership) -> str | None:
     """Why the chief data officer role of `membership` may not go (no other current holder would
     remain), or None. Other holders' rows are locked: two removals at once must not both count
-    on each other. The admin's form asks it too, for a role changed away."""
+    on each other. The admin's form asks it too, for a role changed away. A role already
+    expired may always go: no current holder is lost."""
+    if membership.valid_until is not None and membership.valid_until < timezone.localdate():
+        return None
     others = (
         Membership.objects.select_for_update()
         .filter(role=Membership.Role.CHIEF_DATA_OFFICER)

@@ -1,49 +1,46 @@
-"""A network-wide role (no ministry) is held once per account, like a role in a ministry.
+"""A network-wide role (no ministry) is held once per account, like a role in a ministry: the
+repeated rows already present are removed first (migration 0005 then adds the constraint; in
+another migration, as PostgreSQL alters no table with deletions still to check in the same
+transaction).
 
-The unique constraint on (user, role, ministry) let two rows with an empty ministry through (NULLs
-are distinct by default), so a chief data officer or DINUM role could be granted twice (two
-concurrent grants, or the admin). Exact duplicates already present are merged into the oldest
-row first (the same account, role and network scope: nothing is lost but a repeated line).
+The unique constraint on (user, role, ministry) let two rows with an empty ministry through
+(NULLs are distinct), so a chief data officer or DINUM role could be granted twice. Of an
+account's rows for one network role, the one that lasts longest is kept (no end date first,
+then the latest end date, then the oldest row): the account keeps the role as long as any of
+its rows gave it. Network roles carry no organisation and no kind of administrator.
 """
 
-from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations
 
 
 def drop_repeated_network_roles(apps, schema_editor):
     Membership = apps.get_model("administrators", "Membership")
-    seen: set[tuple[int, str]] = set()
+    kept: dict[tuple[int, str], tuple[int, object]] = {}
     repeated = []
-    for pk, user_id, role in (
+    for pk, user_id, role, valid_until in (
         Membership.objects.filter(ministry__isnull=True)
         .order_by("pk")
-        .values_list("pk", "user_id", "role")
+        .values_list("pk", "user_id", "role", "valid_until")
     ):
-        if (user_id, role) in seen:
+        key = (user_id, role)
+        if key not in kept:
+            kept[key] = (pk, valid_until)
+            continue
+        best_pk, best_until = kept[key]
+        lasts_longer = best_until is not None and (valid_until is None or valid_until > best_until)
+        if lasts_longer:
+            repeated.append(best_pk)
+            kept[key] = (pk, valid_until)
+        else:
             repeated.append(pk)
-        seen.add((user_id, role))
     Membership.objects.filter(pk__in=repeated).delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("administrators", "0003_titular_no_overlap"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(drop_repeated_network_roles, migrations.RunPython.noop),
-        migrations.RemoveConstraint(
-            model_name="membership",
-            name="membership_unique_role_per_ministry",
-        ),
-        migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(
-                fields=("user", "role", "ministry"),
-                name="membership_unique_role_per_ministry",
-                nulls_distinct=False,
-                violation_error_message="Ce compte a déjà ce rôle dans ce périmètre.",
-            ),
-        ),
     ]

@@ -567,3 +567,48 @@ def test_the_admin_does_not_delete_a_selection_holding_every_chief_data_officer(
     client.post(f"/admin/administrators/membership/{second.pk}/delete/", {"post": "yes"})
     assert not Membership.objects.filter(pk=second.pk).exists()
     assert Membership.objects.filter(pk=first.pk).exists()
+
+
+# --- migrations 0004-0005 over a database holding repeated network roles --------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_keep_the_longest_lasting_of_repeated_network_roles():
+    """On a database migrated before the constraint, an account holding a network role twice
+    (an expired row, then a current one) keeps the current one, and the constraint is added in
+    a migration of its own (PostgreSQL alters no table with deletions still to check)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    user = UserFactory()
+    call_command("migrate", "administrators", "0003", verbosity=0)
+    try:
+        with connection.cursor() as cursor:
+            for valid_until in ("2025-01-01", None, "2024-06-30"):
+                cursor.execute(
+                    "INSERT INTO administrators_membership "
+                    "(user_id, role, ministry_id, admin_kind, valid_until, created_at, updated_at) "
+                    "VALUES (%s, 'CHIEF_DATA_OFFICER', NULL, '', %s, NOW(), NOW())",
+                    [user.pk, valid_until],
+                )
+    finally:
+        call_command("migrate", "administrators", verbosity=0)
+    rows = list(Membership.objects.filter(user=user).values_list("role", "valid_until"))
+    assert rows == [("CHIEF_DATA_OFFICER", None)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(user=user, role="CHIEF_DATA_OFFICER")
+
+
+def test_an_expired_chief_data_officer_role_can_be_revoked_without_another_holder():
+    """Removing an expired role loses no current holder: allowed even when nobody holds the
+    role today (otherwise that account could be neither granted the role again nor rid of it)."""
+    superuser = UserFactory(is_superuser=True)
+    Membership.objects.filter(role="CHIEF_DATA_OFFICER").delete()
+    expired = MembershipFactory(
+        user=UserFactory(),
+        role="CHIEF_DATA_OFFICER",
+        ministry=None,
+        valid_until=datetime.date.today() - datetime.timedelta(days=30),
+    )
+    services.membership_revoke(actor=superuser, membership=expired)
+    assert not Membership.objects.filter(pk=expired.pk).exists()
