@@ -223,6 +223,9 @@ def session_update(
     old_start = session.start
     for name, value in fields.items():
         setattr(session, name, value)
+    if _to_the_minute(session.start) == _to_the_minute(old_start):
+        # The pages give a start to the minute: the same minute is no move (seconds kept).
+        session.start = old_start
     session.full_clean()
     now = timezone.now()
     if old_start > now and session.start != old_start and session.start <= now:
@@ -239,8 +242,9 @@ def session_update(
             }
         )
     session.save()
-    if session.start != old_start:
-        # The reminder given for the old date does not count for the new one.
+    if session.start != old_start and session.start > now and old_start > now:
+        # An upcoming session moved: its registrants are told, and the reminder given for the
+        # old date does not count for the new one (a past session's dates corrected: nobody).
         session.registrations.exclude(status=RegStatus.ANNULE).update(reminded_at=None)
         from trainings.tasks import send_session_rescheduled
 
@@ -261,6 +265,10 @@ def session_update(
         ministry_id=session.host_ministry_id,
     )
     return session
+
+
+def _to_the_minute(moment: datetime.datetime) -> datetime.datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 @transaction.atomic

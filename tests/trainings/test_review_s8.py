@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from administrators.models import Membership
+from core.concurrency import read_at
 from tests.factories import MembershipFactory, UserFactory
 from tests.trainings.factories import IndicatorFactory, RegistrationFactory, SessionFactory
 from trainings import calendar, services, tasks
@@ -474,3 +475,44 @@ def test_attendance_through_the_api_keeps_another_trainers_marks_given_what_was_
     one.refresh_from_db()
     two.refresh_from_db()
     assert one.attended is True and two.attended is True
+
+
+# --- a page edit that does not move the session tells nobody -----------------------------------
+
+
+def test_a_page_edit_of_a_session_starting_on_seconds_moves_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    """The page gives the start to the minute: a session created through the API at 10:00:30,
+    edited on its page (the place only), is not « moved »: no notice, reminders kept."""
+    trainer = _trainer()
+    session = SessionFactory(trainers=[trainer])
+    start = session.start.replace(second=30, microsecond=123)
+    TrainingSession.objects.filter(pk=session.pk).update(start=start)
+    session.refresh_from_db()
+    registration = RegistrationFactory(session=session)
+    Registration.objects.filter(pk=registration.pk).update(reminded_at=timezone.now())
+    client.force_login(trainer)
+    data = _edit_data(session, [trainer], location="Salle 12", loaded_at=read_at(session))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/formations/sessions/{session.pk}/modifier/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    session.refresh_from_db()
+    assert session.location == "Salle 12" and session.start == start
+    assert mail.outbox == []
+    assert Registration.objects.get(pk=registration.pk).reminded_at is not None
+
+
+def test_correcting_a_past_sessions_dates_tells_nobody(django_capture_on_commit_callbacks):
+    trainer = _trainer()
+    past = timezone.now() - datetime.timedelta(days=10)
+    session = SessionFactory(trainers=[trainer], start=past, end=past + datetime.timedelta(hours=3))
+    RegistrationFactory(session=session)
+    earlier = past - datetime.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_update(
+            actor=trainer, session=session, start=earlier, end=past + datetime.timedelta(hours=2)
+        )
+    session.refresh_from_db()
+    assert session.start == earlier
+    assert mail.outbox == []
