@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,10 +26,12 @@ from administrators.models import (
 )
 from administrators.permissions import can_grant_role, ensure_can_manage_memberships
 from administrators.services import (
+    LAST_CHIEF_PROTECTION,
     _names_changed,
     _path_of,
     _repath_descendants,
     last_chief_data_officer,
+    removes_every_chief_data_officer,
     titular_conflict,
 )
 from core.access import access_for
@@ -182,13 +184,6 @@ class MembershipAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
     # as what protects the deletion, which Django then does not carry out.
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        chief = Membership.Role.CHIEF_DATA_OFFICER
-        current = Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
-        holders = set(Membership.objects.filter(current, role=chief).values_list("pk", flat=True))
-        if holders and holders <= {obj.pk for obj in objs}:
-            protected = [
-                *protected,
-                "le dernier compte ayant le rôle d'administrateur général des données : "
-                "attribuez-le d'abord à son successeur",
-            ]
+        if removes_every_chief_data_officer(Membership.objects.filter(pk__in=[o.pk for o in objs])):
+            protected = [*protected, LAST_CHIEF_PROTECTION]
         return deleted, counts, perms_needed, protected

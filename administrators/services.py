@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from administrators.models import DataAdministrator, Membership, Ministry, Organization, Person
@@ -704,6 +704,20 @@ def last_chief_data_officer(membership: Membership) -> str | None:
         "C'est le dernier compte ayant le rôle d'administrateur général des données : "
         "attribuez-le d'abord à son successeur avant de le retirer."
     )
+
+
+LAST_CHIEF_PROTECTION = (
+    "le dernier compte ayant le rôle d'administrateur général des données : attribuez-le "
+    "d'abord à son successeur"
+)
+
+
+def removes_every_chief_data_officer(memberships: QuerySet[Membership]) -> bool:
+    """Whether deleting `memberships` (the admin: a selection of roles, or the roles of the
+    accounts deleted) would leave no current chief data officer."""
+    current = Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
+    holders = Membership.objects.filter(current, role=Membership.Role.CHIEF_DATA_OFFICER)
+    return holders.exists() and not holders.exclude(pk__in=memberships.values("pk")).exists()
 
 
 @transaction.atomic

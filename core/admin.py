@@ -151,6 +151,21 @@ class UserAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin, DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The account holding the last current chief data officer role is not deleted (its
+        role would go with it): shown as what protects the deletion."""
+        from administrators.models import Membership
+        from administrators.services import (
+            LAST_CHIEF_PROTECTION,
+            removes_every_chief_data_officer,
+        )
+
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        roles = Membership.objects.filter(user__in=[o.pk for o in objs])
+        if removes_every_chief_data_officer(roles):
+            protected = [*protected, LAST_CHIEF_PROTECTION]
+        return deleted, counts, perms_needed, protected
+
     @staticmethod
     def _may_change_account(request: HttpRequest, obj: Any) -> bool:
         """Nobody changes an account above their own: a superuser's only by a superuser, the

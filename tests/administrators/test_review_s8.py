@@ -612,3 +612,11 @@ def test_an_expired_chief_data_officer_role_can_be_revoked_without_another_holde
     )
     services.membership_revoke(actor=superuser, membership=expired)
     assert not Membership.objects.filter(pk=expired.pk).exists()
+
+
+def test_the_admin_does_not_delete_the_account_of_the_last_chief_data_officer(agd_user):
+    client = _superuser_client()
+    url = f"/admin/core/user/{agd_user.pk}/delete/"
+    assert "dernier compte" in client.get(url).content.decode()
+    client.post(url, {"post": "yes"})
+    assert Membership.objects.filter(user=agd_user, role="CHIEF_DATA_OFFICER").exists()
