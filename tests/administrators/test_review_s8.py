@@ -17,6 +17,7 @@ from administrators.models import (
     Organization,
     PoleMinisteriel,
 )
+from tests.administrators.test_review_session3 import _staff_client
 from tests.factories import (
     MandateFactory,
     MembershipFactory,
@@ -27,14 +28,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _staff_client(user):
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- ministries: successor cycles -----------------------------------------------------------

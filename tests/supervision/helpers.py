@@ -64,3 +64,20 @@ def published_roadmap(ministry: Any, **fields: Any) -> Roadmap:
     }
     values.update(fields)
     return Roadmap.objects.create(ministry=ministry, **values)
+
+
+def held_copil(actor: Any, *ministries: Any) -> Any:
+    """A steering committee held on 12 March 2026, inviting `ministries`."""
+    from supervision import services
+    from supervision.models import Meeting
+
+    return services.meeting_save(
+        actor=actor,
+        data={
+            "meeting_type": Meeting.Type.COPIL_BIMESTRIEL,
+            "title": "COPIL de mars",
+            "date": datetime.date(2026, 3, 12),
+            "status": Meeting.Status.TENUE,
+        },
+        invited_ministry_ids=[m.pk for m in ministries],
+    )

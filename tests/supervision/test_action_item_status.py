@@ -10,7 +10,8 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from supervision import services
-from supervision.models import ActionItem, Meeting
+from supervision.models import ActionItem
+from tests.supervision.helpers import held_copil
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,7 @@ CLIENTS = [
 
 @pytest.fixture
 def meeting(agd_user, ministry):
-    return services.meeting_save(
-        actor=agd_user,
-        data={
-            "meeting_type": Meeting.Type.COPIL_BIMESTRIEL,
-            "title": "COPIL de mars",
-            "date": datetime.date(2026, 3, 12),
-            "status": Meeting.Status.TENUE,
-        },
-        invited_ministry_ids=[ministry.pk],
-    )
+    return held_copil(agd_user, ministry)
 
 
 @pytest.fixture

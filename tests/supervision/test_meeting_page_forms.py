@@ -13,6 +13,7 @@ import pytest
 from supervision import services
 from supervision.models import ActionItem, AgendaItem, Attendance, Decision, Meeting, Minutes
 from tests.factories import MinistryFactory
+from tests.supervision.helpers import held_copil
 
 LONG_MINUTES = (
     "# Relevé de décisions\n\n"
@@ -23,16 +24,7 @@ LONG_MINUTES = (
 
 @pytest.fixture
 def meeting(db, ministry, other_ministry, agd_user):
-    return services.meeting_save(
-        actor=agd_user,
-        data={
-            "meeting_type": Meeting.Type.COPIL_BIMESTRIEL,
-            "title": "COPIL de mars",
-            "date": datetime.date(2026, 3, 12),
-            "status": Meeting.Status.TENUE,
-        },
-        invited_ministry_ids=[ministry.pk, other_ministry.pk],
-    )
+    return held_copil(agd_user, ministry, other_ministry)
 
 
 def _written(meeting: Meeting) -> dict[str, int]:

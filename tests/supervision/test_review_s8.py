@@ -15,23 +15,14 @@ from supervision import importing, services
 from supervision.models import Attendance, ComplianceSnapshot, Meeting, Minutes, RoadmapAction
 from supervision.quarters import Quarter
 from tests.factories import MandateFactory, MinistryFactory
-from tests.supervision.helpers import published_roadmap
+from tests.supervision.helpers import held_copil, published_roadmap
 
 LAST = Quarter.current().previous()
 
 
 @pytest.fixture
 def meeting(agd_user, ministry):
-    return services.meeting_save(
-        actor=agd_user,
-        data={
-            "meeting_type": Meeting.Type.COPIL_BIMESTRIEL,
-            "title": "COPIL de mars",
-            "date": datetime.date(2026, 3, 12),
-            "status": Meeting.Status.TENUE,
-        },
-        invited_ministry_ids=[ministry.pk],
-    )
+    return held_copil(agd_user, ministry)
 
 
 def _hidden(page: str, name: str) -> str:
