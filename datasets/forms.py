@@ -368,11 +368,25 @@ class QualificationForm(DsfrBaseForm):
                 label="Justification interne (au regard du contenu du document)",
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Obligatoire pour chaque motif d'un statut « Non communicable ».",
             )
             self.fields[f"public_motive_{i}"] = forms.CharField(
                 label="Motif public (court)", max_length=300, required=False
             )
         _restyle(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Said next to the field to fill (the service refuses it too, for the API and imports).
+        if self.show_internal and data.get("status") == self.Status.NOT_COMMUNICABLE:
+            for i in range(self.row_count):
+                if data.get(f"ground_{i}") and not (data.get(f"justification_{i}") or "").strip():
+                    self.add_error(
+                        f"justification_{i}",
+                        "Justifiez ce motif : un statut « Non communicable » l'exige, au regard "
+                        "du contenu du document.",
+                    )
+        return data
 
     def ground_rows(self) -> list[dict[str, Any]]:
         return [

@@ -641,9 +641,23 @@ def asset_qualify(request: HttpRequest, pk: int) -> HttpResponse:
             "conflict": conflict,
             "suggestion": size_suggestion(asset),
             "explanation": wizard_explanation(request),
+            "publish_missing": _publish_missing(asset),
         },
         status=409 if conflict else 200,
     )
+
+
+def _publish_missing(asset: DataAsset) -> list[str]:
+    """What the entry's own record lacks for a « published » status (its licence, an open
+    format): set on its edit page, not here, so the qualification page says so beforehand."""
+    return [
+        what
+        for what, present in (
+            ("sa licence de réutilisation", asset.licence_id is not None),
+            ("au moins un format ouvert", any(f.is_open for f in asset.formats.all())),
+        )
+        if not present
+    ]
 
 
 def _keep_hidden_justifications(

@@ -1,0 +1,55 @@
+"""The qualification page says beforehand what a status needs that it does not hold itself
+(browser QA): the entry's licence and open format for « Publié » (set on the entry's edit
+page), and a justification next to each ground of « Non communicable »."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from core.models import Licence
+from datasets.models import OpenByDefaultAssessment
+from tests.datasets.factories import AssetFactory, csv_format
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, asset):
+    return html.unescape(client.get(f"/inventaire/{asset.pk}/qualification/").content.decode())
+
+
+def test_the_page_says_what_the_entry_lacks_for_published_and_links_its_edit_page(
+    amd_client, organization
+):
+    asset = AssetFactory(organization=organization, licence=None)
+    page = _page(amd_client, asset)
+    assert "doit d'abord indiquer sa licence de réutilisation et au moins un format ouvert" in page
+    assert f'href="/inventaire/{asset.pk}/modifier/"' in page
+    asset.licence = Licence.objects.get(spdx_id="etalab-2.0")
+    asset.save(update_fields=["licence"])
+    asset.formats.set([csv_format()])
+    assert "publication-prerequisites" not in _page(amd_client, asset)
+
+
+def test_a_non_communicable_ground_without_justification_is_refused_next_to_it(
+    amd_client, organization
+):
+    asset = AssetFactory(organization=organization)
+    response = amd_client.post(
+        f"/inventaire/{asset.pk}/qualification/",
+        {
+            "status": "NOT_COMMUNICABLE",
+            "obligation_basis": "NONE",
+            "personal_data_basis": "NOT_APPLICABLE",
+            "rows": 3,
+            "ground_0": "L311_5_2D_SURETE_ETAT",
+            "justification_0": "",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "justification_0" in errors and "ground_0" not in errors, errors
+    assert "Justifiez ce motif" in errors["justification_0"][0]
+    assert OpenByDefaultAssessment.objects.get(asset=asset).status == "TO_ASSESS"
