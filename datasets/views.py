@@ -343,6 +343,11 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "extra_rows": extra_rows,
             "personal_data_labels": selectors.personal_data_labels(asset.personal_data_categories),
             "missing": missing,
+            # Qualified as published, the record itself still a draft: out of the public
+            # catalogue and of the DCAT exports until it is made visible.
+            "published_draft": asset.visibility == DataAsset.Visibility.DRAFT
+            and assessment is not None
+            and assessment.status in OpenByDefaultAssessment.PUBLISHED_STATUSES,
             "designation": getattr(asset, "reference_designation", None)
             if _has_designation(asset)
             else None,

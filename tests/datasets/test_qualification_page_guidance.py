@@ -53,3 +53,17 @@ def test_a_non_communicable_ground_without_justification_is_refused_next_to_it(
     assert "justification_0" in errors and "ground_0" not in errors, errors
     assert "Justifiez ce motif" in errors["justification_0"][0]
     assert OpenByDefaultAssessment.objects.get(asset=asset).status == "TO_ASSESS"
+
+
+def test_the_entry_page_says_a_published_qualification_of_a_draft_stays_out_of_the_catalogue(
+    amd_client, organization
+):
+    asset = AssetFactory(organization=organization, visibility="DRAFT")
+    OpenByDefaultAssessment.objects.filter(asset=asset).update(
+        status="PUBLISHED", published_url="https://www.data.gouv.fr/fr/datasets/x/"
+    )
+    page = html.unescape(amd_client.get(f"/inventaire/{asset.pk}/").content.decode())
+    assert "reste un brouillon : elle n'apparaît ni dans le catalogue public" in page
+    asset.visibility = "PUBLISHED"
+    asset.save(update_fields=["visibility"])
+    assert "fiche-brouillon" not in amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
