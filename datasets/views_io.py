@@ -149,7 +149,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
             "title": "Importer un inventaire",
             "form": form,
             "jobs": jobs,
-            "breadcrumb_data": {"current": "Importer un inventaire"},
+            "breadcrumb_data": {
+                "links": [{"url": reverse("datasets:list"), "title": "Inventaire"}],
+                "current": "Importer un inventaire",
+            },
         },
     )
 
@@ -216,7 +219,10 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
                 ("toutes", "Toutes"),
             ],
             "breadcrumb_data": {
-                "links": [{"url": reverse("datasets:import"), "title": "Importer un inventaire"}],
+                "links": [
+                    {"url": reverse("datasets:list"), "title": "Inventaire"},
+                    {"url": reverse("datasets:import"), "title": "Importer un inventaire"},
+                ],
                 "current": job.filename,
             },
         },

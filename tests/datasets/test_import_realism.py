@@ -401,3 +401,22 @@ def test_a_hand_typed_last_update_header_is_the_last_update_column(
     assert job.report["counts"]["created"] == 1, job.report
     apply(job, amd_user)
     assert DataAsset.objects.get().last_updated_at == datetime.date(2024, 3, 1)
+
+
+@pytest.mark.django_db
+def test_the_import_page_names_the_listed_rows_and_counts_in_french(
+    amd_user, amd_client, ministry, organization
+):
+    data = (
+        f"{SHORT}\r\n"
+        f"Arbres vivants;Inventaire des arbres;{organization.name};2024-03-01\r\n"
+        f"Arbres morts;Inventaire des souches;{organization.name};31/02/2024\r\n"
+    ).encode()
+    job = analyse(amd_user, ministry, data)
+    page = amd_client.get(f"/inventaire/import/{job.pk}/").content.decode()
+    assert "La ligne rejetée sera laissée de côté." in page
+    assert "Lignes à examiner : 1 ligne</caption>" in page
+    assert 'aria-current="page">Lignes à examiner</a>' in page
+    assert '<a href="/inventaire/">Inventaire</a>' in page.replace(
+        ' class="fr-breadcrumb__link"', ""
+    )
