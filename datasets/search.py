@@ -263,6 +263,10 @@ def register_sqlite_functions(sender: object, **kwargs: Any) -> None:
 # space: websearch_to_tsquery reads « a - b » as « a -b »). A lone « - » is a word without letters.
 _TERM = re.compile(r'(?:(?P<dashes>-+) ?)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 
+# A French elided article or pronoun before a word typed alone (« d'établissements »,
+# « l’assurance »): a stop word of PostgreSQL's French dictionary, which drops it.
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’]", re.IGNORECASE)
+
 # One term of the query: excluded or not, and its folded words (`fold_words`), in sequence.
 Term = tuple[bool, str]
 
@@ -280,8 +284,9 @@ def parse_query(q: str) -> tuple[tuple[Term, ...], ...]:
         if word is not None and not dashes and word.lower() == "or":
             groups.append([])
             continue
-        words = fold_words(phrase if phrase is not None else word)
-        if not words.strip() or (phrase is None and fold(word) in _STOP_WORDS):
+        typed = phrase if phrase is not None else _ELISION.sub("", word)
+        words = fold_words(typed)
+        if not words.strip() or (phrase is None and fold(typed) in _STOP_WORDS):
             continue
         groups[-1].append((len(dashes or "") % 2 == 1, words))
     return tuple(tuple(group) for group in groups if group)

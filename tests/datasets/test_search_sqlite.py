@@ -158,6 +158,10 @@ def test_fold_words(text, words):
         ("-", ()),
         ("de la", ()),
         ('"de la"', (((False, " de la "),),)),  # a phrase keeps its stop words
+        # An elided article is a stop word, as for PostgreSQL's French dictionary.
+        ("d'établissements", (((False, " etablissement "),),)),
+        ("l’assurance -qu'elle", (((False, " assurance "),),)),  # « elle »: a stop word
+        ("aujourd'hui", (((False, " aujourd hui "),),)),  # an apostrophe inside a word stays
     ],
 )
 def test_parse_query(typed, groups):
