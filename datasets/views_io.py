@@ -416,10 +416,18 @@ def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> 
     paging links keep the ministry and the harvest flag."""
     qs: QuerySet[DataAsset] = DataAsset.objects.all()
     title = "Inventaire des données du réseau des administrateurs ministériels des données"
+    description = (
+        "Les données inventoriées par les ministères du réseau des administrateurs "
+        "ministériels des données, ouvertes ou non, publiées dans le portail."
+    )
     if ministry_code:
         ministry = _ministry_or_404(ministry_code)
         qs = qs.filter(ministry=ministry)
         title = f"Inventaire des données — {ministry.name}"
+        description = (
+            f"Les données inventoriées par l'administrateur ministériel des données du "
+            f"ministère « {ministry.name} », ouvertes ou non, publiées dans le portail."
+        )
     harvest = query_flag(request.GET, "moissonnage")
     qs = exporting.dcat_queryset(qs, harvest=harvest)
     try:
@@ -448,7 +456,6 @@ def dcat_response(request: HttpRequest, ministry_code: str | None, fmt: str) -> 
     def page_url(n: int) -> str:
         return f"{path}?{urlencode({**kept, 'page': n, 'page_size': size})}"
 
-    description = f"Inventaire des données : {title}."
     if harvest:
         description += (
             " Les données ouvertes seulement (qualification « publiée »), sans les entrées qui"

@@ -37,3 +37,19 @@ def test_dcat_turtle_and_jsonld_stay_valid_with_odd_characters_in_links(
         graph = Graph().parse(data=response.content.decode(), format=fmt)
         titles = [str(o) for o in graph.objects(None, None) if str(o) == "Entrée"]
         assert titles == ["Entrée"], path
+
+
+def test_a_ministry_catalogue_is_described_without_repeating_its_title(anon_client, organization):
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    AssetFactory(organization=organization, visibility="PUBLISHED", title="Entrée")
+    code = organization.ministry.code
+    graph = Graph().parse(
+        data=anon_client.get(f"/inventaire/catalogue/{code}.ttl").content.decode(),
+        format="turtle",
+    )
+    catalogue = next(graph.subjects(RDF.type, DCAT.Catalog))
+    title = str(graph.value(catalogue, DCTERMS.title))
+    description = str(graph.value(catalogue, DCTERMS.description))
+    assert organization.ministry.name in title and organization.ministry.name in description
+    assert title not in description
