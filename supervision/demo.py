@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from administrators.models import Ministry
 from supervision import services
-from supervision.models import Meeting, Roadmap, RoadmapAxis
+from supervision.models import ComplianceSnapshot, Meeting, Roadmap, RoadmapAxis
 from supervision.quarters import Quarter
 
 ROADMAP_TITLE = "Feuille de route ministérielle données, algorithmes et codes sources (démo)"
@@ -268,7 +268,14 @@ def load_demo(stdout: Any) -> None:
     quarters = Quarter.current().last(5)
     for quarter in quarters:
         services.snapshot_compute(actor=None, quarter=quarter)
-    services.snapshot_publish(actor=None, quarter=quarters[-2])
+    published = quarters[-2]
+    if not ComplianceSnapshot.objects.filter(
+        year=published.year, quarter=published.quarter
+    ).exists():
+        # No ministry in the network (the 2016 directory was not found): nothing to score.
+        stdout.write("  Aucun ministère dans le réseau : pas de score de conformité à calculer.")
+        return
+    services.snapshot_publish(actor=None, quarter=published)
     stdout.write(
         f"  Scores de conformité calculés pour {quarters[0].label} à {quarters[-1].label}."
     )

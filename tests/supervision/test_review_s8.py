@@ -363,3 +363,18 @@ def test_api_updates_over_a_change_made_since_they_were_read_answer_409(
     late = amd_writer.patch(url, {"progress_pct": 90, "expected_updated_at": read}, format="json")
     assert late.status_code == 409
     assert RoadmapAction.objects.get(pk=action.pk).progress_pct == 20
+
+
+def test_the_supervision_demo_without_any_ministry_says_so_instead_of_failing(db):
+    """`make run` without the 2016 directory (shared data not found): no ministry to score,
+    said in a line, not a traceback."""
+    import io
+
+    from administrators.models import Ministry
+    from supervision.demo import load_demo
+
+    Ministry.objects.update(in_ogp_scope=False)
+    out = io.StringIO()
+    load_demo(out)
+    assert "Aucun ministère dans le réseau" in out.getvalue()
+    assert not ComplianceSnapshot.objects.exists()
