@@ -471,6 +471,8 @@ class AssessmentGround(models.Model):
     class Meta:
         verbose_name = _("motif invoqué")
         verbose_name_plural = _("motifs invoqués")
+        # In the order they were given (motif n° 1 first), on every page and in the API.
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "ground"], name="assessment_ground_unique"

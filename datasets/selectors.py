@@ -1007,7 +1007,7 @@ def asset_detail(user: Any, pk: int) -> DataAsset:
             "formats",
             Prefetch(
                 "assessment__ground_links",
-                queryset=AssessmentGround.objects.select_related("ground").order_by("ground__code"),
+                queryset=AssessmentGround.objects.select_related("ground").order_by("id"),
             ),
         )
         .filter(pk=pk)
@@ -1085,7 +1085,7 @@ def public_motives(asset: DataAsset) -> list[tuple[str, str]]:
     of its qualification, never the internal justification. One query."""
     return list(
         AssessmentGround.objects.filter(assessment__asset=asset)
-        .order_by("ground__code")
+        .order_by("id")
         .values_list("ground__label", "public_motive")
     )
 

@@ -67,3 +67,31 @@ def test_the_entry_page_says_a_published_qualification_of_a_draft_stays_out_of_t
     asset.visibility = "PUBLISHED"
     asset.save(update_fields=["visibility"])
     assert "fiche-brouillon" not in amd_client.get(f"/inventaire/{asset.pk}/").content.decode()
+
+
+def test_grounds_are_shown_in_the_order_they_were_given(amd_client, organization):
+    """Motif n° 1 first (it was listed by database order, the wizard's first ground second)."""
+    from core.models import LegalGround
+
+    asset = AssetFactory(organization=organization)
+    first, second = "L311_5_2D_SURETE_ETAT", "L311_5_2A_DELIB_GOUV"  # not in code order
+    response = amd_client.post(
+        f"/inventaire/{asset.pk}/qualification/",
+        {
+            "status": "NOT_COMMUNICABLE",
+            "obligation_basis": "NONE",
+            "personal_data_basis": "NOT_APPLICABLE",
+            "rows": 3,
+            "ground_0": first,
+            "justification_0": "Plans des sites sensibles.",
+            "ground_1": second,
+            "justification_1": "Notes au Premier ministre.",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assessment = OpenByDefaultAssessment.objects.get(asset=asset)
+    assert [g.ground.code for g in assessment.ground_links.all()] == [first, second]
+    page = html.unescape(amd_client.get(f"/inventaire/{asset.pk}/").content.decode())
+    labels = [LegalGround.objects.get(code=c).label[:40] for c in (first, second)]
+    assert page.index(labels[0]) < page.index(labels[1])
