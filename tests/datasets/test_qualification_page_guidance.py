@@ -15,6 +15,21 @@ from tests.datasets.factories import AssetFactory, csv_format
 pytestmark = pytest.mark.django_db
 
 
+def _not_communicable(client, asset, **rows):
+    """The qualification page posted with « Non communicable » and the ground rows given."""
+    return client.post(
+        f"/inventaire/{asset.pk}/qualification/",
+        {
+            "status": "NOT_COMMUNICABLE",
+            "obligation_basis": "NONE",
+            "personal_data_basis": "NOT_APPLICABLE",
+            "rows": 3,
+            "version": 1,
+            **rows,
+        },
+    )
+
+
 def _page(client, asset):
     return html.unescape(client.get(f"/inventaire/{asset.pk}/qualification/").content.decode())
 
@@ -36,17 +51,8 @@ def test_a_non_communicable_ground_without_justification_is_refused_next_to_it(
     amd_client, organization
 ):
     asset = AssetFactory(organization=organization)
-    response = amd_client.post(
-        f"/inventaire/{asset.pk}/qualification/",
-        {
-            "status": "NOT_COMMUNICABLE",
-            "obligation_basis": "NONE",
-            "personal_data_basis": "NOT_APPLICABLE",
-            "rows": 3,
-            "ground_0": "L311_5_2D_SURETE_ETAT",
-            "justification_0": "",
-            "version": 1,
-        },
+    response = _not_communicable(
+        amd_client, asset, ground_0="L311_5_2D_SURETE_ETAT", justification_0=""
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -75,19 +81,13 @@ def test_grounds_are_shown_in_the_order_they_were_given(amd_client, organization
 
     asset = AssetFactory(organization=organization)
     first, second = "L311_5_2D_SURETE_ETAT", "L311_5_2A_DELIB_GOUV"  # not in code order
-    response = amd_client.post(
-        f"/inventaire/{asset.pk}/qualification/",
-        {
-            "status": "NOT_COMMUNICABLE",
-            "obligation_basis": "NONE",
-            "personal_data_basis": "NOT_APPLICABLE",
-            "rows": 3,
-            "ground_0": first,
-            "justification_0": "Plans des sites sensibles.",
-            "ground_1": second,
-            "justification_1": "Notes au Premier ministre.",
-            "version": 1,
-        },
+    response = _not_communicable(
+        amd_client,
+        asset,
+        ground_0=first,
+        justification_0="Plans des sites sensibles.",
+        ground_1=second,
+        justification_1="Notes au Premier ministre.",
     )
     assert response.status_code == 302, response.context["form"].errors
     assessment = OpenByDefaultAssessment.objects.get(asset=asset)
