@@ -205,7 +205,7 @@ def ministry_update(
     before = snapshot(ministry)
     changed = _apply(ministry, data, MINISTRY_FIELDS)
     ensure_can_edit_ministry_fields(actor, ministry.pk, changed)
-    ensure_unchanged(ministry, expected_updated_at, "Cette fiche")
+    ensure_unchanged(ministry, expected_updated_at, "Cette fiche", locked=True)
     if not changed:
         return ministry
     if ministry.successor_id == ministry.pk:
@@ -317,7 +317,7 @@ def organization_update(
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     ensure_can_manage_organizations(actor, org.ministry_id)
-    ensure_unchanged(org, expected_updated_at, "Cette fiche")
+    ensure_unchanged(org, expected_updated_at, "Cette fiche", locked=True)
     before = snapshot(org)
     changed = _apply(org, data, ORGANIZATION_FIELDS)
     if not changed:
@@ -385,7 +385,7 @@ def person_update(
 ) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
     ensure_can_edit_person(actor, person)
-    ensure_unchanged(person, expected_updated_at, "Cette fiche")
+    ensure_unchanged(person, expected_updated_at, "Cette fiche", locked=True)
     before = snapshot(person)
     if not _apply(person, data, PERSON_FIELDS):
         return person
@@ -574,7 +574,7 @@ def mandate_update(
 ) -> DataAdministrator:
     mandate = DataAdministrator.objects.select_for_update().get(pk=mandate.pk)
     ensure_can_manage_mandate(actor, mandate.ministry_id, mandate.role)
-    ensure_unchanged(mandate, expected_updated_at, "Cette fiche")
+    ensure_unchanged(mandate, expected_updated_at, "Cette fiche", locked=True)
     before = snapshot(mandate)
     before_orgs = list(mandate.perimeter_organizations.values_list("pk", flat=True))
     changed = _apply(mandate, data, MANDATE_FIELDS)

@@ -70,19 +70,25 @@ def ensure_unchanged(
     what: str,
     *,
     changed: str = "modifiée",
+    locked: bool = False,
 ) -> None:
     """Refuse to save `obj` over a change made since the editor read it. `expected_updated_at`:
     its `updated_at` then (None: no check, e.g. a script's call that did not send it). The
-    row stays locked until the end of the caller's transaction."""
+    row is read again under lock, and stays locked until the end of the caller's transaction;
+    `locked`: the caller has just read `obj` so (`select_for_update`), its `updated_at` is
+    compared as it is."""
     if expected_updated_at is None or obj.pk is None:
         return
-    current = (
-        type(obj)
-        ._default_manager.select_for_update()
-        .filter(pk=obj.pk)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
+    if locked:
+        current = obj.updated_at  # type: ignore[attr-defined]
+    else:
+        current = (
+            type(obj)
+            ._default_manager.select_for_update()
+            .filter(pk=obj.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
     if current is None or current == expected_updated_at:
         return
     raise ConcurrentEditError(conflict_message(obj, what, changed=changed))

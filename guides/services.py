@@ -165,7 +165,7 @@ def guide_version_update(
     first one's text is not lost."""
     ensure_network_staff(actor)
     version = GuideVersion.objects.select_for_update().get(pk=version.pk)
-    ensure_unchanged(version, expected_updated_at, "Cette version")
+    ensure_unchanged(version, expected_updated_at, "Cette version", locked=True)
     if not version.is_editable:
         raise ValidationError(
             "Une version publiée ou archivée ne se modifie plus : créez une nouvelle version."

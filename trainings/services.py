@@ -205,7 +205,7 @@ def session_update(
     the second of two trainers editing it at once is told, and the first one's save is kept."""
     ensure_can_edit_session(actor, session)
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    ensure_unchanged(session, expected_updated_at, "Cette session")
+    ensure_unchanged(session, expected_updated_at, "Cette session", locked=True)
     unknown = set(fields) - SESSION_FIELDS
     if unknown:
         raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
