@@ -81,3 +81,42 @@ def held_copil(actor: Any, *ministries: Any) -> Any:
         },
         invited_ministry_ids=[m.pk for m in ministries],
     )
+
+
+# Every kind of caller of the supervision pages, for their permission matrices.
+CLIENTS = [
+    "anon_client",
+    "plain_client",
+    "trainer_client",
+    "correspondent_client",
+    "amd_client",
+    "viewer_client",
+    "dinum_client",
+    "agd_client",
+]
+
+
+def busy_plenary(actor: Any, ministries: list[Any]) -> Any:
+    """A plenary of 10 January 2026 with, for each ministry, its invitation, its presence, a
+    follow-up action, a decision and a version of the minutes (a query count's data)."""
+    from supervision import services
+
+    meeting = services.meeting_save(
+        actor=actor,
+        data={
+            "meeting_type": "PLENIERE_TRIMESTRIELLE",
+            "title": "P",
+            "date": datetime.date(2026, 1, 10),
+        },
+        invited_ministry_ids=[m.pk for m in ministries],
+    )
+    for m in ministries:
+        services.attendance_record(actor=actor, meeting=meeting, ministry=m, status="PRESENT")
+        services.action_item_save(
+            actor=actor,
+            meeting=meeting,
+            data={"description": "X", "due_date": datetime.date(2026, 2, 1), "owner_ministry": m},
+        )
+        services.decision_add(actor=actor, meeting=meeting, text="D", ministry_ids=[m.pk])
+        services.minutes_save(actor=actor, meeting=meeting, body="v")
+    return meeting

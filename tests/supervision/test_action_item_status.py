@@ -11,20 +11,9 @@ from django.utils import timezone
 
 from supervision import services
 from supervision.models import ActionItem
-from tests.supervision.helpers import held_copil
+from tests.supervision.helpers import CLIENTS, held_copil
 
 pytestmark = pytest.mark.django_db
-
-CLIENTS = [
-    "anon_client",
-    "plain_client",
-    "trainer_client",
-    "correspondent_client",
-    "amd_client",
-    "viewer_client",
-    "dinum_client",
-    "agd_client",
-]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from supervision import services
 from supervision.models import ActionItem, AgendaItem, Attendance, Decision, Meeting, Minutes
 from tests.factories import MinistryFactory
-from tests.supervision.helpers import held_copil
+from tests.supervision.helpers import busy_plenary, held_copil
 
 LONG_MINUTES = (
     "# Relevé de décisions\n\n"
@@ -158,24 +158,7 @@ def test_meeting_page_shown_again_after_a_refusal_costs_the_same_queries(
     size, agd_client, agd_user, django_assert_num_queries
 ):
     ministries = [MinistryFactory() for _ in range(size)]
-    meeting = services.meeting_save(
-        actor=agd_user,
-        data={
-            "meeting_type": "PLENIERE_TRIMESTRIELLE",
-            "title": "P",
-            "date": datetime.date(2026, 1, 10),
-        },
-        invited_ministry_ids=[m.pk for m in ministries],
-    )
-    for m in ministries:
-        services.attendance_record(actor=agd_user, meeting=meeting, ministry=m, status="PRESENT")
-        services.action_item_save(
-            actor=agd_user,
-            meeting=meeting,
-            data={"description": "X", "due_date": datetime.date(2026, 2, 1), "owner_ministry": m},
-        )
-        services.decision_add(actor=agd_user, meeting=meeting, text="D", ministry_ids=[m.pk])
-        services.minutes_save(actor=agd_user, meeting=meeting, body="v")
+    meeting = busy_plenary(agd_user, ministries)
     url = f"/supervision/reunions/{meeting.pk}/compte-rendu/"
     agd_client.post(url, {"body": "", "status": "BROUILLON"})
     # As many as the page itself (test_views.test_meeting_detail_query_count_is_flat): the

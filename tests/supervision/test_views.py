@@ -11,18 +11,7 @@ from supervision import compliance, services
 from supervision.models import ActionItem, Attendance, ComplianceSnapshot, Meeting, Minutes
 from supervision.quarters import Quarter
 from tests.factories import MandateFactory, MinistryFactory
-from tests.supervision.helpers import PUBLISHED_OK, published_roadmap, states
-
-CLIENTS = [
-    "anon_client",
-    "plain_client",
-    "trainer_client",
-    "correspondent_client",
-    "amd_client",
-    "viewer_client",
-    "dinum_client",
-    "agd_client",
-]
+from tests.supervision.helpers import CLIENTS, PUBLISHED_OK, busy_plenary, published_roadmap, states
 
 
 @pytest.fixture
@@ -500,24 +489,7 @@ def test_transparency_composition_and_meetings_as_csv(anon_client, agd_user, mee
 @pytest.mark.parametrize("size", [1, 6])
 def test_meeting_detail_query_count_is_flat(size, agd_client, agd_user, django_assert_num_queries):
     ministries = [MinistryFactory() for _ in range(size)]
-    meeting = services.meeting_save(
-        actor=agd_user,
-        data={
-            "meeting_type": "PLENIERE_TRIMESTRIELLE",
-            "title": "P",
-            "date": datetime.date(2026, 1, 10),
-        },
-        invited_ministry_ids=[m.pk for m in ministries],
-    )
-    for m in ministries:
-        services.attendance_record(actor=agd_user, meeting=meeting, ministry=m, status="PRESENT")
-        services.action_item_save(
-            actor=agd_user,
-            meeting=meeting,
-            data={"description": "X", "due_date": datetime.date(2026, 2, 1), "owner_ministry": m},
-        )
-        services.decision_add(actor=agd_user, meeting=meeting, text="D", ministry_ids=[m.pk])
-        services.minutes_save(actor=agd_user, meeting=meeting, body="v")
+    meeting = busy_plenary(agd_user, ministries)
     agd_client.get(f"/supervision/reunions/{meeting.pk}/")
     with django_assert_num_queries(13):
         assert agd_client.get(f"/supervision/reunions/{meeting.pk}/").status_code == 200
