@@ -103,6 +103,9 @@ _DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})\
 # optional time of day as a fraction. A year alone (« 2016 ») is no serial: refused.
 _EXCEL_SERIAL = re.compile(r"([1-9][0-9]{4})(?:[.,][0-9]+)?\Z")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# The day 0 of workbooks in the 1904 date system (Excel for Mac before 2011, `Table.date1904`):
+# the same serial number is four years and a day later there.
+EXCEL_1904_EPOCH = datetime.date(1904, 1, 1)
 # A two-digit year is read as Excel and LibreOffice read it: 00 to 29 are 2000 to 2029, 30 to
 # 99 are 1930 to 1999.
 TWO_DIGIT_YEAR_PIVOT = 30
@@ -159,6 +162,7 @@ class Source:
     encoding: str = ""
     line_label: str = "ligne"
     notices: list[str] = field(default_factory=list)  # how the file was read (`Table.notices`)
+    excel_epoch: datetime.date = EXCEL_EPOCH  # day 0 of its bare date serial numbers
 
 
 def _reject(message: str, code: str = "columns") -> FileRejected:
@@ -251,6 +255,7 @@ def read_source(
         rows=rows,
         encoding=table.encoding,
         notices=list(table.notices),
+        excel_epoch=EXCEL_1904_EPOCH if table.date1904 else EXCEL_EPOCH,
     )
 
 
@@ -673,6 +678,7 @@ class _Context:
         self.definitions = _definitions(ministry.pk)
         self.grounds = {g.code: g for g in LegalGround.objects.all()}
         self.needs_assessment = bool(cs.QUALIFICATION_COLUMNS & set(source.columns))
+        self.excel_epoch = source.excel_epoch
         self.formats_by_id = {f.pk: f for f in self.formats.values()}
         # Identity of every entry of the ministry (cheap tuples); full rows only for matches.
         # The key of an entry's current title first, then the key it was imported with (its
@@ -736,15 +742,15 @@ class ImportDate:
     error: str = ""
 
 
-def import_date(raw: str) -> ImportDate:
+def import_date(raw: str, excel_epoch: datetime.date = EXCEL_EPOCH) -> ImportDate:
     """Read a date cell as French users and their spreadsheets write it.
 
     - 2024-12-31, 31/12/2024 (also 31-12-2024, 31.12.2024, 2024/12/31, and one-digit day or
       month), with a time of day or not (dropped: the fields are dates);
     - 31/12/24: two-digit year, read as Excel and LibreOffice do (`TWO_DIGIT_YEAR_PIVOT`), and
       the report says which year was understood;
-    - 45657: an Excel date serial number (a date cell whose date format was lost), converted,
-      and the report says so.
+    - 45657: an Excel date serial number (a date cell whose date format was lost), converted
+      from the workbook's day 0 (`excel_epoch`), and the report says so.
 
     A date of one of these shapes that does not exist (31/02/2024, 12/31/2024) is refused,
     saying why. Anything else is left to the validation, which refuses it."""
@@ -756,7 +762,7 @@ def import_date(raw: str) -> ImportDate:
         text = with_time.group(1)
     serial = _EXCEL_SERIAL.match(text)
     if serial:
-        day = EXCEL_EPOCH + datetime.timedelta(days=int(serial.group(1)))
+        day = excel_epoch + datetime.timedelta(days=int(serial.group(1)))
         return ImportDate(
             day.isoformat(),
             warning=f"« {raw.strip()[:40]} » est lu comme un numéro de série de date Excel : le "
@@ -796,9 +802,9 @@ def import_date(raw: str) -> ImportDate:
     return ImportDate(day.isoformat(), warning=warning)
 
 
-def _read_date(plan: RowPlan, column: str, raw: str) -> str | None:
+def _read_date(plan: RowPlan, ctx: _Context, column: str, raw: str) -> str | None:
     """A date cell of the row for the validation (`import_date`), None when refused here."""
-    read = import_date(raw)
+    read = import_date(raw, ctx.excel_epoch)
     if read.error:
         plan.error(column, read.error)
         return None
@@ -837,7 +843,7 @@ def _parse_values(row: SourceRow, plan: RowPlan, ctx: _Context, columns: set[str
         values["keywords"] = cs.split_list(cells.get("mots_cles", ""))
     for name, column in (("first_published_at", "date_pub"), ("last_updated_at", "date_maj")):
         if column in columns:
-            date = _read_date(plan, column, cells.get(column, ""))
+            date = _read_date(plan, ctx, column, cells.get(column, ""))
             if date is not None:
                 values[name] = date
     if "freq_maj" in columns:
@@ -933,7 +939,7 @@ def _qualification(
             setattr(q, attr, parsed or default)
     if "date_publication_prevue" in present:
         raw = cells.get("date_publication_prevue", "").strip()
-        date = _read_date(plan, "date_publication_prevue", raw)
+        date = _read_date(plan, ctx, "date_publication_prevue", raw)
         try:
             if date is not None:
                 q.planned_date = v.parse_date(date)
@@ -1254,7 +1260,7 @@ def _extra_values(
     refused: set[str] = set()  # date cells refused here, saying why (`import_date`)
     for d in ctx.definitions:
         if d.kind == ExtraFieldDefinition.Kind.DATE and d.code in given:
-            read = import_date(given[d.code])
+            read = import_date(given[d.code], ctx.excel_epoch)
             if read.error:
                 rp.error(d.label, read.error)
                 refused.add(d.code)

@@ -45,7 +45,7 @@ import re
 import zipfile
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -409,7 +409,9 @@ class Table:
     `header_line` is the header's line (1 unless title rows are above it); `sheet` the name of
     the sheet read, and `sheet_index` its rank; `merged` the columns (0-based) and lines of the
     cells merged down one column, whose first value each line gets; `notices` what the report
-    should say of how the file was read."""
+    should say of how the file was read; `date1904` whether the workbook counts its dates from
+    1 January 1904 (Excel for Mac before 2011): openpyxl reads its date cells right, but a date
+    whose cell lost its format comes as a bare serial number, to be read from that day."""
 
     header: list[str]
     format: str
@@ -421,6 +423,7 @@ class Table:
     sheet_index: int = 0
     merged: list[tuple[int, int, int]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    date1904: bool = False
 
     def __iter__(self) -> Iterator[Row]:
         start = self.header_line + 1
@@ -843,8 +846,17 @@ def _damaged(exc: Exception) -> FileRejected:
     )
 
 
-def _choose_sheet(data: bytes, is_header: HeaderTest | None) -> tuple[int, str, int, str, int]:
-    """(rank, name, header line, worksheet member, number of sheets) of the sheet to read.
+class _Sheet(NamedTuple):
+    rank: int
+    name: str
+    header_line: int
+    member: str  # the worksheet's member in the zip
+    sheets: int  # in the workbook
+    date1904: bool  # the workbook's date system (see `Table`)
+
+
+def _choose_sheet(data: bytes, is_header: HeaderTest | None) -> _Sheet:
+    """The sheet to read.
 
     Without `is_header`: the first sheet, its first row. With it: the visible sheet whose header
     it recognises (hidden sheets, such as the lists behind drop-down menus, are not read); two
@@ -855,9 +867,16 @@ def _choose_sheet(data: bytes, is_header: HeaderTest | None) -> tuple[int, str, 
         sheets = list(workbook.worksheets)
         if not sheets:
             raise FileRejected(_("Le classeur est vide."), code="empty")
+        date1904 = workbook.epoch.year == 1904
+
+        def chosen(rank: int, line: int) -> _Sheet:
+            sheet = sheets[rank]
+            member = getattr(sheet, "_worksheet_path", "")
+            return _Sheet(rank, sheet.title, line, member, len(sheets), date1904)
+
         if is_header is None:
-            return 0, sheets[0].title, 1, getattr(sheets[0], "_worksheet_path", ""), len(sheets)
-        found: list[tuple[int, str, int, str]] = []
+            return chosen(0, 1)
+        found: list[tuple[int, str, int]] = []
         first_visible: int | None = None
         for rank, sheet in enumerate(sheets):
             if getattr(sheet, "sheet_state", "visible") != "visible":
@@ -873,7 +892,7 @@ def _choose_sheet(data: bytes, is_header: HeaderTest | None) -> tuple[int, str, 
                 raise _damaged(exc) from exc
             index = _header_row(rows, is_header)
             if index is not None:
-                found.append((rank, sheet.title, index + 1, getattr(sheet, "_worksheet_path", "")))
+                found.append((rank, sheet.title, index + 1))
         if len(found) > 1:
             raise FileRejected(
                 _(
@@ -881,25 +900,18 @@ def _choose_sheet(data: bytes, is_header: HeaderTest | None) -> tuple[int, str, 
                     "(%(names)s) : une seule est importée. Enregistrez la feuille à importer "
                     "dans un classeur à part (ou supprimez les autres), puis déposez-le."
                 )
-                % {
-                    "names": ", ".join(
-                        f"« {name[:40]} »" for _rank, name, _line, _member in found[:10]
-                    )
-                },
+                % {"names": ", ".join(f"« {name[:40]} »" for _rank, name, _line in found[:10])},
                 code="sheets",
             )
         if found:
-            rank, name, line, member = found[0]
-            return rank, name, line, member, len(sheets)
-        rank = first_visible if first_visible is not None else 0
-        sheet = sheets[rank]
-        return rank, sheet.title, 1, getattr(sheet, "_worksheet_path", ""), len(sheets)
+            return chosen(found[0][0], found[0][2])
+        return chosen(first_visible if first_visible is not None else 0, 1)
     finally:
         workbook.close()
 
 
 def _xlsx_table(data: bytes, is_header: HeaderTest | None) -> Table:
-    rank, name, header_line, member, count = _choose_sheet(data, is_header)
+    rank, name, header_line, member, count, date1904 = _choose_sheet(data, is_header)
     xml = _sheet_xml(data, member)
     _refuse_uncomputed_formulas(xml, header_line)
     rows = _xlsx_rows(data, rank)
@@ -910,9 +922,20 @@ def _xlsx_table(data: bytes, is_header: HeaderTest | None) -> Table:
     if not any(header):
         raise FileRejected(_("Le classeur est vide."), code="empty")
     if is_header is None:  # the first sheet, read as it is (as every caller did before)
-        return Table(_check_header(header), "xlsx", "", "", data, sheet=name)
+        return Table(_check_header(header), "xlsx", "", "", data, sheet=name, date1904=date1904)
     merged, merged_names = _merged_down(xml, header_line)  # a merged header: said first
-    table = Table(_check_header(header), "xlsx", "", "", data, header_line, name, rank, merged)
+    table = Table(
+        _check_header(header),
+        "xlsx",
+        "",
+        "",
+        data,
+        header_line,
+        name,
+        rank,
+        merged,
+        date1904=date1904,
+    )
     _refuse_formula_errors(xml, header_line)
     if count > 1:
         table.notices.append(

@@ -334,6 +334,51 @@ def test_dates_as_french_users_type_them(amd_user, ministry, organization):
 
 
 @pytest.mark.django_db
+def test_bare_serial_dates_of_a_1904_workbook_are_counted_from_1904(
+    amd_user, ministry, organization
+):
+    """Excel for Mac before 2011 counts from 1 January 1904: a date cell that lost its format
+    there holds 1,462 days fewer than the same date in a Windows workbook."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    ExtraFieldDefinition.objects.create(
+        ministry=ministry, code="controle", label="Dernier contrôle", kind="DATE"
+    )
+    names = [*NAMES, "Dernier contrôle"]
+    workbook = openpyxl.Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(names)
+    bare = row("Sans format", date_maj=44195, date_pub=44195.75)
+    bare["Dernier contrôle"] = 44196
+    formatted = row("Avec format", date_maj=datetime.date(2024, 12, 31))
+    for values in (bare, formatted):
+        sheet.append([values.get(n, "") for n in names])
+    data = workbook_bytes(workbook)
+    assert b'date1904="1"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml")
+    job = analyse(amd_user, ministry, data, "inventaire-mac.xlsx")
+    assert job.report["counts"]["created"] == 2, job.report["rows"]
+    warnings = {r["title"]: r["warnings"] for r in job.report["rows"]}
+    assert "numéro de série de date Excel : le 31/12/2024" in warnings["Sans format"][0]
+    assert warnings["Avec format"] == []
+    apply(job, amd_user)
+    assets = {a.title: a for a in DataAsset.objects.all()}
+    assert assets["Sans format"].last_updated_at == datetime.date(2024, 12, 31)
+    assert assets["Sans format"].first_published_at == datetime.date(2024, 12, 31)
+    assert assets["Sans format"].extra == {"controle": "2025-01-01"}
+    assert assets["Avec format"].last_updated_at == datetime.date(2024, 12, 31)
+
+
+@pytest.mark.django_db
+def test_a_windows_workbook_keeps_counting_serial_dates_from_1899(amd_user, ministry, organization):
+    workbook = openpyxl.Workbook()
+    inventory_sheet(workbook.active, [row("Sans format", date_maj=45657)])
+    job = analyse(amd_user, ministry, workbook_bytes(workbook), "inventaire.xlsx")
+    apply(job, amd_user)
+    assert DataAsset.objects.get().last_updated_at == datetime.date(2024, 12, 31)
+
+
+@pytest.mark.django_db
 def test_impossible_dates_are_refused_with_line_column_and_reason(amd_user, ministry, organization):
     rows = [
         row("Février", date_maj="31/02/2024"),
