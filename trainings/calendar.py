@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, vText
 from icalendar import Event as IcsEvent
 
 from trainings.models import TrainingSession
@@ -21,7 +21,10 @@ def _calendar(name: str) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # X-WR-CALNAME is no property icalendar knows: given a plain str it writes the value as is,
+    # so a course title holding a line break, « , », « ; » or « \ » would break the file.
+    # As TEXT (RFC 5545 §3.3.11) it is escaped like SUMMARY, then folded.
+    cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", settings.TIME_ZONE)
     return cal
 
