@@ -35,7 +35,12 @@ from administrators.services import (
     titular_conflict,
 )
 from core.access import access_for
-from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin
+from core.admin import AuditedAdminMixin, MinistryScopedAdmin, NetworkStaffOnlyAdmin, unique_email
+
+PERSON_EMAIL_TAKEN = (
+    "Une autre personne est déjà enregistrée avec ce courriel, peut-être écrit avec d'autres "
+    "majuscules : modifiez sa fiche plutôt que d'en créer une seconde."
+)
 
 
 @admin.register(PoleMinisteriel)
@@ -96,8 +101,16 @@ class OrganizationAdmin(AuditedAdminMixin, MinistryScopedAdmin):
             _names_changed()
 
 
+class PersonAdminForm(forms.ModelForm):
+    """The e-mail stored as `services.person_update` stores it, one record per address."""
+
+    def clean_email(self) -> str:
+        return unique_email(self, PERSON_EMAIL_TAKEN)
+
+
 @admin.register(Person)
 class PersonAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin):
+    form = PersonAdminForm
     list_display = ["last_name", "first_name", "email", "consent_directory", "is_active"]
     list_filter = ["consent_directory", "is_active"]
     search_fields = ["last_name", "first_name", "email"]

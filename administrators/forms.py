@@ -19,7 +19,7 @@ from administrators.models import DataAdministrator, Membership, Ministry, Organ
 from administrators.permissions import MINISTRY_ADMIN_MANDATE_ROLES, MINISTRY_CONTACT_FIELDS
 from administrators.services import MINISTRY_FIELDS
 from core.concurrency import ReadAtField, read_at
-from core.models import User
+from core.models import User, normalize_email
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -220,7 +220,7 @@ class MembershipGrantForm(DsfrBaseForm):
             ).order_by("path", "name")
 
     def clean_email(self) -> User:
-        email = self.cleaned_data["email"].strip().lower()
+        email = normalize_email(self.cleaned_data["email"])
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             raise ValidationError(

@@ -29,6 +29,7 @@ from administrators.permissions import (
 from core.access import access_for, reset_access
 from core.audit import audit_record, diff, snapshot
 from core.concurrency import ensure_unchanged
+from core.models import normalize_email
 from core.validators import validate_public_url, validate_siren, validate_siret
 
 # The writable fields of a ministry, in form order (forms and serializers use this too).
@@ -371,7 +372,7 @@ def ensure_can_edit_person(actor: Any, person: Person) -> None:
 
 
 def _check_person(person: Person) -> None:
-    person.email = (person.email or "").strip().lower()
+    person.email = normalize_email(person.email)
     person.full_clean(exclude=["user"])
 
 
@@ -402,7 +403,7 @@ def person_update(
 
 def _person_for_mandate(actor: Any, data: Mapping[str, Any]) -> Person:
     """The person named by `data["email"]`: reused when known (never modified here), else created."""
-    email = (data.get("email") or "").strip().lower()
+    email = normalize_email(data.get("email"))
     if not email:
         raise ValidationError({"email": "Indiquez le courriel de la personne."})
     existing = Person.objects.filter(email__iexact=email).first()

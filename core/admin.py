@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
@@ -27,7 +29,27 @@ from core.models import (
     NoAnonymisationCategory,
     PersonalDataCategory,
     User,
+    normalize_email,
 )
+
+ACCOUNT_EMAIL_TAKEN = (
+    "Un autre compte utilise déjà cette adresse électronique, peut-être écrite avec d'autres "
+    "majuscules : une personne n'a qu'un compte, modifiez celui qui existe."
+)
+
+
+def unique_email(form: forms.ModelForm[Any], message: str) -> str:
+    """The e-mail of an admin form as the portal's forms and services store it
+    (`normalize_email`), refused with `message` when another row of the form's model holds it
+    in any case: the admin saves without the services, and sign-in by e-mail, which looks the
+    address up without regard to case, must find one account."""
+    email = normalize_email(form.cleaned_data.get("email"))
+    others = form._meta.model._default_manager.filter(email__iexact=email)
+    if form.instance.pk is not None:
+        others = others.exclude(pk=form.instance.pk)
+    if email and others.exists():
+        raise ValidationError(message, code="unique")
+    return email
 
 
 class AuditedAdminMixin(admin.ModelAdmin):
@@ -122,6 +144,24 @@ class MinistryScopedAdmin(admin.ModelAdmin):
         return access_for(request.user).is_network_staff
 
 
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email",)
+
+    def clean_email(self) -> str:
+        return unique_email(self, ACCOUNT_EMAIL_TAKEN)
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean_email(self) -> str:
+        return unique_email(self, ACCOUNT_EMAIL_TAKEN)
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin, DjangoUserAdmin):
     """DINUM staff manage accounts, but only a superuser makes a superuser, changes a
@@ -129,6 +169,8 @@ class UserAdmin(AuditedAdminMixin, NetworkStaffOnlyAdmin, DjangoUserAdmin):
     network role can raise its own rights or take over an account from the admin."""
 
     audit_exclude = ("password", "last_login")
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
 
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff"]

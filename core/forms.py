@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from rest_framework.throttling import BaseThrottle
 
+from core.models import normalize_email
 from core.services import TOKEN_NAME_MAX_LENGTH
 
 
@@ -34,7 +35,7 @@ def client_ip(request: HttpRequest | None) -> str:
 
 
 def _email_key(email: str) -> str:
-    return f"login-fail:email:{email.lower().strip()}"
+    return f"login-fail:email:{normalize_email(email)}"
 
 
 def _ip_key(request: HttpRequest | None) -> str:

@@ -20,13 +20,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def normalize_email(value: str | None) -> str:
+    """An e-mail address as the portal stores and compares it: without the spaces around it
+    and all in lower case, so that one person has one account and one record (sign-in, the
+    roles form and the people services look addresses up without regard to case)."""
+    return (value or "").strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
             raise ValueError("L'adresse électronique est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -63,6 +70,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def clean(self) -> None:
+        """Django lower-cases the domain only; the portal, the whole address."""
+        super().clean()
+        self.email = normalize_email(self.email)
 
 
 class TimeStampedModel(models.Model):

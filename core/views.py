@@ -30,7 +30,7 @@ from core.forms import (
     TokenCreateForm,
     client_ip,
 )
-from core.models import ApiToken, User
+from core.models import ApiToken, User, normalize_email
 from core.services import has_write_role, token_create, token_revoke
 
 
@@ -86,7 +86,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     extra_context = {"title": "Mot de passe oublié"}
 
     def form_valid(self, form: Any) -> HttpResponse:
-        email = form.cleaned_data["email"].strip().lower()
+        email = normalize_email(form.cleaned_data["email"])
         limits = {
             f"reset:email:{email}": RESET_MAX_PER_EMAIL,
             f"reset:ip:{client_ip(self.request)}": RESET_MAX_PER_IP,

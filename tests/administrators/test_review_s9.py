@@ -1,0 +1,93 @@
+"""Review of the administrators app (session 9): people entered in the Django admin."""
+
+import pytest
+from django.test import Client
+
+from administrators.models import Person
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_admin(dinum_user):
+    dinum_user.is_staff = True
+    dinum_user.save()
+    client = Client()
+    client.force_login(dinum_user)
+    return client
+
+
+def _person_form(**extra):
+    return {
+        "first_name": "Claude",
+        "last_name": "Martin",
+        "email": "claude.martin@culture.gouv.fr",
+        "phone": "",
+        "job_title": "",
+        "organization": "",
+        "user": "",
+        "is_active": "on",
+        **extra,
+    }
+
+
+def test_person_created_in_the_admin_has_its_email_lowercased_and_stripped(staff_admin):
+    response = staff_admin.post(
+        "/admin/administrators/person/add/",
+        _person_form(email="  Claude.Martin@Culture.GOUV.fr "),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Person.objects.get().email == "claude.martin@culture.gouv.fr"
+
+
+@pytest.mark.parametrize(
+    "stored", ["claude.martin@culture.gouv.fr", "Claude.Martin@Culture.gouv.fr"]
+)
+def test_admin_refuses_a_second_person_with_an_email_in_another_case(staff_admin, stored):
+    PersonFactory(email=stored)
+
+    response = staff_admin.post(
+        "/admin/administrators/person/add/", _person_form(email="CLAUDE.Martin@culture.gouv.fr")
+    )
+
+    assert response.status_code == 200
+    assert "Une autre personne est déjà enregistrée avec ce courriel" in (response.content.decode())
+    assert Person.objects.filter(email__iexact=stored).count() == 1
+
+
+def test_admin_refuses_to_give_a_person_the_email_of_another_in_another_case(staff_admin):
+    PersonFactory(email="claude.martin@culture.gouv.fr")
+    other = PersonFactory(email="dominique.petit@culture.gouv.fr")
+
+    response = staff_admin.post(
+        f"/admin/administrators/person/{other.pk}/change/",
+        _person_form(
+            first_name=other.first_name,
+            last_name=other.last_name,
+            email="Claude.Martin@culture.gouv.fr",
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "Une autre personne est déjà enregistrée avec ce courriel" in (response.content.decode())
+    other.refresh_from_db()
+    assert other.email == "dominique.petit@culture.gouv.fr"
+
+
+def test_person_changed_in_the_admin_keeps_its_own_email_in_another_case(staff_admin):
+    person = PersonFactory(email="Claude.Martin@Culture.gouv.fr")  # an old row
+
+    response = staff_admin.post(
+        f"/admin/administrators/person/{person.pk}/change/",
+        _person_form(
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email="CLAUDE.MARTIN@culture.gouv.fr",
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person.refresh_from_db()
+    assert person.email == "claude.martin@culture.gouv.fr"
