@@ -148,42 +148,29 @@ def snapshot_compute(
     impact = _impact_ministry_ids(ids, quarter)
     with consistent_read():
         evaluations = compliance.evaluate(ids, as_of, closed=closed, impact_ministry_ids=impact)
-        existing = {
-            s.ministry_id: s
-            for s in ComplianceSnapshot.objects.select_for_update().filter(
-                ministry_id__in=ids, year=quarter.year, quarter=quarter.quarter
-            )
+    values = {
+        pk: {
+            "as_of": as_of,
+            "score_total": ev.score.total,
+            "coverage": ev.score.coverage,
+            "band": ev.score.band,
+            "maturity_level": ev.maturity_level,
+            "score_by_axis": ev.score.by_axis,
+            "criteria_detail": ev.criteria_detail(),
+            "red_flags": ev.red_flags,
+            "facts": {
+                "assets": ev.context.asset_total,
+                **ev.context.facts,
+                "actions_due": ev.context.actions_due,
+                "actions_done": ev.context.actions_done,
+            },
+            "computed_at": now,
+            "algorithm_version": compliance.ALGORITHM_VERSION,
         }
-        out = []
-        for pk, ev in evaluations.items():
-            values = {
-                "as_of": as_of,
-                "score_total": ev.score.total,
-                "coverage": ev.score.coverage,
-                "band": ev.score.band,
-                "maturity_level": ev.maturity_level,
-                "score_by_axis": ev.score.by_axis,
-                "criteria_detail": ev.criteria_detail(),
-                "red_flags": ev.red_flags,
-                "facts": {
-                    "assets": ev.context.asset_total,
-                    **ev.context.facts,
-                    "actions_due": ev.context.actions_due,
-                    "actions_done": ev.context.actions_done,
-                },
-                "computed_at": now,
-                "algorithm_version": compliance.ALGORITHM_VERSION,
-            }
-            snap = existing.get(pk)
-            if snap is None:
-                snap = ComplianceSnapshot.objects.create(
-                    ministry_id=pk, year=quarter.year, quarter=quarter.quarter, **values
-                )
-            else:
-                for name, value in values.items():
-                    setattr(snap, name, value)
-                snap.save()
-            out.append(snap)
+        for pk, ev in evaluations.items()
+    }
+    with transaction.atomic():
+        out = _snapshots_store(quarter, values, now)
         if actor is not None and out:
             audit_record(
                 actor=actor,
@@ -192,6 +179,46 @@ def snapshot_compute(
                 changes={"quarter": quarter.label, "ministries": len(out)},
                 ministry_id=None,
             )
+    return out
+
+
+def _snapshots_store(
+    quarter: Quarter, values: dict[int, dict[str, Any]], now: datetime.datetime
+) -> list[ComplianceSnapshot]:
+    """Upsert the computed snapshots of `quarter`, by ministry (call inside a transaction).
+
+    Two computations of the same quarter may run at once (the nightly task and the
+    « Calculer » button, two clicks): the second must neither fail on `snapshot_unique_quarter`
+    nor bury newer scores. So the rows are written after the consistent read, in a READ
+    COMMITTED transaction (in the REPEATABLE READ one, a row the other run has committed meanwhile
+    is invisible: inserting it again breaks the unique constraint, locking it is a serialization
+    failure). The missing rows are inserted with INSERT … ON CONFLICT DO NOTHING (a row the
+    other run is inserting is waited for, then left to it), then every row is locked in ministry
+    order (two runs cannot deadlock) and rewritten, except one published meanwhile (left as
+    published) or computed by a run started after this one (its scores are newer)."""
+    ids = sorted(values)
+    if not ids:
+        return []
+    ComplianceSnapshot.objects.bulk_create(
+        [
+            ComplianceSnapshot(
+                ministry_id=pk, year=quarter.year, quarter=quarter.quarter, **values[pk]
+            )
+            for pk in ids
+        ],
+        ignore_conflicts=True,
+    )
+    snaps = list(
+        ComplianceSnapshot.objects.select_for_update()
+        .filter(ministry_id__in=ids, year=quarter.year, quarter=quarter.quarter)
+        .order_by("ministry_id")
+    )
+    out = [snap for snap in snaps if not snap.published]
+    stale = [snap for snap in out if snap.computed_at <= now]
+    for snap in stale:
+        for name, value in values[snap.ministry_id].items():
+            setattr(snap, name, value)
+    ComplianceSnapshot.objects.bulk_update(stale, list(values[ids[0]]))
     return out
 
 

@@ -1,0 +1,160 @@
+"""Review of the supervision app's writes under concurrency: two requests or tasks writing
+the same unique row (a quarter's snapshot, a meeting's attendance, a roadmap's actions) end
+without an error page and without a duplicate or half-written result.
+
+Each race is played deterministically: the first writer is stopped where the window is
+(through a wrapper of the call it makes there), the second writer runs in a thread on its own
+connection until it has committed or waits for a lock the first one holds (`pg_blocking_pids`),
+then the first writer goes on. No sleep decides the order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from supervision import compliance, services
+from supervision.models import ComplianceSnapshot
+from supervision.quarters import Quarter
+
+LAST = Quarter.current().previous()
+
+pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="verrous de PostgreSQL")
+
+
+class Rival:
+    """The second writer: `work` run in a thread with its own database connection."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.pid: int | None = None
+        self._started = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = cursor.fetchone()[0]
+            self._started.set()
+            self.result = self.work()
+        except BaseException as exc:  # re-raised by the test
+            self.error = exc
+        finally:
+            self._started.set()
+            connections.close_all()
+
+    def run_until_done_or_blocked(self) -> str:
+        """Start, and return once the rival has finished ("done") or waits for a lock held
+        by the caller's transaction ("blocked")."""
+        self.thread.start()
+        assert self._started.wait(10)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if not self.thread.is_alive():
+                return "done"
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT cardinality(pg_blocking_pids(%s))", [self.pid])
+                if cursor.fetchone()[0]:
+                    return "blocked"
+            time.sleep(0.005)
+        raise AssertionError("le second traitement n'a ni fini ni attendu de verrou")
+
+    def finish(self) -> Any:
+        self.thread.join(20)
+        assert not self.thread.is_alive()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+# --- Two computations of the same quarter at once ------------------------------------------------
+
+
+def _rival_while_first_computation_reads(monkeypatch, rival: Rival) -> None:
+    """The rival runs to its end while the first computation is inside its consistent read
+    (REPEATABLE READ: what the rival commits then is invisible to the first one's reads)."""
+    real = compliance.evaluate
+    me = threading.get_ident()
+    fired: list[bool] = []
+
+    def evaluate(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)  # the first computation's snapshot is taken by now
+        if threading.get_ident() == me and not fired:
+            fired.append(True)
+            assert rival.run_until_done_or_blocked() == "done"  # it holds no lock yet
+            rival.finish()
+        return result
+
+    monkeypatch.setattr(compliance, "evaluate", evaluate)
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("already_computed", [False, True], ids=["premier-calcul", "recalcul"])
+def test_two_computations_of_a_quarter_at_once_both_succeed_and_keep_the_newer_scores(
+    monkeypatch, agd_user, ministry, already_computed
+):
+    """The « Calculer » button while the nightly task computes the same quarter: before, the
+    second to write hit `snapshot_unique_quarter` (first computation) or a serialization
+    failure (recomputation), an error page or a failed task."""
+    if already_computed:
+        services.snapshot_compute(actor=None, quarter=LAST, ministry_ids=[ministry.pk])
+    rival = Rival(
+        lambda: services.snapshot_compute(actor=None, quarter=LAST, ministry_ids=[ministry.pk])
+    )
+    _rival_while_first_computation_reads(monkeypatch, rival)
+
+    mine = services.snapshot_compute(actor=agd_user, quarter=LAST, ministry_ids=[ministry.pk])
+
+    theirs = rival.result
+    assert len(theirs) == 1 and len(mine) == 1
+    kept = ComplianceSnapshot.objects.get(ministry=ministry, year=LAST.year, quarter=LAST.quarter)
+    # The rival started after this computation: its scores are the newer ones, they stay.
+    assert mine[0].pk == theirs[0].pk == kept.pk
+    assert kept.computed_at == theirs[0].computed_at == mine[0].computed_at
+    assert ComplianceSnapshot.objects.count() == 1
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_a_score_published_during_a_computation_stays_as_published(monkeypatch, agd_user, ministry):
+    """Publication of the quarter while it is being recomputed: the published score is not
+    rewritten (and the recomputation does not fail on the row the publication changed)."""
+    first = services.snapshot_compute(actor=None, quarter=LAST, ministry_ids=[ministry.pk])[0]
+    rival = Rival(lambda: services.snapshot_publish(actor=agd_user, quarter=LAST))
+    _rival_while_first_computation_reads(monkeypatch, rival)
+
+    again = services.snapshot_compute(actor=agd_user, quarter=LAST, ministry_ids=[ministry.pk])
+
+    assert again == []
+    kept = ComplianceSnapshot.objects.get(pk=first.pk)
+    assert kept.published and kept.computed_at == first.computed_at
+
+
+def test_a_computation_writes_its_snapshots_in_three_queries_whatever_the_ministries(
+    agd_user, ministry, other_ministry, django_assert_num_queries, monkeypatch
+):
+    """The upsert itself (insert what is missing, lock, rewrite) is three statements, with or
+    without rows already there."""
+    values = {}
+
+    def store(quarter, vals, now):
+        values.update(vals)
+        with django_assert_num_queries(3):
+            return real_store(quarter, vals, now)
+
+    real_store = services._snapshots_store
+    monkeypatch.setattr(services, "_snapshots_store", store)
+    ids = [ministry.pk, other_ministry.pk]
+    services.snapshot_compute(actor=agd_user, quarter=LAST, ministry_ids=ids)
+    services.snapshot_compute(actor=agd_user, quarter=LAST, ministry_ids=ids)
+    assert set(values) == set(ids)
+    assert ComplianceSnapshot.objects.filter(ministry_id__in=ids).count() == 2
