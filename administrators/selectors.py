@@ -145,7 +145,13 @@ def ministry_mandates(ministry: Ministry) -> list[DataAdministrator]:
 def ministry_organizations(ministry: Ministry, *, search: str = "") -> QuerySet[Organization]:
     qs = Organization.objects.filter(ministry=ministry)
     if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(siret__startswith=search))
+        match = Q(name__icontains=search)
+        # A SIRET as people copy it, in groups (« 130 025 265 00013 »), spaces possibly
+        # no-break: spaces taken out as `services._check_organization` does before storing it.
+        digits = "".join(search.split())
+        if digits.isascii() and digits.isdigit():
+            match |= Q(siret__startswith=digits)
+        qs = qs.filter(match)
     return qs.select_related("parent").order_by("path", "name")
 
 

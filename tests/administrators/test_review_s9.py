@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
+from administrators import selectors
 from administrators.models import Person
-from tests.factories import PersonFactory
+from tests.factories import OrganizationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,54 @@ def test_person_changed_in_the_admin_keeps_its_own_email_in_another_case(staff_a
     assert response.status_code == 302, response.content.decode()[:3000]
     person.refresh_from_db()
     assert person.email == "claude.martin@culture.gouv.fr"
+
+
+# --- the ministry page's organisation search: a SIRET written in groups -----------------------
+
+
+SIRET = "13002526500013"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        SIRET,
+        "130 025 265 00013",  # as on a letterhead
+        "130\u00a0025\u00a0265\u00a000013",  # no-break spaces, as copied from a web page
+        "130\u202f025\u202f265\u202f00013",  # narrow no-break spaces (French typography)
+        " 130 025 265 ",  # the start of it
+    ],
+)
+def test_ministry_organizations_finds_a_siret_typed_with_spaces(ministry, typed):
+    wanted = OrganizationFactory(ministry=ministry, siret=SIRET, name="Direction du numérique")
+    OrganizationFactory(ministry=ministry, siret="11000201100044", name="Autre direction")
+
+    assert list(selectors.ministry_organizations(ministry, search=typed)) == [wanted]
+
+
+def test_ministry_organizations_does_not_find_another_ministrys_siret(ministry, other_ministry):
+    OrganizationFactory(ministry=other_ministry, siret=SIRET)
+
+    assert not selectors.ministry_organizations(ministry, search="130 025 265 00013").exists()
+
+
+def test_ministry_organizations_still_finds_a_name_with_spaces(ministry):
+    wanted = OrganizationFactory(ministry=ministry, siret=SIRET, name="Direction du numérique")
+
+    assert list(selectors.ministry_organizations(ministry, search="du numé")) == [wanted]
+
+
+def test_ministry_page_lists_the_organisation_of_a_siret_typed_with_no_break_spaces(
+    amd_client, ministry
+):
+    OrganizationFactory(ministry=ministry, siret=SIRET, name="Direction du numérique")
+    OrganizationFactory(ministry=ministry, siret="11000201100044", name="Autre direction")
+
+    response = amd_client.get(
+        f"/ministeres/{ministry.code}/", {"q": "130\u00a0025\u00a0265\u00a000013"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Direction du numérique" in page
+    assert "Autre direction" not in page
