@@ -465,6 +465,13 @@ MEETING_FIELDS = [
 ]
 
 
+def _lock_meeting(meeting: Meeting) -> None:
+    """Lock the meeting's row until the end of the caller's transaction: the writes of its
+    invitations, attendance and minutes (rows unique per meeting) then run one at a time, each
+    reading what the one before it committed."""
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+
+
 def _validate_meeting(meeting: Meeting) -> None:
     if meeting.meeting_type in Meeting.ONE_MINISTRY_TYPES and not meeting.ministry_id:
         raise ValidationError(
@@ -500,6 +507,11 @@ def meeting_save(
     editor read it), a meeting changed since is left as it is."""
     _ensure_network_staff(actor)
     if meeting is not None:
+        # One write of a meeting at a time (its save, attendance, minutes): the « Invité » rows
+        # are read and inserted under the lock, so an attendance recorded meanwhile cannot
+        # insert the same row first (`attendance_unique`: an error page). The UPDATE below
+        # would lock the row too, but only by accident of the order of the statements.
+        _lock_meeting(meeting)
         ensure_unchanged(meeting, expected_updated_at, "Cette réunion")
     creating = meeting is None
     meeting = meeting or Meeting(created_by=actor if getattr(actor, "pk", None) else None)
@@ -593,6 +605,11 @@ def attendance_record(
 ) -> Attendance:
     """Record the attendance of an invited ministry (a ministry that was not invited is refused)."""
     _ensure_network_staff(actor)
+    # Under the meeting's lock, as its save: a save removing the ministry from the invitations
+    # (and its row), or inserting its « Invité » row, is seen whole here or waits for this
+    # record. Without it the row was re-created for a ministry no longer invited, or inserted
+    # twice (`attendance_unique`: an error page for the save).
+    _lock_meeting(meeting)
     if not meeting.invited_ministries.filter(pk=ministry.pk).exists():
         raise ValidationError(
             "%(m)s n'est pas invité à cette réunion : ajoutez-le aux ministères invités avant "
@@ -673,7 +690,7 @@ def minutes_save(
         raise ValidationError({"body": exc.messages}) from exc
     if status not in Minutes.Status.values:
         raise ValidationError({"status": "Statut de compte rendu inconnu."})
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()  # one save at a time
+    _lock_meeting(meeting)  # one save at a time
     latest = Minutes.objects.filter(meeting=meeting).order_by("-version").first()
     last = latest.version if latest is not None else 0
     if based_on is not None and latest is not None and based_on != last:

@@ -16,11 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from supervision import compliance, services
-from supervision.models import ComplianceSnapshot
+from supervision.models import Attendance, ComplianceSnapshot, Meeting
 from supervision.quarters import Quarter
+from tests.supervision.helpers import held_copil
 
 LAST = Quarter.current().previous()
 
@@ -73,6 +75,24 @@ class Rival:
         if self.error is not None:
             raise self.error
         return self.result
+
+
+def _once_in_this_thread(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, before: Callable[[], object]
+) -> None:
+    """Replace `owner.name` by a wrapper that, at its first call from the test's thread (the
+    first writer), runs `before` and then the real call; the rival's calls go straight through."""
+    real = getattr(owner, name)
+    me = threading.get_ident()
+    fired: list[bool] = []
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == me and not fired:
+            fired.append(True)
+            before()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
 
 
 # --- Two computations of the same quarter at once ------------------------------------------------
@@ -158,3 +178,75 @@ def test_a_computation_writes_its_snapshots_in_three_queries_whatever_the_minist
     services.snapshot_compute(actor=agd_user, quarter=LAST, ministry_ids=ids)
     assert set(values) == set(ids)
     assert ComplianceSnapshot.objects.filter(ministry_id__in=ids).count() == 2
+
+
+# --- A meeting's invitations and attendance -----------------------------------------------------
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_an_attendance_recorded_while_the_meeting_is_saved_is_kept_without_error(
+    monkeypatch, agd_user, dinum_user, ministry, other_ministry
+):
+    """A ministry invited without its « Invité » row (meetings recorded before the rows
+    existed): the meeting's save creates the row while an editor records that ministry's
+    presence. Before, both inserted it and the save broke `attendance_unique` (500); now the
+    attendance waits for the save, then updates its row."""
+    meeting = held_copil(agd_user, ministry)
+    meeting.invited_ministries.add(other_ministry)  # invited, no attendance row yet
+    rival = Rival(
+        lambda: services.attendance_record(
+            actor=dinum_user,
+            meeting=Meeting.objects.get(pk=meeting.pk),
+            ministry=other_ministry,
+            status="PRESENT",
+        )
+    )
+    _once_in_this_thread(
+        monkeypatch, Attendance.objects, "bulk_create", rival.run_until_done_or_blocked
+    )
+
+    services.meeting_save(
+        actor=agd_user,
+        meeting=meeting,
+        data={},
+        invited_ministry_ids=[ministry.pk, other_ministry.pk],
+    )
+    rival.finish()
+
+    rows = dict(Attendance.objects.filter(meeting=meeting).values_list("ministry_id", "status"))
+    assert rows == {ministry.pk: "INVITE", other_ministry.pk: "PRESENT"}
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_an_attendance_recorded_while_the_ministry_is_uninvited_leaves_no_stray_row(
+    monkeypatch, agd_user, dinum_user, ministry, other_ministry
+):
+    """Attendance recorded while another editor removes the ministry from the invitations:
+    before, the removal deleted the row and the attendance created it again for a ministry no
+    longer invited (counted in N5's Σ invited). Now one waits for the other."""
+    meeting = held_copil(agd_user, ministry, other_ministry)
+    rival = Rival(
+        lambda: services.meeting_save(
+            actor=dinum_user,
+            meeting=Meeting.objects.get(pk=meeting.pk),
+            data={},
+            invited_ministry_ids=[ministry.pk],
+        )
+    )
+    _once_in_this_thread(
+        monkeypatch, Attendance.objects, "get_or_create", rival.run_until_done_or_blocked
+    )
+
+    try:
+        services.attendance_record(
+            actor=agd_user, meeting=meeting, ministry=other_ministry, status="PRESENT"
+        )
+    except ValidationError as exc:  # the removal committed first: refused, in French
+        assert "n'est pas invité" in " ".join(exc.messages)
+    rival.finish()
+
+    invited = set(meeting.invited_ministries.values_list("pk", flat=True))
+    rows = set(Attendance.objects.filter(meeting=meeting).values_list("ministry_id", flat=True))
+    assert invited == rows == {ministry.pk}
