@@ -180,8 +180,16 @@ def roadmap_import_analyse(*, actor: Any, job: ImportJob) -> dict[str, Any]:
 
 @transaction.atomic
 def roadmap_import_apply(*, actor: Any, job: ImportJob) -> dict[str, Any]:
-    """Apply an analysed import: all rows or nothing (a file with errors is refused)."""
-    roadmap = Roadmap.objects.get(pk=job.target_id or 0, ministry_id=job.ministry_id)
+    """Apply an analysed import: all rows or nothing (a file with errors is refused). The
+    report returned (and kept with the job) counts what was done: a ref another import or an
+    editor created since the analysis is updated, not created a second time."""
+    # The roadmap's row locked: two imports of the same roadmap (two files, two tabs, two
+    # editors) are applied one after the other, the second reading the actions the first
+    # created; without it both would miss them and create each ref twice (nothing in the
+    # database keeps a ref unique within a roadmap, so the race would not even fail loudly).
+    roadmap = Roadmap.objects.select_for_update().get(
+        pk=job.target_id or 0, ministry_id=job.ministry_id
+    )
     _ensure_can_edit_ministry(actor, roadmap.ministry_id)
     # Its state as of now, locked: a second confirmation (double click, another tab) waits for
     # the first one and then finds the job applied, instead of creating every action again.
@@ -197,17 +205,20 @@ def roadmap_import_apply(*, actor: Any, job: ImportJob) -> dict[str, Any]:
         )
     axes = {a.code: a for a in RoadmapAxis.objects.all()}
     existing = {a.ref: a for a in roadmap.actions.exclude(ref="")}
-    done = 0
+    report: dict[str, Any] = {**job.report, "create": 0, "update": 0}
     for _line, cells in _rows(job):
         data = _parse_row(cells, axes)
+        action = existing.get(data.get("ref", ""))
         action_save(
             actor=actor,
             roadmap=roadmap,
             data=data,
-            action=existing.get(data.get("ref", "")),
+            action=action,
             comment=f"Import {job.filename}",
         )
-        done += 1
-    job.state, job.progress_done, job.finished_at = ImportJob.State.APPLIED, done, timezone.now()
-    job.save(update_fields=["state", "progress_done", "finished_at", "updated_at"])
-    return job.report
+        report["update" if action else "create"] += 1
+    job.state, job.finished_at = ImportJob.State.APPLIED, timezone.now()
+    job.progress_done = report["create"] + report["update"]
+    job.report = report
+    job.save(update_fields=["state", "progress_done", "finished_at", "report", "updated_at"])
+    return report

@@ -19,10 +19,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from supervision import compliance, services
-from supervision.models import Attendance, ComplianceSnapshot, Meeting
+from datasets.models import ImportJob
+from supervision import compliance, importing, services
+from supervision.models import Attendance, ComplianceSnapshot, Meeting, RoadmapAction
 from supervision.quarters import Quarter
-from tests.supervision.helpers import held_copil
+from tests.supervision.helpers import held_copil, published_roadmap
 
 LAST = Quarter.current().previous()
 
@@ -250,3 +251,74 @@ def test_an_attendance_recorded_while_the_ministry_is_uninvited_leaves_no_stray_
     invited = set(meeting.invited_ministries.values_list("pk", flat=True))
     rows = set(Attendance.objects.filter(meeting=meeting).values_list("ministry_id", flat=True))
     assert invited == rows == {ministry.pk}
+
+
+# --- Roadmap imports --------------------------------------------------------------------------
+
+
+CSV = b"ref;titre;echeance\nA1;Ouvrir la base;2026-T4\nA2;Publier l'API;2027-T1\n"
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_roadmap_confirmed_at_once_create_each_action_once(
+    monkeypatch, amd_user, agd_user, ministry
+):
+    """The same file uploaded in two tabs (or by two editors), both confirmed at once: before,
+    each import missed the actions of the other and every ref was created twice."""
+    roadmap = published_roadmap(ministry)
+    mine = importing.roadmap_import_start(
+        actor=amd_user, roadmap=roadmap, filename="actions.csv", payload=CSV
+    )
+    other = importing.roadmap_import_start(
+        actor=agd_user, roadmap=roadmap, filename="actions.csv", payload=CSV
+    )
+    rival = Rival(
+        lambda: importing.roadmap_import_apply(
+            actor=agd_user, job=ImportJob.objects.get(pk=other.pk)
+        )
+    )
+    _once_in_this_thread(monkeypatch, importing, "action_save", rival.run_until_done_or_blocked)
+
+    report = importing.roadmap_import_apply(actor=amd_user, job=mine)
+    theirs = rival.finish()
+
+    assert sorted(RoadmapAction.objects.filter(roadmap=roadmap).values_list("ref", flat=True)) == [
+        "A1",
+        "A2",
+    ]
+    assert (report["create"], report["update"]) == (2, 0)
+    assert (theirs["create"], theirs["update"]) == (0, 2)
+
+
+def test_an_action_created_between_analysis_and_confirmation_is_updated_and_said_so(
+    amd_user, ministry
+):
+    """The analysis announced a creation; an editor created that ref before the confirmation:
+    the import updates it (one action), and the report says « mise à jour », not « créée »."""
+    roadmap = published_roadmap(ministry)
+    job = importing.roadmap_import_start(
+        actor=amd_user, roadmap=roadmap, filename="actions.csv", payload=CSV
+    )
+    assert (job.report["create"], job.report["update"]) == (2, 0)
+    services.action_save(actor=amd_user, roadmap=roadmap, data={"ref": "A1", "title": "Brouillon"})
+
+    report = importing.roadmap_import_apply(actor=amd_user, job=job)
+
+    assert (report["create"], report["update"]) == (1, 1)
+    assert RoadmapAction.objects.get(roadmap=roadmap, ref="A1").title == "Ouvrir la base"
+    assert RoadmapAction.objects.filter(roadmap=roadmap).count() == 2
+    job.refresh_from_db()
+    assert (job.report["create"], job.report["update"], job.progress_done) == (1, 1, 2)
+
+
+def test_the_import_page_reports_what_the_confirmation_did(amd_client, amd_user, ministry):
+    roadmap = published_roadmap(ministry)
+    job = importing.roadmap_import_start(
+        actor=amd_user, roadmap=roadmap, filename="actions.csv", payload=CSV
+    )
+    services.action_save(actor=amd_user, roadmap=roadmap, data={"ref": "A2", "title": "Brouillon"})
+    page = amd_client.post(
+        f"/supervision/feuilles-de-route/{roadmap.pk}/import/", {"job": job.pk}, follow=True
+    ).content.decode()
+    assert "1 actions créées, 1 mises à jour" in page
