@@ -2,9 +2,11 @@
 
 A `Guide` is the stable page (slug, title, theme); each `GuideVersion` carries a Markdown body, a
 changelog and the legal references it relies on. Versions move BROUILLON → EN_RELECTURE →
-PUBLIEE → ARCHIVEE (when the next version is published); at most one version of a guide is
-published at a time and the guide points at it (`published_version`) so that lists cost one join. A published version whose legal
-reference changed after its publication is "à revoir" (computed, see `selectors`).
+PUBLIEE → ARCHIVEE (when the next version is published); a draft or review overtaken by a newer
+published version can only be archived, by hand, and stays unseen by the public (it was never in
+force). At most one version of a guide is published at a time and the guide points at it
+(`published_version`) so that lists cost one join. A published version whose legal reference
+changed after its publication is "à revoir" (computed, see `selectors`).
 """
 
 from __future__ import annotations
@@ -102,7 +104,8 @@ class GuideVersion(TimeStampedModel):
 
     # Allowed moves of the workflow. A published version is the one in force (at most one per
     # guide): it is archived when the next one is published, never by hand, which would take
-    # the guide off line.
+    # the guide off line. A draft or review overtaken by a newer published version can only be
+    # archived (`allowed_moves`).
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.BROUILLON: frozenset({Status.EN_RELECTURE}),
         Status.EN_RELECTURE: frozenset({Status.BROUILLON, Status.PUBLIEE}),
@@ -178,3 +181,15 @@ class GuideVersion(TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.BROUILLON, self.Status.EN_RELECTURE}
+
+    def is_superseded_by(self, in_force: GuideVersion | None) -> bool:
+        """A draft or review older than `in_force`, its guide's published version: it can never
+        be published (published versions only go up), so it may only be archived."""
+        return self.is_editable and in_force is not None and in_force.version_key > self.version_key
+
+    def allowed_moves(self, in_force: GuideVersion | None) -> frozenset[str]:
+        """The statuses this version may be moved to, `in_force` being its guide's published
+        version (the guide's `published_version`)."""
+        if self.is_superseded_by(in_force):
+            return frozenset({self.Status.ARCHIVEE})
+        return self.TRANSITIONS[self.status]

@@ -21,8 +21,9 @@ def can_edit_guides(user: Any) -> bool:
 
 
 def can_read_version(user: Any, version: GuideVersion) -> bool:
-    """Published and archived versions are public; drafts and reviews are for the editors."""
-    if version.status in {"PUBLIEE", "ARCHIVEE"}:
+    """Published versions, and archived ones that were published, are public; drafts, reviews
+    and archived drafts (never in force) are for the editors."""
+    if version.status in {"PUBLIEE", "ARCHIVEE"} and version.published_at is not None:
         return True
     return can_edit_guides(user)
 

@@ -25,6 +25,9 @@ from guides.models import Guide, GuideVersion
 from guides.permissions import can_edit_guides, can_read_version
 
 PUBLIC_STATUSES = (GuideVersion.Status.PUBLIEE, GuideVersion.Status.ARCHIVEE)
+# Versions everybody reads: the one in force and those it replaced. An archived draft (overtaken
+# by a newer published version before it was published) was never in force: editors only.
+PUBLIC_VERSIONS = Q(status__in=PUBLIC_STATUSES, published_at__isnull=False)
 MAX_QUERY_LENGTH = 200
 # `french_unaccent` (French stemming after `unaccent`) is created by datasets' migration 0010,
 # on which guides' 0002 depends.
@@ -140,7 +143,7 @@ def version_queryset(user: Any, guide: Guide) -> QuerySet[GuideVersion]:
         .order_by("-version_key")
     )
     if not can_edit_guides(user):
-        qs = qs.filter(status__in=PUBLIC_STATUSES)
+        qs = qs.filter(PUBLIC_VERSIONS)
     return qs
 
 
@@ -153,7 +156,7 @@ def versions_visible(user: Any) -> QuerySet[GuideVersion]:
         .order_by("guide__slug", "-version_key")
     )
     if not can_edit_guides(user):
-        qs = qs.filter(status__in=PUBLIC_STATUSES)
+        qs = qs.filter(PUBLIC_VERSIONS)
     return qs
 
 

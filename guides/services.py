@@ -193,11 +193,18 @@ def guide_version_update(
 @transaction.atomic
 def guide_version_transition(*, actor: Any, version: GuideVersion, to_status: str) -> GuideVersion:
     """Move a version through the workflow. Publishing archives the previous published version
-    and records who approved it and when."""
+    and records who approved it and when. A draft or review overtaken by a newer published
+    version (it can never be published) may only be archived; it stays out of public view
+    (`selectors.PUBLIC_VERSIONS`: it was never in force)."""
     ensure_network_staff(actor)
-    guide = Guide.objects.select_for_update().get(pk=version.guide_id)
+    guide = (
+        Guide.objects.select_for_update(of=("self",))
+        .select_related("published_version")
+        .get(pk=version.guide_id)
+    )
     version = GuideVersion.objects.select_for_update().get(pk=version.pk)
     current = version.status
+    in_force = guide.published_version
     if to_status not in Status.values:
         raise ValidationError({"status": "Statut inconnu."})
     if current == Status.PUBLIEE and to_status == Status.ARCHIVEE:
@@ -209,7 +216,26 @@ def guide_version_transition(*, actor: Any, version: GuideVersion, to_status: st
                 )
             }
         )
-    if to_status not in GuideVersion.TRANSITIONS[current]:
+    superseded = version.is_superseded_by(in_force)
+    if superseded and in_force is not None and to_status != Status.ARCHIVEE:
+        raise ValidationError(
+            {
+                "status": (
+                    f"Une version plus récente ({in_force.version}) est déjà publiée : "
+                    "cette version ne peut plus qu'être archivée."
+                )
+            }
+        )
+    if version.is_editable and to_status == Status.ARCHIVEE and not superseded:
+        raise ValidationError(
+            {
+                "status": (
+                    "Cette version peut encore être publiée : seule une version dépassée par "
+                    "une version publiée plus récente s'archive à la main."
+                )
+            }
+        )
+    if to_status not in version.allowed_moves(in_force):
         raise ValidationError(
             {
                 "status": (

@@ -100,8 +100,9 @@ def guide_history(request: HttpRequest, slug: str) -> HttpResponse:
     guide = selectors.guide_get(request.user, slug)
     versions = list(selectors.version_queryset(request.user, guide))
     for v in versions:
-        v.allowed_moves = [  # type: ignore[attr-defined]
-            (s, GuideVersion.Status(s).label) for s in sorted(GuideVersion.TRANSITIONS[v.status])
+        v.moves = [  # type: ignore[attr-defined]
+            (s, GuideVersion.Status(s).label)
+            for s in sorted(v.allowed_moves(guide.published_version))
         ]
     return render(
         request,
