@@ -111,6 +111,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     # connection (kept if the page exists). With a full-text query, the facets are built while
     # the page's highlights are computed (below).
     requested = _requested_page(request)
+    # A broad query is listed by date (its matches are too many to order otherwise): no other
+    # order is offered for it.
+    sort = "" if broad else _requested_sort(request)
     facets, generation = (
         selectors.cached_asset_facets(request.user, filters) if hits is None else (None, None)
     )
@@ -122,6 +125,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             ranked=False,
             offset=(requested - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
+            sort=sort,
         )
         if hits is None and facets is None and requested <= MAX_PAGES and side_allowed()
         else None
@@ -161,7 +165,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             rows = early_rows()[:limit]
         else:
             rows = selectors.asset_page_rows(
-                request.user, filters, ranked=not broad, offset=offset, limit=limit
+                request.user, filters, ranked=not broad, offset=offset, limit=limit, sort=sort
             )
     page.object_list = rows
     # The highlights of the page's rows (ts_headline) run on a second connection meanwhile.
@@ -182,6 +186,8 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
+    # What the sort form sends again besides its own choice: the query and the filters.
+    sort_params = [(k, v) for k, values in params.lists() if k != "tri" for v in values]
     bulk_retry = _bulk_retry(request) if may_edit else None
     return render(
         request,
@@ -208,8 +214,17 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "broad": broad,
             "max_rows": MAX_PAGES * PAGE_SIZE,
             "bulk_ministry": bulk_ministry,
+            "sort": sort,
+            "sorts": selectors.SORTS,
+            "sort_params": sort_params,
         },
     )
+
+
+def _requested_sort(request: HttpRequest) -> str:
+    """The order asked for (`?tri=`), « » (the default) for anything `SORTS` does not name."""
+    sort = request.GET.get("tri") or ""
+    return sort if sort in selectors.SORTS else ""
 
 
 def _bulk_retry(request: HttpRequest) -> dict[str, Any] | None:

@@ -104,6 +104,21 @@ def test_facet_filter_in_browser(page, inventory, login_as):
     assert page.locator("#result-count").inner_text().startswith("1 entrée")
 
 
+def test_sort_by_title_in_browser_keeps_the_filters_and_passes_axe(
+    page, inventory, login_as, assert_accessible
+):
+    login_as(page, inventory["amd"])
+    page.goto("/inventaire/?visibility=DRAFT&visibility=PUBLISHED")
+    page.get_by_label("Trier par").select_option(label="Titre (de A à Z)")
+    page.get_by_role("button", name="Trier", exact=True).click()
+    page.wait_for_load_state("load")
+    assert "tri=titre" in page.url and page.url.count("visibility=") == 2
+    titles = page.locator("#asset-table tbody th a, #asset-table tbody td a").all_inner_texts()
+    assert titles and titles == sorted(titles, key=str.casefold)
+    assert page.locator("th[aria-sort=ascending]").inner_text() == "Entrée"
+    assert_accessible(page)
+
+
 def test_entry_page_and_history_pass_axe(page, inventory, login_as, assert_accessible):
     login_as(page, inventory["amd"])
     page.goto(f"/inventaire/{inventory['rne'].pk}/")
