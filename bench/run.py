@@ -613,6 +613,19 @@ def page_measures(ctx: Context, ids: dict[str, Any]) -> list[dict[str, Any]]:
             "staff",
             50,
         ),
+        # The same pages in the other orders the list offers (`selectors.SORTS`).
+        (
+            "list page sorted by title (200k)",
+            lambda i: f"/inventaire/?tri=titre&page={1 + i % 20}",
+            "staff",
+            50,
+        ),
+        (
+            "list page, oldest updates first (administrator)",
+            lambda i: f"/inventaire/?tri=anciennes&page={1 + i % 20}",
+            "amd",
+            50,
+        ),
         ("full-text search", lambda i: f"/inventaire/?q={quote_plus(terms[i])}", "staff", 50),
         (
             "facets (filtered list, new combination each time)",
