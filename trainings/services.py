@@ -805,6 +805,10 @@ def measurement_record(
 ) -> Measurement:
     """Record one value by hand (a value already recorded for that quarter is refused)."""
     ensure_network_staff(actor)
+    # The indicator's lock makes `full_clean` see a value another recording or an import has
+    # just written (READ COMMITTED), so the second is refused by the constraint's message
+    # instead of failing on the unique index (500).
+    _indicators_lock([indicator.pk])
     m = Measurement(
         indicator=indicator,
         period_start=period_start,
@@ -823,6 +827,21 @@ def measurement_record(
     m.save()
     audit_record(actor=actor, action="impact.measurement_recorded", target=m, changes=snapshot(m))
     return m
+
+
+def _indicators_lock(indicator_ids: Iterable[int]) -> None:
+    """Lock the indicators' rows, in pk order (two writers never wait for each other in a
+    cycle), until the transaction ends: the writers of measurements take it before looking up
+    the values they create, so two of them on the same indicator run one after the other and
+    the second finds what the first wrote. Chosen over a savepoint and a retry on
+    IntegrityError: an import writes many rows and must stay all or nothing; a lock keeps it
+    one plain transaction. NO KEY: the indicator itself is not changed."""
+    list(
+        ImpactIndicator.objects.select_for_update(no_key=True)
+        .filter(pk__in=set(indicator_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @dataclass
@@ -851,6 +870,7 @@ def measurements_import(
         return report
     try:
         with transaction.atomic():
+            _indicators_lock(row["indicator"].pk for _, row in rows)
             for line, row in rows:
                 existing = Measurement.objects.filter(
                     indicator=row["indicator"],
