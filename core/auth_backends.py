@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest
 
-from core.models import User
+from core.models import User, accounts_for_email, normalize_email
 
 
 class EmailBackend(ModelBackend):
@@ -18,17 +18,23 @@ class EmailBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
-        email = kwargs.get("email") or username
+        email = normalize_email(kwargs.get("email") or username)
         if not email or not password:
             return None
-        try:
-            user = User.objects.get(email__iexact=email.strip())
-        except User.DoesNotExist:
+        # Older rows may hold two accounts whose addresses differ only in case: among those
+        # that may sign in, the one stored as the normalised address, else the only one whose
+        # password matches; never a guess between two.
+        usable = [
+            u
+            for u in User.objects.with_email(email)
+            if self.user_can_authenticate(u) and u.has_usable_password()
+        ]
+        accounts = accounts_for_email(usable, email)
+        if not accounts:
             User().set_password(password)  # same cost whether or not the account exists
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        matching = [u for u in accounts if u.check_password(password)]
+        return matching[0] if len(matching) == 1 else None
 
     def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
         """The signed-in user of a session, on every page: one SQL statement written out (the

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -23,8 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from rest_framework.throttling import BaseThrottle
 
-from core.models import normalize_email
+from core.models import accounts_for_email, normalize_email
 from core.services import TOKEN_NAME_MAX_LENGTH
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest | None) -> str:
@@ -106,6 +110,22 @@ class PortalPasswordResetForm(PasswordResetForm, DsfrBaseForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        """Django sends a link for every active account holding the address in any case; older
+        rows may hold two of them. Only the account the address designates gets one (the one
+        sign-in prefers): stored as the normalised address, or the only one. Several and none
+        stored so: no link for an account the person may not own, and a warning to merge them."""
+        found = sorted(super().get_users(email), key=lambda u: u.pk)
+        accounts = accounts_for_email(found, email)
+        if len(accounts) > 1:
+            logger.warning(
+                "Réinitialisation non envoyée : les comptes %s ont la même adresse à la casse "
+                "près, à fusionner.",
+                ", ".join(str(u.pk) for u in accounts),
+            )
+            return iter(())
+        return iter(accounts)
 
 
 class PortalSetPasswordForm(SetPasswordForm, DsfrBaseForm):

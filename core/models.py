@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,16 @@ def normalize_email(value: str | None) -> str:
     and all in lower case, so that one person has one account and one record (sign-in, the
     roles form and the people services look addresses up without regard to case)."""
     return (value or "").strip().lower()
+
+
+def accounts_for_email(candidates: Iterable[User], email: str | None) -> list[User]:
+    """Of `candidates`, the accounts holding `email` in any case, those it designates: the one
+    whose stored address is `normalize_email(email)` exactly when there is one, else all of
+    them. Older rows may hold two addresses differing only in case (the portal now stores one
+    form); sign-in and password reset decide between them with this one rule."""
+    found = list(candidates)
+    exact = [u for u in found if u.email == normalize_email(email)]
+    return exact or found
 
 
 class UserManager(BaseUserManager["User"]):
@@ -48,8 +59,23 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
 
+    def with_email(self, email: str | None) -> models.QuerySet[User]:
+        """The accounts holding `email` in any case, oldest first (several only in older data:
+        choose with `accounts_for_email`)."""
+        return self.filter(email__iexact=normalize_email(email)).order_by("pk")
+
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username or "")
+        """The account stored as `username` (what `natural_key()` gives), else the one it
+        designates in any case; MultipleObjectsReturned when older rows leave it ambiguous."""
+        found = list(self.with_email(username))
+        accounts = [u for u in found if u.email == username] or accounts_for_email(found, username)
+        if not accounts:
+            raise self.model.DoesNotExist("Aucun compte n'a cette adresse électronique.")
+        if len(accounts) > 1:
+            raise self.model.MultipleObjectsReturned(
+                "Plusieurs comptes ont cette adresse électronique à la casse près."
+            )
+        return accounts[0]
 
 
 class User(AbstractUser):
