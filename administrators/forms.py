@@ -19,7 +19,7 @@ from administrators.models import DataAdministrator, Membership, Ministry, Organ
 from administrators.permissions import MINISTRY_ADMIN_MANDATE_ROLES, MINISTRY_CONTACT_FIELDS
 from administrators.services import MINISTRY_FIELDS
 from core.concurrency import ReadAtField, read_at
-from core.models import User, normalize_email
+from core.models import User, accounts_for_email, normalize_email
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -221,9 +221,14 @@ class MembershipGrantForm(DsfrBaseForm):
 
     def clean_email(self) -> User:
         email = normalize_email(self.cleaned_data["email"])
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
+        accounts = accounts_for_email(User.objects.with_email(email), email)
+        if not accounts:
             raise ValidationError(
                 "Aucun compte n'existe avec ce courriel : créez d'abord le compte."
             )
-        return user
+        if len(accounts) > 1:  # older rows, differing only in case: never a guess
+            raise ValidationError(
+                "Plusieurs comptes ont ce courriel à la casse près : faites-les fusionner par "
+                "l'équipe du portail avant d'attribuer ce rôle."
+            )
+        return accounts[0]

@@ -406,7 +406,10 @@ def _person_for_mandate(actor: Any, data: Mapping[str, Any]) -> Person:
     email = normalize_email(data.get("email"))
     if not email:
         raise ValidationError({"email": "Indiquez le courriel de la personne."})
-    existing = Person.objects.filter(email__iexact=email).first()
+    # The record stored with this very address first (older rows may hold it in another case),
+    # then the oldest: the same person whatever the order the database returns them in.
+    found = list(Person.objects.filter(email__iexact=email).order_by("pk"))
+    existing = next((p for p in found if p.email == email), found[0] if found else None)
     if existing is not None:
         return existing
     person = Person(created_by=actor if getattr(actor, "pk", None) else None)

@@ -143,3 +143,46 @@ def test_ministry_page_lists_the_organisation_of_a_siret_typed_with_no_break_spa
     assert response.status_code == 200
     assert "Direction du numérique" in page
     assert "Autre direction" not in page
+
+
+# --- Older rows whose addresses differ only in case ------------------------------------------
+
+
+def _grant_form(ministry, email):
+    from administrators.forms import MembershipGrantForm
+
+    return MembershipGrantForm(
+        {"email": email, "role": "VIEWER", "admin_kind": "", "valid_until": ""}, ministry=ministry
+    )
+
+
+def test_a_role_goes_to_the_account_stored_with_the_address_as_typed_in_lower_case(ministry):
+    from core.models import User
+
+    older = User.objects.create_user(email="x@example.org")
+    User.objects.filter(pk=older.pk).update(email="Claude.Martin@culture.gouv.fr")
+    exact = User.objects.create_user(email="claude.martin@culture.gouv.fr")
+    form = _grant_form(ministry, "CLAUDE.Martin@culture.gouv.fr")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["email"] == exact
+
+
+def test_a_role_is_refused_when_two_older_accounts_differ_only_in_case(ministry):
+    from core.models import User
+
+    for stored in ("Claude.Martin@culture.gouv.fr", "claude.MARTIN@culture.gouv.fr"):
+        user = User.objects.create_user(email=f"tmp{len(stored)}{stored[0]}@example.org")
+        User.objects.filter(pk=user.pk).update(email=stored)
+    form = _grant_form(ministry, "claude.martin@culture.gouv.fr")
+    assert not form.is_valid()
+    assert "Plusieurs comptes ont ce courriel à la casse près" in form.errors["email"][0]
+
+
+def test_a_mandate_reuses_the_person_stored_with_the_address_in_lower_case(ministry, dinum_user):
+    from administrators.services import _person_for_mandate
+
+    PersonFactory(email="Claude.Martin@culture.gouv.fr")  # older row, another case
+    exact = PersonFactory(email="claude.martin@culture.gouv.fr")
+    found = _person_for_mandate(dinum_user, {"email": " Claude.MARTIN@culture.gouv.fr"})
+    assert found == exact
+    assert Person.objects.count() == 2
