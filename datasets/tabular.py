@@ -98,6 +98,14 @@ MAX_ZIP_MEMBERS = 5_000
 MAX_CSV_CELL = 131_072
 # Telltales of UTF-8 text decoded as Windows-1252 ("Ã©" for "é", "â€™" for "’").
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e]|â€")
+# Telltales of ISO-8859-15 (Latin-9, older Linux and Unix exports) read as Windows-1252: the
+# bytes of « œ Œ Ÿ » read as « ½ ¼ ¾ » inside a word (« c½ur », « ½uvre »), and that of « € » as
+# « ¤ » beside an amount. A Windows-1252 file writes those letters and « € » with the bytes
+# 0x80-0x9F, which Latin-9 never uses (`_WINDOWS_ONLY`). Latin-9's « š ž Š Ž » are left out:
+# their bytes are « ¨ ¸ ¦ ´ » in Windows-1252, and « l´école » is typed with a real « ´ ».
+_LATIN9_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][½¼¾]|(?<![^\W\d_])[½¼][A-Za-zÀ-ÖØ-öø-ÿ]")
+_LATIN9_EURO = re.compile(r"[0-9] ?¤|¤ ?[0-9]")
+_WINDOWS_ONLY = re.compile(b"[\x80-\x9f]")
 
 
 class FileRejected(ValidationError):
@@ -183,7 +191,8 @@ def detect_format(data: bytes, filename: str = "") -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name). UTF-8 (BOM or not) first, then Windows-1252.
+    """(text, encoding name). UTF-8 (BOM or not) first, then Windows-1252, or ISO-8859-15
+    (Latin-9) when the text reads as such and not as Windows-1252 (`_LATIN9_LETTER`).
 
     Refused first, each with what to do: UTF-16 and UTF-32 (`wide_encoding`) and binary files
     (`looks_binary`). A text with a few stray NULs is decoded with them: the caller says where
@@ -238,6 +247,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
             ),
             code="encoding",
         )
+    if (_LATIN9_LETTER.search(text) or _LATIN9_EURO.search(text)) and not _WINDOWS_ONLY.search(
+        data
+    ):
+        return data.decode("iso-8859-15"), "iso-8859-15"
     return text, "cp1252"
 
 
@@ -645,7 +658,16 @@ def _csv_table(data: bytes, is_header: HeaderTest | None) -> Table:
             found = (delimiter, 0, first_rows[0])
     assert found is not None
     delimiter, index, header = found
-    return Table(_check_header(header), "csv", encoding, delimiter, text, header_line=index + 1)
+    table = Table(_check_header(header), "csv", encoding, delimiter, text, header_line=index + 1)
+    if encoding == "iso-8859-15":
+        table.notices.append(
+            _(
+                "Fichier lu en ISO-8859-15 (Latin-9) : ses « œ », « Œ » et « € » ne s'y lisent "
+                "pas autrement. Vérifiez-les dans le rapport ; au besoin, enregistrez le fichier "
+                "en CSV UTF-8."
+            )
+        )
+    return table
 
 
 # --- XLSX ---------------------------------------------------------------------------------

@@ -119,6 +119,34 @@ def test_typographic_characters_survive_both_encodings(
     assert DataAsset.objects.get().title == title
 
 
+@pytest.mark.django_db
+def test_a_latin9_file_keeps_its_oe_and_euro_and_the_report_says_how_it_was_read(
+    amd_user, ministry, organization
+):
+    """ISO-8859-15 (older Linux exports) differs from Windows-1252 on « œ Œ € »: read as
+    Windows-1252, « Cœur » became « C½ur » and « 12 € » « 12 ¤ »."""
+    title, description = "Cœur de l'Œuvre", "Coût moyen : 12 € par dossier."
+    data = csv_bytes([row(title, description=description)], sep=";", encoding="iso-8859-15")
+    assert "½".encode("cp1252") in data  # the byte of « œ » in Latin-9
+    assert read_table(data).encoding == "iso-8859-15"
+    job = analyse(amd_user, ministry, data)
+    assert job.report["counts"]["created"] == 1, job.report["rows"]
+    assert any("ISO-8859-15" in notice for notice in job.report["notices"])
+    apply(job, amd_user)
+    asset = DataAsset.objects.get()
+    assert (asset.title, asset.description) == (title, description)
+
+
+@pytest.mark.parametrize(
+    "text", ["Mesure de ½ litre", "Relevés de l´école", "Taux ¼ – 1¼", "Fiche ¤ générale"]
+)
+def test_windows_1252_text_with_fractions_or_a_spacing_accent_stays_windows_1252(text):
+    data = csv_bytes([row(text)], sep=";", encoding="cp1252")
+    table = read_table(data)
+    assert table.encoding == "cp1252"
+    assert next(iter(table))[1][0] == text
+
+
 def test_title_rows_above_the_header_of_a_csv_are_skipped_keeping_line_numbers():
     data = b"Inventaire 2024;;\r\n;;\r\ntitre;description;nom_orga\r\nA;B;C\r\n"
     table = read_table(data, "a.csv", is_header=lambda cells: cells[:1] == ["titre"])
