@@ -191,14 +191,14 @@ def catalogue_hits(query: CatalogueQuery) -> CatalogueHits:
 
 
 def catalogue_rows(
-    query: CatalogueQuery, hits: CatalogueHits, *, offset: int, limit: int
+    query: CatalogueQuery, hits: CatalogueHits, *, offset: int, limit: int, sort: str = ""
 ) -> list[dict[str, Any]]:
     """One page of rows (ROW_FIELDS dicts), in one query.
 
     A search: the page's ids were read with its hits; only those rows are read (and only if
-    still published). The list by date: the page's ids from the (updated_at, id) index first,
-    and only those 50 rows joined to their organisation and ministry (a plain OFFSET would join
-    every row it skips)."""
+    still published). The list, by date or in the order `sort` names (`selectors.SORTS`): the
+    page's ids from the index of that order first, and only those 50 rows joined to their
+    organisation and ministry (a plain OFFSET would join every row it skips)."""
     limit = max(0, min(limit, hits.total - offset))
     if limit <= 0:
         return []
@@ -210,7 +210,6 @@ def catalogue_rows(
         return [found[pk] for pk in page_ids if pk in found]
     # The search's raw condition (`apply_search`) names the table: it would bind to the outer
     # query inside a sub-select, which is why a search never takes this path.
-    ids = matching(query).order_by("-updated_at", "-id").values("pk")[offset : offset + limit]
-    return list(
-        DataAsset.objects.filter(pk__in=ids).order_by("-updated_at", "-id").values(*ROW_FIELDS)
-    )
+    order = selectors.sort_terms(sort)
+    ids = matching(query).order_by(*order).values("pk")[offset : offset + limit]
+    return list(DataAsset.objects.filter(pk__in=ids).order_by(*order).values(*ROW_FIELDS))

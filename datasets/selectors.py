@@ -350,7 +350,7 @@ def _rows_of_ids_sql(vendor: str, sort: str) -> tuple[str, str]:
     is the same for every page; building it cost ~1 ms of each list page)."""
     sql, params = (
         DataAsset.objects.filter(pk__in=RawSQL(_IDS_MARKER, ()))  # noqa: S611 - a constant marker
-        .order_by(*_sort_terms(sort))
+        .order_by(*sort_terms(sort))
         .values_list(*_ROW_COLUMNS)
         .query.sql_with_params()
     )
@@ -385,7 +385,7 @@ SORTS = {
 }
 
 
-def _sort_terms(sort: str) -> list[Any]:
+def sort_terms(sort: str) -> list[Any]:
     if sort == "anciennes":
         return ["updated_at", "id"]
     if sort == "titre":
@@ -403,7 +403,7 @@ def _ordered(
         if ranked and not sort and is_postgres():
             rank_order: Any = "-search_rank"
             return qs.order_by(rank_order, "-updated_at", "-id")
-    return qs.order_by(*_sort_terms(sort))
+    return qs.order_by(*sort_terms(sort))
 
 
 def single_ministry(user: Any, filters: AssetFilters) -> int | None:

@@ -626,8 +626,11 @@ def public_catalogue_page(request: HttpRequest) -> HttpResponse:
     # The rows are read below, page by page: the paginator only counts (a range has a length).
     paginator: Paginator[Any] = Paginator(range(hits.total), size)
     page = paginator.get_page(request.GET.get("page"))
+    # A search is listed by relevance (or, broad, by date): other orders are for the list.
+    sort = request.GET.get("tri") or ""
+    sort = sort if sort in selectors.SORTS and hits.ids is None else ""
     rows = public_catalogue.catalogue_rows(
-        wanted, hits, offset=(page.number - 1) * size, limit=size
+        wanted, hits, offset=(page.number - 1) * size, limit=size, sort=sort
     )
     page.object_list = rows
     marks = highlights_later([r["pk"] for r in rows], wanted.q) if wanted.q and rows else None
@@ -645,6 +648,15 @@ def public_catalogue_page(request: HttpRequest) -> HttpResponse:
             "search_cap": selectors.SEARCH_CAP,
             "ministry_code": codes.get(wanted.ministry) if wanted.ministry else None,
             "breadcrumb_data": {"current": CATALOGUE_TITLE},
+            "sort": sort,
+            "sorts": selectors.SORTS,
+            # What the sort form sends again: the query and the filters, not the page.
+            "sort_params": [
+                (k, v)
+                for k, values in request.GET.lists()
+                if k not in {"tri", "page"}
+                for v in values
+            ],
         },
     )
 

@@ -177,3 +177,49 @@ def test_a_broad_search_stays_by_date_and_offers_no_order(amd_client, organizati
     assert response.context["sort"] == ""
     assert _titles(response)[0] == "Registre des élus n° 0"
     assert 'id="tri"' not in response.content.decode()
+
+
+# --- The public catalogue -------------------------------------------------------------------
+
+
+@pytest.fixture
+def published(entries):
+    DataAsset.objects.filter(title__in=["eau potable", "Élus", "Zones humides"]).update(
+        visibility=DataAsset.Visibility.PUBLISHED
+    )
+    return entries
+
+
+@pytest.mark.django_db
+def test_the_public_catalogue_sorts_its_published_entries(client, published, ministry):
+    by_title = client.get("/inventaire/catalogue/", {"tri": "titre", "ministry": ministry.pk})
+    assert by_title.status_code == 200
+    titles = _titles(by_title)
+    assert set(titles) == {"eau potable", "Élus", "Zones humides"}  # drafts never listed
+    if connection.vendor == "postgresql":
+        assert titles == ["eau potable", "Élus", "Zones humides"]
+    html = by_title.content.decode()
+    assert '<option value="titre" selected>Titre (de A à Z)</option>' in html
+    sort_form = re.search(r'<form [^>]*class="portal-sort[^"]*"[^>]*>(.*?)</form>', html, re.S)
+    assert f'<input type="hidden" name="ministry" value="{ministry.pk}">' in sort_form.group(1)
+    oldest = client.get("/inventaire/catalogue/", {"tri": "anciennes"})
+    assert _titles(oldest) == ["Élus", "Zones humides", "eau potable"]
+    assert _titles(client.get("/inventaire/catalogue/")) == ["eau potable", "Zones humides", "Élus"]
+
+
+@pytest.mark.django_db
+def test_a_public_search_stays_by_relevance_and_offers_no_order(client, published):
+    response = client.get("/inventaire/catalogue/", {"q": "zones", "tri": "titre"})
+    assert _titles(response) == ["Zones humides"]
+    assert 'id="tri"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [3, 60])
+@pytest.mark.django_db
+def test_the_sorted_public_catalogue_keeps_a_flat_query_count(
+    rows, client, organization, django_assert_num_queries
+):
+    AssetFactory.create_batch(rows, organization=organization, visibility="PUBLISHED")
+    client.get("/inventaire/catalogue/")
+    with django_assert_num_queries(2):  # ministries of the filter, the page's rows
+        assert client.get("/inventaire/catalogue/", {"tri": "titre"}).status_code == 200
