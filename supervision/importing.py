@@ -187,7 +187,9 @@ def roadmap_import_apply(*, actor: Any, job: ImportJob) -> dict[str, Any]:
     # editors) are applied one after the other, the second reading the actions the first
     # created; without it both would miss them and create each ref twice (nothing in the
     # database keeps a ref unique within a roadmap, so the race would not even fail loudly).
-    roadmap = Roadmap.objects.select_for_update().get(
+    # « No key »: the roadmap itself is not changed, so actions added meanwhile (which take a
+    # key-share lock on it) and the analysis of another file do not wait for this apply.
+    roadmap = Roadmap.objects.select_for_update(no_key=True).get(
         pk=job.target_id or 0, ministry_id=job.ministry_id
     )
     _ensure_can_edit_ministry(actor, roadmap.ministry_id)

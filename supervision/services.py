@@ -465,11 +465,12 @@ MEETING_FIELDS = [
 ]
 
 
-def _lock_meeting(meeting: Meeting) -> None:
+def _lock_meeting(meeting: Meeting) -> Meeting:
     """Lock the meeting's row until the end of the caller's transaction: the writes of its
     invitations, attendance and minutes (rows unique per meeting) then run one at a time, each
-    reading what the one before it committed."""
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+    reading what the one before it committed. Returns the row as locked (a cancellation or a
+    new date committed meanwhile is in it), or `meeting` if it is gone."""
+    return Meeting.objects.select_for_update().filter(pk=meeting.pk).first() or meeting
 
 
 def _validate_meeting(meeting: Meeting) -> None:
@@ -608,8 +609,9 @@ def attendance_record(
     # Under the meeting's lock, as its save: a save removing the ministry from the invitations
     # (and its row), or inserting its « Invité » row, is seen whole here or waits for this
     # record. Without it the row was re-created for a ministry no longer invited, or inserted
-    # twice (`attendance_unique`: an error page for the save).
-    _lock_meeting(meeting)
+    # twice (`attendance_unique`: an error page for the save). Its status and date are then
+    # read as locked, not as the caller loaded them (a cancellation may have come in between).
+    meeting = _lock_meeting(meeting)
     if not meeting.invited_ministries.filter(pk=ministry.pk).exists():
         raise ValidationError(
             "%(m)s n'est pas invité à cette réunion : ajoutez-le aux ministères invités avant "

@@ -322,3 +322,20 @@ def test_the_import_page_reports_what_the_confirmation_did(amd_client, amd_user,
         f"/supervision/feuilles-de-route/{roadmap.pk}/import/", {"job": job.pk}, follow=True
     ).content.decode()
     assert "1 actions créées, 1 mises à jour" in page
+
+
+@pytest.mark.django_db
+def test_an_attendance_reads_the_meeting_as_locked_not_as_the_caller_loaded_it(
+    agd_user, dinum_user, ministry
+):
+    """The page loaded the meeting, then someone cancelled it: « Présent » is refused, as on a
+    meeting read after the cancellation."""
+    meeting = held_copil(agd_user, ministry)
+    loaded = Meeting.objects.get(pk=meeting.pk)
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.ANNULEE)
+    with pytest.raises(ValidationError) as refused:
+        services.attendance_record(
+            actor=dinum_user, meeting=loaded, ministry=ministry, status="PRESENT"
+        )
+    assert "annulée ou reportée" in str(refused.value)
+    assert Attendance.objects.get(meeting=meeting, ministry=ministry).status == "INVITE"
