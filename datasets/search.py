@@ -248,11 +248,16 @@ def _fold_keywords(value: str | None) -> str:
 
 def register_sqlite_functions(sender: object, **kwargs: Any) -> None:
     """On each new SQLite connection (the `connection_created` signal, `DatasetsConfig`):
-    `portal_fold(text)` and `portal_fold_keywords(json)`, `fold_words` in SQL. Deterministic
-    functions of their argument; SQLite's own `lower` and `LIKE` fold ASCII letters only."""
+    `portal_fold(text)` and `portal_fold_keywords(json)`, `fold_words` in SQL, and
+    `portal_sort_key(text)`, `fold` (the list sorted by title: « école » beside « Ecole », not
+    after « zoo »). Deterministic functions of their argument; SQLite's own `lower` and `LIKE`
+    fold ASCII letters only."""
     wrapper = kwargs["connection"]
     if wrapper.vendor != "sqlite":
         return
+    wrapper.connection.create_function(
+        "portal_sort_key", 1, lambda text: fold(text or ""), deterministic=True
+    )
     wrapper.connection.create_function("portal_fold", 1, fold_words, deterministic=True)
     wrapper.connection.create_function(
         "portal_fold_keywords", 1, _fold_keywords, deterministic=True

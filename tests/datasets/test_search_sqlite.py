@@ -204,3 +204,28 @@ def test_each_sqlite_connection_has_the_functions():
     with connection.cursor() as cursor:
         cursor.execute("SELECT portal_fold(%s)", ["Enquêtes"])
         assert cursor.fetchone() == (" enquete ",)
+
+
+def test_the_sqlite_sort_key_sorts_titles_the_french_way():
+    """The list by title on SQLite (`selectors.sort_terms`): « école » beside « Ecole », not
+    after « zoo » as code points would have it."""
+    raw = sqlite3.connect(":memory:")
+    search.register_sqlite_functions(
+        None, connection=SimpleNamespace(vendor="sqlite", connection=raw)
+    )
+    raw.execute("CREATE TABLE t (title TEXT)")
+    titles = ["Zoo", "école", "Bâtiment", "abeille", "Éducation", "zèbre", "avion", "Ecole"]
+    raw.executemany("INSERT INTO t VALUES (?)", [(t,) for t in titles])
+    ordered = [
+        r[0] for r in raw.execute("SELECT title FROM t ORDER BY portal_sort_key(title), title")
+    ]
+    assert ordered == [
+        "abeille",
+        "avion",
+        "Bâtiment",
+        "Ecole",
+        "école",
+        "Éducation",
+        "zèbre",
+        "Zoo",
+    ]
