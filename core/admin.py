@@ -48,6 +48,11 @@ def unique_email(form: forms.ModelForm[Any], message: str) -> str:
     if form.instance.pk is not None:
         others = others.exclude(pk=form.instance.pk)
     if email and others.exists():
+        stored = form.instance.email if form.instance.pk is not None else ""
+        if stored and normalize_email(stored) == email:
+            # One of an older pair differing only in case, its address untouched: it stays
+            # editable (to deactivate it, or merge the pair), its address stored as it is.
+            return stored
         raise ValidationError(message, code="unique")
     return email
 

@@ -98,9 +98,19 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
     def clean(self) -> None:
-        """Django lower-cases the domain only; the portal, the whole address."""
+        """Django lower-cases the domain only; the portal, the whole address. One of an older
+        pair differing only in case keeps its address as stored (the other holds it in lower
+        case): it stays editable, to be deactivated or given another address, which is how the
+        pair is merged."""
         super().clean()
-        self.email = normalize_email(self.email)
+        email = normalize_email(self.email)
+        if (
+            email != self.email
+            and self.pk is not None
+            and type(self)._default_manager.filter(email=email).exclude(pk=self.pk).exists()
+        ):
+            return
+        self.email = email
 
 
 class TimeStampedModel(models.Model):

@@ -94,6 +94,20 @@ def test_person_changed_in_the_admin_keeps_its_own_email_in_another_case(staff_a
     assert person.email == "claude.martin@culture.gouv.fr"
 
 
+def test_either_person_of_an_older_pair_differing_in_case_stays_editable(staff_admin):
+    older = PersonFactory(email="Claude.Martin@culture.gouv.fr")
+    PersonFactory(email="claude.martin@culture.gouv.fr")
+
+    response = staff_admin.post(
+        f"/admin/administrators/person/{older.pk}/change/",
+        _person_form(last_name="Martin-Ancien", email=older.email),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    older.refresh_from_db()
+    assert (older.last_name, older.email) == ("Martin-Ancien", "Claude.Martin@culture.gouv.fr")
+
+
 # --- the ministry page's organisation search: a SIRET written in groups -----------------------
 
 

@@ -117,3 +117,31 @@ def test_account_changed_in_the_admin_keeps_its_own_email_in_another_case(staff_
     assert response.status_code == 302, response.content.decode()[:3000]
     agent.refresh_from_db()
     assert agent.email == "agent.seul@culture.gouv.fr"
+
+
+def test_either_account_of_an_older_pair_differing_in_case_stays_editable(staff_admin):
+    """Two accounts from before the portal stored one form: each can still be deactivated or
+    given another address from the admin (how the pair is merged), not a third one's."""
+    older = UserFactory(email="alice.martin@culture.gouv.fr")
+    User.objects.filter(pk=older.pk).update(email="Alice.Martin@culture.gouv.fr")
+    older.refresh_from_db()
+    newer = UserFactory(email="alice.martin@culture.gouv.fr")
+    UserFactory(email="bob@culture.gouv.fr")
+
+    form = _change_form(older)
+    del form["is_active"]  # deactivated, the address untouched
+    response = staff_admin.post(f"/admin/core/user/{older.pk}/change/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    older.refresh_from_db()
+    assert (older.is_active, older.email) == (False, "Alice.Martin@culture.gouv.fr")
+
+    moved = _change_form(older, email="Alice.Martin.Ancien@culture.gouv.fr")
+    response = staff_admin.post(f"/admin/core/user/{older.pk}/change/", moved)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    older.refresh_from_db()
+    assert older.email == "alice.martin.ancien@culture.gouv.fr"
+
+    taken = _change_form(newer, email="BOB@culture.gouv.fr")
+    response = staff_admin.post(f"/admin/core/user/{newer.pk}/change/", taken)
+    assert response.status_code == 200
+    assert "Un autre compte utilise déjà cette adresse" in response.content.decode()
