@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from administrators.models import Membership
@@ -228,6 +229,16 @@ def ministry_viewer_user(ministry):
 def plain_user(db):
     """Signed in, with no role at all."""
     return UserFactory()
+
+
+@pytest.fixture
+def staff_admin(dinum_user):
+    """DINUM staff signed in to the Django admin (`is_staff`), with a plain test client."""
+    dinum_user.is_staff = True
+    dinum_user.save()
+    client = Client()
+    client.force_login(dinum_user)
+    return client
 
 
 def _client_for(user):

@@ -1,22 +1,12 @@
 """Review of the administrators app (session 9): people entered in the Django admin."""
 
 import pytest
-from django.test import Client
 
 from administrators import selectors
 from administrators.models import Person
 from tests.factories import OrganizationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_admin(dinum_user):
-    dinum_user.is_staff = True
-    dinum_user.save()
-    client = Client()
-    client.force_login(dinum_user)
-    return client
 
 
 def _person_form(**extra):

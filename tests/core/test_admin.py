@@ -2,22 +2,12 @@
 raise their own rights, take over an account or forge a token; every change is audited."""
 
 import pytest
-from django.test import Client
 
 from core.models import ApiToken, AuditEntry, User
 from tests.conftest import make_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_admin(dinum_user):
-    dinum_user.is_staff = True
-    dinum_user.save()
-    client = Client()
-    client.force_login(dinum_user)
-    return client
 
 
 def _user_form(user, **extra):

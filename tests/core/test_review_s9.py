@@ -12,15 +12,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Un-mot-de-passe-solide-2026"
 
 
-@pytest.fixture
-def staff_admin(dinum_user):
-    dinum_user.is_staff = True
-    dinum_user.save()
-    client = Client()
-    client.force_login(dinum_user)
-    return client
-
-
 def _add(client, email):
     return client.post(
         "/admin/core/user/add/",
