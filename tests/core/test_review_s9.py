@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from core.models import User, normalize_email
+from tests.core.test_admin import _user_form
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,20 +18,6 @@ def _add(client, email):
         "/admin/core/user/add/",
         {"email": email, "password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"},
     )
-
-
-def _change_form(user, **extra):
-    return {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "is_active": "on",
-        "last_login_0": "",
-        "last_login_1": "",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        **extra,
-    }
 
 
 def test_normalize_email_strips_and_lowercases_the_whole_address():
@@ -88,7 +75,7 @@ def test_admin_refuses_to_give_an_account_the_email_of_another_in_another_case(s
 
     response = staff_admin.post(
         f"/admin/core/user/{agent.pk}/change/",
-        _change_form(agent, email="CLAUDE.martin@culture.gouv.fr"),
+        _user_form(agent, email="CLAUDE.martin@culture.gouv.fr"),
     )
 
     assert response.status_code == 200
@@ -102,7 +89,7 @@ def test_account_changed_in_the_admin_keeps_its_own_email_in_another_case(staff_
 
     response = staff_admin.post(
         f"/admin/core/user/{agent.pk}/change/",
-        _change_form(agent, email=" AGENT.seul@culture.gouv.fr"),
+        _user_form(agent, email=" AGENT.seul@culture.gouv.fr"),
     )
 
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -119,20 +106,20 @@ def test_either_account_of_an_older_pair_differing_in_case_stays_editable(staff_
     newer = UserFactory(email="alice.martin@culture.gouv.fr")
     UserFactory(email="bob@culture.gouv.fr")
 
-    form = _change_form(older)
+    form = _user_form(older)
     del form["is_active"]  # deactivated, the address untouched
     response = staff_admin.post(f"/admin/core/user/{older.pk}/change/", form)
     assert response.status_code == 302, response.context["adminform"].form.errors
     older.refresh_from_db()
     assert (older.is_active, older.email) == (False, "Alice.Martin@culture.gouv.fr")
 
-    moved = _change_form(older, email="Alice.Martin.Ancien@culture.gouv.fr")
+    moved = _user_form(older, email="Alice.Martin.Ancien@culture.gouv.fr")
     response = staff_admin.post(f"/admin/core/user/{older.pk}/change/", moved)
     assert response.status_code == 302, response.context["adminform"].form.errors
     older.refresh_from_db()
     assert older.email == "alice.martin.ancien@culture.gouv.fr"
 
-    taken = _change_form(newer, email="BOB@culture.gouv.fr")
+    taken = _user_form(newer, email="BOB@culture.gouv.fr")
     response = staff_admin.post(f"/admin/core/user/{newer.pk}/change/", taken)
     assert response.status_code == 200
     assert "Un autre compte utilise déjà cette adresse" in response.content.decode()
