@@ -465,12 +465,12 @@ MEETING_FIELDS = [
 ]
 
 
-def _lock_meeting(meeting: Meeting) -> Meeting:
+def _lock_meeting(meeting: Meeting) -> Meeting | None:
     """Lock the meeting's row until the end of the caller's transaction: the writes of its
     invitations, attendance and minutes (rows unique per meeting) then run one at a time, each
     reading what the one before it committed. Returns the row as locked (a cancellation or a
-    new date committed meanwhile is in it), or `meeting` if it is gone."""
-    return Meeting.objects.select_for_update().filter(pk=meeting.pk).first() or meeting
+    new date committed meanwhile is in it), None if it is gone."""
+    return Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
 
 
 def _validate_meeting(meeting: Meeting) -> None:
@@ -512,8 +512,9 @@ def meeting_save(
         # are read and inserted under the lock, so an attendance recorded meanwhile cannot
         # insert the same row first (`attendance_unique`: an error page). The UPDATE below
         # would lock the row too, but only by accident of the order of the statements.
-        _lock_meeting(meeting)
-        ensure_unchanged(meeting, expected_updated_at, "Cette réunion")
+        locked = _lock_meeting(meeting)
+        if locked is not None:  # its `updated_at` as just read under the lock
+            ensure_unchanged(locked, expected_updated_at, "Cette réunion", locked=True)
     creating = meeting is None
     meeting = meeting or Meeting(created_by=actor if getattr(actor, "pk", None) else None)
     before = {} if creating else snapshot(meeting, MEETING_FIELDS)
@@ -611,7 +612,7 @@ def attendance_record(
     # record. Without it the row was re-created for a ministry no longer invited, or inserted
     # twice (`attendance_unique`: an error page for the save). Its status and date are then
     # read as locked, not as the caller loaded them (a cancellation may have come in between).
-    meeting = _lock_meeting(meeting)
+    meeting = _lock_meeting(meeting) or meeting
     if not meeting.invited_ministries.filter(pk=ministry.pk).exists():
         raise ValidationError(
             "%(m)s n'est pas invité à cette réunion : ajoutez-le aux ministères invités avant "
