@@ -43,6 +43,7 @@ from datasets.models import (
     SpdReferenceDataset,
     UpdateFrequency,
 )
+from datasets.selectors import SORTS
 
 EMPTY: list[tuple[str, Any]] = [("", "—")]
 # Extra-field codes are slugs without "--" (services.extra_field_create): nothing else can be one.
@@ -63,6 +64,24 @@ def list_filter_query(query: QueryDict) -> QueryDict:
     for key in bad:
         cleaned.pop(key, None)
     return cleaned
+
+
+def requested_sort(query: QueryDict) -> str:
+    """The order asked for (`?tri=`), « » (the default) for anything `SORTS` does not name."""
+    sort = query.get("tri") or ""
+    return sort if sort in SORTS else ""
+
+
+def sort_form_context(query: QueryDict, sort: str) -> dict[str, Any]:
+    """What `datasets/_sort_form.html` needs besides its address: the order chosen, the orders,
+    and what it sends again with its choice (the query and the filters, not the page)."""
+    return {
+        "sort": sort,
+        "sorts": SORTS,
+        "sort_params": [
+            (k, v) for k, values in query.lists() if k not in {"tri", "page"} for v in values
+        ],
+    }
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -36,6 +36,8 @@ from datasets.forms import (
     attach_errors,
     keep_after_conflict,
     list_filter_query,
+    requested_sort,
+    sort_form_context,
 )
 from datasets.models import (
     DataAsset,
@@ -113,7 +115,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     requested = _requested_page(request)
     # A broad query is listed by date (its matches are too many to order otherwise): no other
     # order is offered for it.
-    sort = "" if broad else _requested_sort(request)
+    sort = "" if broad else requested_sort(request.GET)
     facets, generation = (
         selectors.cached_asset_facets(request.user, filters) if hits is None else (None, None)
     )
@@ -186,8 +188,6 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
-    # What the sort form sends again besides its own choice: the query and the filters.
-    sort_params = [(k, v) for k, values in params.lists() if k != "tri" for v in values]
     bulk_retry = _bulk_retry(request) if may_edit else None
     return render(
         request,
@@ -214,17 +214,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "broad": broad,
             "max_rows": MAX_PAGES * PAGE_SIZE,
             "bulk_ministry": bulk_ministry,
-            "sort": sort,
-            "sorts": selectors.SORTS,
-            "sort_params": sort_params,
+            **sort_form_context(request.GET, sort),
         },
     )
-
-
-def _requested_sort(request: HttpRequest) -> str:
-    """The order asked for (`?tri=`), « » (the default) for anything `SORTS` does not name."""
-    sort = request.GET.get("tri") or ""
-    return sort if sort in selectors.SORTS else ""
 
 
 def _bulk_retry(request: HttpRequest) -> dict[str, Any] | None:

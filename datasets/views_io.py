@@ -41,7 +41,7 @@ from core.forms import QuickSelect
 from core.notifications import absolute_url
 from core.validators import whole_number
 from datasets import exporting, public_catalogue, selectors
-from datasets.forms import list_filter_query
+from datasets.forms import list_filter_query, requested_sort, sort_form_context
 from datasets.importing import OrganizationIndex, SourceRow, import_job_create, resolve_organization
 from datasets.models import DataAsset, ExtraFieldDefinition, ImportJob
 from datasets.search import MAX_QUERY_LENGTH, MarkedRows, highlights_later, normalise_query
@@ -627,8 +627,7 @@ def public_catalogue_page(request: HttpRequest) -> HttpResponse:
     paginator: Paginator[Any] = Paginator(range(hits.total), size)
     page = paginator.get_page(request.GET.get("page"))
     # A search is listed by relevance (or, broad, by date): other orders are for the list.
-    sort = request.GET.get("tri") or ""
-    sort = sort if sort in selectors.SORTS and hits.ids is None else ""
+    sort = requested_sort(request.GET) if hits.ids is None else ""
     rows = public_catalogue.catalogue_rows(
         wanted, hits, offset=(page.number - 1) * size, limit=size, sort=sort
     )
@@ -648,15 +647,7 @@ def public_catalogue_page(request: HttpRequest) -> HttpResponse:
             "search_cap": selectors.SEARCH_CAP,
             "ministry_code": codes.get(wanted.ministry) if wanted.ministry else None,
             "breadcrumb_data": {"current": CATALOGUE_TITLE},
-            "sort": sort,
-            "sorts": selectors.SORTS,
-            # What the sort form sends again: the query and the filters, not the page.
-            "sort_params": [
-                (k, v)
-                for k, values in request.GET.lists()
-                if k not in {"tri", "page"}
-                for v in values
-            ],
+            **sort_form_context(request.GET, sort),
         },
     )
 
