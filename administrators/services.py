@@ -29,7 +29,7 @@ from administrators.permissions import (
 from core.access import access_for, reset_access
 from core.audit import audit_record, diff, snapshot
 from core.concurrency import ensure_unchanged
-from core.models import normalize_email
+from core.models import accounts_for_email, normalize_email
 from core.validators import validate_public_url, validate_siren, validate_siret
 
 # The writable fields of a ministry, in form order (forms and serializers use this too).
@@ -408,8 +408,8 @@ def _person_for_mandate(actor: Any, data: Mapping[str, Any]) -> Person:
         raise ValidationError({"email": "Indiquez le courriel de la personne."})
     # The record stored with this very address first (older rows may hold it in another case),
     # then the oldest: the same person whatever the order the database returns them in.
-    found = list(Person.objects.filter(email__iexact=email).order_by("pk"))
-    existing = next((p for p in found if p.email == email), found[0] if found else None)
+    found = Person.objects.filter(email__iexact=email).order_by("pk")
+    existing = next(iter(accounts_for_email(found, email)), None)
     if existing is not None:
         return existing
     person = Person(created_by=actor if getattr(actor, "pk", None) else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
@@ -28,11 +28,19 @@ def normalize_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-def accounts_for_email(candidates: Iterable[User], email: str | None) -> list[User]:
-    """Of `candidates`, the accounts holding `email` in any case, those it designates: the one
-    whose stored address is `normalize_email(email)` exactly when there is one, else all of
-    them. Older rows may hold two addresses differing only in case (the portal now stores one
-    form); sign-in and password reset decide between them with this one rule."""
+class _WithEmail(Protocol):
+    email: str
+
+
+_Holder = TypeVar("_Holder", bound=_WithEmail)
+
+
+def accounts_for_email(candidates: Iterable[_Holder], email: str | None) -> list[_Holder]:
+    """Of `candidates`, the accounts (or people) holding `email` in any case, those it
+    designates: the one whose stored address is `normalize_email(email)` exactly when there is
+    one, else all of them. Older rows may hold two addresses differing only in case (the portal
+    now stores one form); sign-in, password reset, roles and mandates decide between them with
+    this one rule."""
     found = list(candidates)
     exact = [u for u in found if u.email == normalize_email(email)]
     return exact or found
