@@ -231,14 +231,19 @@ def plain_user(db):
     return UserFactory()
 
 
+def admin_client_for(user):
+    """`user` signed in to the Django admin (made `is_staff`), with a plain test client."""
+    user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def staff_admin(dinum_user):
-    """DINUM staff signed in to the Django admin (`is_staff`), with a plain test client."""
-    dinum_user.is_staff = True
-    dinum_user.save()
-    client = Client()
-    client.force_login(dinum_user)
-    return client
+    """DINUM staff signed in to the Django admin."""
+    return admin_client_for(dinum_user)
 
 
 def _client_for(user):

@@ -1,20 +1,12 @@
 """Django admin of the inventory: scoped, entries read-only, deletion through the service."""
 
 import pytest
-from django.test import Client
 
 from datasets.models import AssetStateHistory, DataAsset
+from tests.conftest import admin_client_for
 from tests.datasets.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _staff_client(user):
-    user.is_staff = True
-    user.save()
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_ministry_admin_sees_own_entries_only_and_cannot_change(
@@ -22,7 +14,7 @@ def test_ministry_admin_sees_own_entries_only_and_cannot_change(
 ):
     own = AssetFactory(organization=organization)
     other = AssetFactory(organization=other_organization)
-    client = _staff_client(amd_user)
+    client = admin_client_for(amd_user)
     body = client.get("/admin/datasets/dataasset/").content.decode()
     assert own.title in body and other.title not in body
     assert client.get(f"/admin/datasets/dataasset/{other.pk}/change/").status_code in (
@@ -37,7 +29,7 @@ def test_ministry_admin_sees_own_entries_only_and_cannot_change(
 
 def test_network_staff_delete_goes_through_service(agd_user, organization):
     asset = AssetFactory(organization=organization)
-    client = _staff_client(agd_user)
+    client = admin_client_for(agd_user)
     response = client.post(f"/admin/datasets/dataasset/{asset.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not DataAsset.objects.filter(pk=asset.pk).exists()

@@ -1,10 +1,10 @@
 """Review: in the Django admin, a ministry administrator writes only for their own ministry."""
 
 import pytest
-from django.test import Client
 
 from core.models import AuditEntry
 from datasets.models import PersonalDataProcessing, RIPPublication
+from tests.conftest import admin_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -14,11 +14,7 @@ PROCESSING = {"name": "Fichier des usagers", "aipd_criteria_count": 0, "aipd_sta
 
 @pytest.fixture
 def admin_client_of_amd(amd_user):
-    amd_user.is_staff = True
-    amd_user.save()
-    client = Client()
-    client.force_login(amd_user)
-    return client
+    return admin_client_for(amd_user)
 
 
 def test_processing_and_rip_are_never_written_for_another_ministry(
