@@ -101,3 +101,15 @@ def test_pages_of_the_catalogue_pass_axe(page, catalogue, assert_accessible):
         == "2 / 2"
     )
     assert_accessible(page)
+
+
+def test_a_visitor_sorts_the_catalogue_by_title(page, catalogue, assert_accessible):
+    page.goto("/inventaire/catalogue/")
+    page.get_by_label("Trier par").select_option(label="Titre (de A à Z)")
+    page.get_by_role("button", name="Trier", exact=True).click()
+    page.wait_for_load_state("load")
+    assert "tri=titre" in page.url
+    titles = page.locator("#catalogue-table tbody a").all_inner_texts()
+    assert titles == ["Monuments historiques <protégés>", "Répertoire national des élus"]
+    assert page.locator("th[aria-sort=ascending]").inner_text() == "Entrée"
+    assert_accessible(page)
